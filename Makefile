@@ -1,0 +1,46 @@
+# ogi-reports — two commands do everything:
+#   make demo   set up, start the demo portal, crawl it, build data/ogi.db, serve it on http://127.0.0.1:8001/
+#   make test   set up, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+APT_PACKAGES := libreoffice-writer-nogui poppler-utils
+
+.PHONY: setup demo test system-packages clean-data bench
+
+setup: $(STAMP) system-packages
+
+$(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing the project (pinned in pyproject.toml)"
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+# LibreOffice (DOC/WPS conversion) and poppler-utils (benchmark baseline) come from apt.
+system-packages:
+	@if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then \
+	  echo "==> system packages present (soffice, pdftotext)"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "==> installing $(APT_PACKAGES) with apt-get (needed to read DOC/WPS reports)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q --no-install-recommends $(APT_PACKAGES) >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q --no-install-recommends $(APT_PACKAGES) >/dev/null; } || \
+	  { echo "!! apt-get could not install $(APT_PACKAGES): DOC/WPS reports will be recorded as issues (converter_missing)"; exit 1; }; \
+	else \
+	  echo "!! apt-get is not available: install LibreOffice (soffice) and poppler-utils yourself to read DOC/WPS reports"; \
+	fi
+
+demo: setup
+	$(BIN)/ogi demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/parse_speed.py
+
+clean-data:
+	rm -rf data/archive data/ogi.db data/convert-cache data/*-sources.yaml

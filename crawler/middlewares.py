@@ -1,0 +1,155 @@
+"""Downloader middlewares: route through a proxy (the local portal), archive every response,
+classify block pages and stop at a blocked host, retry timeouts and 5xx with back-off."""
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
+from scrapy.exceptions import IgnoreRequest
+
+from . import runctx
+from .blocks import classify, evidence_sha1
+
+
+def _headers(response) -> dict:
+    out = {}
+    for k, v in response.headers.items():
+        key = k.decode("latin-1").lower()
+        out[key] = b", ".join(v).decode("latin-1")
+    return out
+
+
+class _CrawlerBound:
+    @classmethod
+    def from_crawler(cls, crawler):
+        o = cls()
+        o.crawler = crawler
+        return o
+
+    @property
+    def ctx(self):
+        s = self.crawler.settings
+        return runctx.get(s["OGI_RUN_ID"], s["OGI_ARCHIVE_DIR"])
+
+    def site_of(self, url):
+        spider = self.crawler.spider
+        return getattr(spider, "site_of", lambda u: None)(url)
+
+
+class ProxyMiddleware:
+    """Send every request (robots.txt included) through OGI_PROXY when it is set."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("OGI_PROXY"))
+
+    def process_request(self, request):
+        if self.proxy and "proxy" not in request.meta:
+            request.meta["proxy"] = self.proxy
+
+
+class ArchiveMiddleware(_CrawlerBound):
+    """Store every response that reaches the spider side (after decompression) in the raw archive,
+    and log every outcome (responses and download errors) to the run manifest."""
+
+    def process_request(self, request):
+        self.ctx.host_requests[urlsplit(request.url).hostname or ""] += 1
+
+    def process_response(self, request, response):
+        ctx = self.ctx
+        ogi = request.meta.get("ogi", {})
+        kind = ogi.get("role", "robots" if request.url.endswith("/robots.txt") else "page")
+        redirects = request.meta.get("redirect_urls") or []
+        stored = ctx.archive.store(
+            response.body,
+            url=redirects[0] if redirects else request.url,
+            final_url=response.url,
+            status=response.status,
+            headers=_headers(response),
+            site=ogi.get("site") or self.site_of(request.url),
+            referrer=(request.headers.get("Referer") or b"").decode("latin-1") or None,
+            kind=kind,
+            run_id=ctx.run_id,
+            meta={k: v for k, v in ogi.items() if k not in ("role", "site")},
+        )
+        request.meta["ogi_sha256"] = stored.sha256
+        ctx.manifest.write(
+            event="response", url=request.url, status=response.status, sha256=stored.sha256,
+            size=len(response.body), kind=kind, site=ogi.get("site"), new_blob=stored.new_blob,
+            redirect_urls=redirects or None,
+        )
+        return response
+
+    def process_exception(self, request, exception):
+        ctx = self.ctx
+        ctx.manifest.write(
+            event="download_error", url=request.url, error=type(exception).__name__,
+            message=str(exception)[:300], site=request.meta.get("ogi", {}).get("site"),
+            retry_times=request.meta.get("retry_times", 0),
+        )
+        return None
+
+
+class BlockMiddleware(_CrawlerBound):
+    """Classify every response. A challenge (瑞数 412/202, 加速乐 521, WAF, slider) blocks the host for
+    the rest of the run: reported once, and no further request is sent to it."""
+
+    def process_request(self, request):
+        host = urlsplit(request.url).hostname or ""
+        if host in self.ctx.blocked_hosts:
+            raise IgnoreRequest(f"host {host} is blocked ({self.ctx.blocked_hosts[host]['kind']})")
+
+    def process_response(self, request, response):
+        ctx = self.ctx
+        ogi = request.meta.get("ogi", {})
+        verdict = classify(response.status, _headers(response), response.body,
+                           is_document=ogi.get("role") == "attachment")
+        request.meta["ogi_verdict"] = verdict.kind
+        if verdict.blocked:
+            host = urlsplit(request.url).hostname or ""
+            ctx.block_host(host, verdict.kind, response.status, request.url, evidence_sha1(response.body),
+                           ogi.get("site") or self.site_of(request.url))
+            raise IgnoreRequest(f"{verdict.kind} at {request.url}")
+        if verdict.kind != "ok":
+            ctx.manifest.write(event="bad_page", url=request.url, status=response.status, kind=verdict.kind,
+                               evidence=verdict.evidence, site=ogi.get("site"))
+        return response
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry for timeouts and 5xx only (RETRY_HTTP_CODES), waiting base·2^n seconds first."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.base = settings.getfloat("OGI_RETRY_BACKOFF_BASE", 1.0)
+        self.cap = settings.getfloat("OGI_RETRY_BACKOFF_MAX", 30.0)
+
+    async def _wait(self, request):
+        n = request.meta.get("retry_times", 0)
+        delay = min(self.cap, self.base * (2 ** n))
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def process_response(self, request, response):
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        new = get_retry_request(request, reason=f"{response.status}", spider=self.crawler.spider,
+                                max_retry_times=self.max_retry_times, priority_adjust=self.priority_adjust)
+        if new is None:
+            return response
+        await self._wait(request)
+        return new
+
+    async def process_exception(self, request, exception):
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        new = get_retry_request(request, reason=exception, spider=self.crawler.spider,
+                                max_retry_times=self.max_retry_times, priority_adjust=self.priority_adjust)
+        if new is None:
+            return None
+        await self._wait(request)
+        return new

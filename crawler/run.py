@@ -1,0 +1,127 @@
+"""Run one crawl: every enabled registry row, grouped by family, in one Scrapy process.
+
+Writes ``runs/<run_id>/manifest.jsonl`` (every request outcome), ``items.jsonl`` and
+``summary.json`` (per-site counts, blocked hosts, robots findings, errors — zero reports from a site
+that expects some is an error) into the archive.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from typing import Callable, Optional
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from scrapy import signals
+
+from . import runctx, settings as default_settings
+from .archive import utcnow
+from .spiders import spider_for
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+
+
+def build_settings(run_id: str, archive_dir: str, *, proxy: Optional[str] = None, no_delay: bool = False,
+                   log_level: str = "WARNING", overrides: Optional[dict] = None) -> Settings:
+    s = Settings()
+    s.setmodule(default_settings, priority="project")
+    s.set("OGI_RUN_ID", run_id)
+    s.set("OGI_ARCHIVE_DIR", str(archive_dir))
+    s.set("LOG_LEVEL", log_level)
+    if proxy:
+        s.set("OGI_PROXY", proxy)
+    if no_delay:
+        s.set("DOWNLOAD_DELAY", 0)
+        s.set("AUTOTHROTTLE_ENABLED", False)
+        s.set("RANDOMIZE_DOWNLOAD_DELAY", False)
+        s.set("OGI_RETRY_BACKOFF_BASE", 0.05)
+        s.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
+    for k, v in (overrides or {}).items():
+        s.set(k, v)
+    return s
+
+
+def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None, proxy: Optional[str] = None,
+          no_delay: bool = False, log_level: str = "WARNING", on_event: Optional[Callable[[str, dict], None]] = None,
+          overrides: Optional[dict] = None) -> dict:
+    """Crawl the given registry rows; returns the run summary (also written to summary.json)."""
+    run_id = run_id or new_run_id()
+    started = utcnow()
+    settings = build_settings(run_id, archive_dir, proxy=proxy, no_delay=no_delay, log_level=log_level,
+                              overrides=overrides)
+    ctx = runctx.get(run_id, str(archive_dir))
+    # the registry rows of this run travel with the archive: normalize reads sites from here
+    (ctx.archive.run_dir(run_id) / "sources.json").write_text(json.dumps(sources, ensure_ascii=False, indent=1), "utf-8")
+    enabled = [s for s in sources if s.get("enabled", True)]
+    process = CrawlerProcess(settings, install_root_handler=False)
+    unsupported = []
+    for family in sorted({s["family"] for s in enabled}):
+        cls = spider_for(family)
+        rows = [s for s in enabled if s["family"] == family]
+        if cls is None:
+            unsupported.extend(rows)
+            continue
+        crawler = process.create_crawler(cls)
+        if on_event:
+            crawler.signals.connect(lambda response, request, spider: on_event("response", {"url": request.url, "status": response.status}),
+                                    signal=signals.response_received)
+            crawler.signals.connect(lambda item, response, spider: on_event("item", dict(item)), signal=signals.item_scraped)
+        process.crawl(crawler, sources=rows)
+    if process.crawlers:
+        process.start()
+    summary = summarise(ctx, sources, unsupported, started)
+    ctx.archive.write_summary(run_id, summary)
+    ctx.manifest.close()
+    runctx.pop(run_id)
+    return summary
+
+
+def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dict], started: str) -> dict:
+    sites = []
+    errors = []
+    for s in sources:
+        sid = s["id"]
+        reports = ctx.reports.get(sid, [])
+        distinct = {(r.get("agency"), r.get("year")) for r in reports}
+        row = {
+            "site": sid, "name": s.get("name"), "family": s.get("family"), "enabled": s.get("enabled", True),
+            "report_pages": len(reports), "reports": len(distinct), "attachments": ctx.attachments.get(sid, 0),
+            "negatives": len(ctx.negatives.get(sid, [])), "expected_min_reports": s.get("expected_min_reports", 1),
+            "errors": sum(1 for e in ctx.errors if e.get("site") == sid),
+            "blocked": [b for b in ctx.blocked_hosts.values() if b["host"] in _hosts(s)],
+            "robots_disallowed": {h: len(u) for h, u in ctx.robots_disallowed.items() if h in _hosts(s)},
+        }
+        if not s.get("enabled", True):
+            row["status"] = "disabled"
+        elif s in unsupported:
+            row["status"] = "error"
+            errors.append({"site": sid, "error": f"no spider for family {s['family']!r}"})
+        elif row["blocked"]:
+            row["status"] = "blocked"
+            errors.append({"site": sid, "error": "blocked: " + ", ".join(f"{b['host']} ({b['kind']})" for b in row["blocked"])})
+        elif row["reports"] == 0 and row["expected_min_reports"] > 0:
+            row["status"] = "error"
+            errors.append({"site": sid, "error": f"0 reports found, expected at least {row['expected_min_reports']}"})
+        else:
+            row["status"] = "ok"
+        sites.append(row)
+    return {
+        "run_id": ctx.run_id, "started_at": started, "finished_at": utcnow(),
+        "sites": sites, "errors": errors, "blocked_hosts": list(ctx.blocked_hosts.values()),
+        "host_requests": dict(ctx.host_requests),
+        "robots_disallowed": {h: u for h, u in ctx.robots_disallowed.items()},
+        "request_failures": len(ctx.errors),
+        "totals": {
+            "reports": sum(r["reports"] for r in sites), "report_pages": sum(r["report_pages"] for r in sites),
+            "attachments": sum(r["attachments"] for r in sites), "negatives": sum(r["negatives"] for r in sites),
+            "requests": sum(ctx.host_requests.values()),
+        },
+    }
+
+
+def _hosts(source: dict) -> set[str]:
+    from urllib.parse import urlsplit
+    return {urlsplit(u).hostname for u in source.get("entry_urls", [])} | set(source.get("hosts") or [])

@@ -1,0 +1,50 @@
+"""Per-run state shared by every spider and middleware of one crawl run: the archive, the run
+manifest, the blocked hosts (reported once each) and per-site counters."""
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Optional
+
+from .archive import Archive, Manifest
+
+_RUNS: dict[str, "RunContext"] = {}
+_LOCK = threading.Lock()
+
+
+class RunContext:
+    def __init__(self, run_id: str, archive_dir: str):
+        self.run_id = run_id
+        self.archive = Archive(archive_dir)
+        self.manifest = Manifest(self.archive, run_id)
+        self.blocked_hosts: dict[str, dict] = {}
+        self.host_requests: dict[str, int] = defaultdict(int)
+        self.robots_disallowed: dict[str, list[str]] = defaultdict(list)
+        self.reports: dict[str, list[dict]] = defaultdict(list)  # site id -> report items
+        self.attachments: dict[str, int] = defaultdict(int)
+        self.negatives: dict[str, list[dict]] = defaultdict(list)
+        self.errors: list[dict] = []
+
+    def block_host(self, host: str, kind: str, status: int, url: str, evidence_sha1: str, site: Optional[str]) -> bool:
+        """Record a blocked host; returns True the first time only."""
+        if host in self.blocked_hosts:
+            return False
+        self.blocked_hosts[host] = {
+            "host": host, "site": site, "kind": kind, "first_status": status, "url": url,
+            "evidence_sha1": evidence_sha1,
+        }
+        self.manifest.write(event="host_blocked", **self.blocked_hosts[host])
+        return True
+
+
+def get(run_id: str, archive_dir: str) -> RunContext:
+    with _LOCK:
+        ctx = _RUNS.get(run_id)
+        if ctx is None:
+            ctx = _RUNS[run_id] = RunContext(run_id, archive_dir)
+        return ctx
+
+
+def pop(run_id: str) -> Optional[RunContext]:
+    with _LOCK:
+        return _RUNS.pop(run_id, None)

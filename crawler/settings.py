@@ -1,0 +1,47 @@
+"""Scrapy settings: polite by default (robots.txt, per-host delay, AutoThrottle, an identifying
+User-Agent, retries with back-off for timeouts and 5xx only)."""
+
+BOT_NAME = "ogi-reports"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "ogi-reports/0.1 (+https://github.com/ogi-reports/ogi-reports; research corpus of OGI annual reports)"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524]
+OGI_RETRY_BACKOFF_BASE = 1.0  # seconds; doubled on every retry
+OGI_RETRY_BACKOFF_MAX = 30.0
+
+HTTPERROR_ALLOW_ALL = False
+COOKIES_ENABLED = True  # cookies a site sets are kept as any browser would; none is ever forged
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+HTTPCACHE_ENABLED = False  # never cache paginated listings
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.ProxyMiddleware": 740,
+    "crawler.middlewares.BlockMiddleware": 584,
+    "crawler.middlewares.ArchiveMiddleware": 585,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {"crawler.pipelines.RunPipeline": 300}
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -1,0 +1,84 @@
+"""Read the raw archive the crawler writes (see data/README.md for the layout).
+
+This module knows only the on-disk format; it never imports the crawler and never touches the network.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+
+@dataclass
+class Fetch:
+    sha256: str
+    url: str
+    final_url: str
+    status: int
+    kind: str
+    site: Optional[str]
+    fetched_at: str
+    last_seen_at: str
+    referrer: Optional[str]
+    headers: dict
+    meta: dict = field(default_factory=dict)
+    run_ids: list = field(default_factory=list)
+    size: int = 0
+
+    @property
+    def role(self) -> str:
+        return self.meta.get("role") or self.kind
+
+
+class ArchiveReader:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def blob_path(self, sha: str) -> Path:
+        return self.root / "blobs" / sha[:2] / sha
+
+    def read_blob(self, sha: str) -> bytes:
+        return self.blob_path(sha).read_bytes()
+
+    def fetches(self) -> Iterator[Fetch]:
+        base = self.root / "fetches"
+        if not base.exists():
+            return
+        for path in sorted(base.glob("*/*/*.json")):
+            try:
+                rec = json.loads(path.read_text("utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            yield Fetch(
+                sha256=rec["sha256"], url=rec["url"], final_url=rec.get("final_url") or rec["url"],
+                status=int(rec.get("status") or 0), kind=rec.get("kind") or "page", site=rec.get("site"),
+                fetched_at=rec.get("fetched_at") or "", last_seen_at=rec.get("last_seen_at") or "",
+                referrer=rec.get("referrer"), headers=rec.get("headers") or {}, meta=rec.get("meta") or {},
+                run_ids=rec.get("run_ids") or [], size=int(rec.get("size") or 0),
+            )
+
+    def runs(self) -> list[dict]:
+        out = []
+        base = self.root / "runs"
+        if not base.exists():
+            return out
+        for path in sorted(base.glob("*/summary.json")):
+            try:
+                out.append(json.loads(path.read_text("utf-8")))
+            except (OSError, json.JSONDecodeError):
+                continue
+        return out
+
+    def manifest(self, run_id: str) -> Iterator[dict]:
+        path = self.root / "runs" / run_id / "manifest.jsonl"
+        if not path.exists():
+            return
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if line:
+                    try:
+                        yield json.loads(line)
+                    except json.JSONDecodeError:
+                        continue

@@ -1,0 +1,354 @@
+"""Build the published SQLite database from the raw archive alone.
+
+The database is a build product: written to a temporary file next to the target and moved into
+place with an atomic rename, so a server never sees a half-built file. Every archived report page
+and attachment becomes a `documents` row; a document that cannot be read keeps its row and gets an
+`issues` row. Report identity is (agency, report year); the document with the most table cells
+is the report's primary document.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import sqlite_utils
+
+from .archive_reader import ArchiveReader, Fetch
+from .schema import migrate
+
+SECTION_NAMES = {
+    "overview": "一、总体情况",
+    "proactive": "二、主动公开政府信息情况",
+    "requests": "三、收到和处理政府信息公开申请情况",
+    "review_litigation": "四、政府信息公开行政复议、行政诉讼情况",
+    "problems": "五、存在的主要问题及改进情况",
+    "other": "六、其他需要报告的事项",
+}
+OFFICE = {"doc", "wps"}
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ParsedDoc:
+    fetch: Fetch
+    id: str
+    format: str
+    result: dict
+    text_sha256: Optional[str]
+    pages: Optional[int]
+    issues: list[dict] = field(default_factory=list)
+    report_id: Optional[str] = None
+
+
+def document_id(fetch: Fetch) -> str:
+    return hashlib.sha1(f"{fetch.url}\n{fetch.sha256}".encode()).hexdigest()[:16]
+
+
+def report_id(agency: str, year: int) -> str:
+    return f"{re.sub(r'[\s/]+', '', agency)}-{year}"
+
+
+def _codebook_rows() -> list[dict]:
+    rows = []
+    with open(Path(__file__).with_name("codebook.csv"), encoding="utf-8") as fh:
+        for i, r in enumerate(csv.DictReader(fh)):
+            rows.append({"tbl": r["table"], "kind": r["kind"], "code": r["code"], "template": r["template"],
+                         "label_zh": r["label_zh"], "label_en": r["label_en"], "grp": r["group"],
+                         "unit": r["unit"] or None, "ordinal": i})
+    return rows
+
+
+def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
+    src = parent.meta if parent is not None else fetch.meta
+    return {k: v for k, v in {
+        "title": src.get("title"), "listed_title": src.get("listed_title"), "published": src.get("published"),
+        "agency": src.get("agency"), "year": src.get("year"),
+        "site_agency": (site or {}).get("agency"), "site_level": (site or {}).get("level"),
+        "site_region": (site or {}).get("region"), "url": fetch.url,
+    }.items() if v}
+
+
+def _parse_one(data: bytes, fetch: Fetch, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str]) -> tuple[dict, str, Optional[int], Optional[str]]:
+    from .extract import extract_bytes, sniff
+    from .parse import parse_document
+
+    fmt = fmt_hint or sniff(data)
+    if converted is not None:
+        doc = extract_bytes(converted, fetch.url, original_format=fmt)
+    else:
+        doc = extract_bytes(data, fetch.url)
+    result = parse_document(doc, hints)
+    text = doc.text()
+    norm = re.sub(r"\s+", "", text)
+    text_sha = hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
+    return result, doc.format or fmt, doc.pages, text_sha
+
+
+def collect_documents(reader: ArchiveReader) -> tuple[list[Fetch], dict[str, Fetch]]:
+    """Report pages and attachments fetched with status 200; latest sidecar per (url, sha256)."""
+    docs: list[Fetch] = []
+    pages: dict[str, Fetch] = {}
+    for f in reader.fetches():
+        if f.status != 200 or f.role not in ("report_page", "attachment"):
+            continue
+        docs.append(f)
+        if f.role == "report_page":
+            for u in {f.url, f.final_url}:
+                if u not in pages or pages[u].last_seen_at < f.last_seen_at:
+                    pages[u] = f
+    return docs, pages
+
+
+def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Progress] = None,
+          convert_cache: Optional[str | Path] = None) -> dict:
+    """Build `db_path` from the archive; returns counts. Atomic: readers see the old or the new file."""
+    reader = ArchiveReader(archive_dir)
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        tmp.unlink()
+    say = progress or (lambda step, i, n: None)
+    try:
+        db = sqlite_utils.Database(tmp)
+        db.conn.execute("PRAGMA journal_mode=OFF")
+        db.conn.execute("PRAGMA synchronous=OFF")
+        migrate(db)
+        db["codebook"].insert_all(_codebook_rows())
+
+        runs = reader.runs()
+        sites = _load_sites(reader, runs)
+        db["sites"].insert_all(sites.values(), pk="id", replace=True)
+        db["crawl_runs"].insert_all([_run_row(r) for r in runs], pk="run_id", replace=True)
+
+        fetches, pages = collect_documents(reader)
+        parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache)
+        counts = _write_reports(db, parsed, sites, runs, say)
+        db.conn.commit()
+        db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
+        db.conn.commit()
+        db.conn.execute("PRAGMA journal_mode=DELETE")
+        db.conn.execute("VACUUM")
+        db.close()
+        os.replace(tmp, db_path)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise
+    counts.update({"sites": len(sites), "runs": len(runs), "db": str(db_path)})
+    return counts
+
+
+def _load_sites(reader: ArchiveReader, runs: list[dict]) -> dict[str, dict]:
+    sites: dict[str, dict] = {}
+    for run in runs:  # oldest first: the latest run's registry row wins
+        path = reader.root / "runs" / run["run_id"] / "sources.json"
+        if path.exists():
+            for s in json.loads(path.read_text("utf-8")):
+                sites[s["id"]] = {
+                    "id": s["id"], "name": s.get("name"), "agency": s.get("agency"), "level": s.get("level"),
+                    "region": s.get("region"), "family": s.get("family"),
+                    "entry_urls": json.dumps(s.get("entry_urls") or [], ensure_ascii=False),
+                    "enabled": int(bool(s.get("enabled", True))), "disabled_reason": s.get("disabled_reason"),
+                    "expected_min_reports": s.get("expected_min_reports", 1),
+                }
+        for row in run.get("sites", []):
+            if row["site"] in sites:
+                sites[row["site"]]["last_run_status"] = row.get("status")
+                sites[row["site"]]["last_run_reports"] = row.get("reports")
+    return sites
+
+
+def _run_row(run: dict) -> dict:
+    t = run.get("totals", {})
+    return {
+        "run_id": run["run_id"], "started_at": run.get("started_at"), "finished_at": run.get("finished_at"),
+        "sites": len(run.get("sites", [])), "reports": t.get("reports"), "report_pages": t.get("report_pages"),
+        "attachments": t.get("attachments"), "negatives": t.get("negatives"), "requests": t.get("requests"),
+        "request_failures": run.get("request_failures"),
+        "errors": json.dumps(run.get("errors", []), ensure_ascii=False),
+        "blocked_hosts": json.dumps(run.get("blocked_hosts", []), ensure_ascii=False),
+    }
+
+
+def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fetch], sites: dict[str, dict],
+               say: Progress, convert_cache) -> list[ParsedDoc]:
+    from .extract import convert_office_batch, sniff
+
+    # DOC/WPS go through LibreOffice in one batch (its start-up dominates single conversions).
+    kinds = {}
+    office = []
+    for f in fetches:
+        try:
+            head = reader.read_blob(f.sha256)
+        except OSError:
+            continue
+        kinds[f.sha256] = sniff(head)
+        if kinds[f.sha256] in OFFICE:
+            office.append(f.sha256)
+    converted: dict[str, Optional[bytes]] = {}
+    office = sorted(set(office))
+    if office:
+        say("convert", 0, len(office))
+        outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache)
+        converted = dict(zip(office, outs))
+        say("convert", len(office), len(office))
+
+    out: list[ParsedDoc] = []
+    for i, f in enumerate(fetches):
+        say("parse", i, len(fetches))
+        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
+        site = sites.get(f.site or "")
+        hints = _hints(f, parent, site)
+        issues: list[dict] = []
+        try:
+            data = reader.read_blob(f.sha256)
+        except OSError as exc:
+            out.append(ParsedDoc(f, document_id(f), "missing", {"issues": [], "cells": []}, None, None,
+                                 [{"level": "error", "rule": "blob_missing", "message": str(exc)}]))
+            continue
+        fmt = kinds.get(f.sha256)
+        conv = converted.get(f.sha256) if fmt in OFFICE else None
+        if fmt in OFFICE and conv is None:
+            issues.append({"level": "error", "rule": "conversion_failed",
+                           "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"})
+        try:
+            result, real_fmt, pages_n, text_sha = _parse_one(data, f, hints, converted=conv, fmt_hint=fmt)
+        except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row
+            result, real_fmt, pages_n, text_sha = {"cells": [], "checks": [], "issues": []}, fmt or "unknown", None, None
+            issues.append({"level": "error", "rule": "parse_crashed",
+                           "message": f"{type(exc).__name__}: {exc}",
+                           "detail": traceback.format_exc(limit=3)})
+        out.append(ParsedDoc(f, document_id(f), real_fmt, result, text_sha, pages_n, issues))
+    say("parse", len(fetches), len(fetches))
+    return out
+
+
+def _identity(p: ParsedDoc) -> tuple[Optional[str], Optional[int]]:
+    r = p.result
+    return r.get("agency"), r.get("year")
+
+
+def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
+                   say: Progress) -> dict:
+    # attachments inherit the identity of their page when their own text names none
+    by_url = {p.fetch.url: p for p in parsed if p.fetch.role == "report_page"}
+    groups: dict[str, list[ParsedDoc]] = {}
+    for p in parsed:
+        agency, year = _identity(p)
+        if (not agency or not year) and p.fetch.role == "attachment":
+            parent = by_url.get(p.fetch.meta.get("parent_url") or "")
+            if parent:
+                pa, py = _identity(parent)
+                agency, year = agency or pa, year or py
+        if agency and year:
+            p.report_id = report_id(agency, int(year))
+            groups.setdefault(p.report_id, []).append(p)
+        else:
+            p.issues.append({"level": "error", "rule": "no_report_identity",
+                             "message": f"agency ({agency or '?'}) or report year ({year or '?'}) not found"})
+    # a page whose only content is an attachment belongs to that attachment's report
+    latest_run_by_site: dict[str, str] = {}
+    for run in runs:
+        for row in run.get("sites", []):
+            if row.get("status") not in ("disabled",):
+                latest_run_by_site[row["site"]] = run["run_id"]
+
+    report_rows, doc_rows, section_rows, cell_rows, check_rows, issue_rows = [], [], [], [], [], []
+    for n, (rid, docs) in enumerate(sorted(groups.items())):
+        say("reports", n, len(groups))
+        docs.sort(key=lambda p: (len(p.result.get("cells") or []), len(p.result.get("sections") or {}),
+                                 p.fetch.role == "attachment", p.fetch.last_seen_at), reverse=True)
+        primary = docs[0]
+        seen_text: dict[str, str] = {}
+        for p in sorted(docs, key=lambda p: p.fetch.fetched_at):
+            if p.text_sha256 and p.text_sha256 in seen_text and seen_text[p.text_sha256] != p.id:
+                p.result["_duplicate_of"] = seen_text[p.text_sha256]
+            elif p.text_sha256:
+                seen_text[p.text_sha256] = p.id
+        r = primary.result
+        agency, year = rid.rsplit("-", 1)
+        page = next((d for d in docs if d.fetch.role == "report_page"), primary)
+        site_id = primary.fetch.site
+        latest = latest_run_by_site.get(site_id or "")
+        seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
+        checks = r.get("checks") or []
+        report_rows.append({
+            "id": rid, "agency": r.get("agency") or agency, "year": int(year),
+            "title": page.result.get("title") or page.fetch.meta.get("title") or r.get("title"),
+            "source_url": page.fetch.url,
+            "published": r.get("published") or page.result.get("published"),
+            "template": r.get("template"), "t3_rows": r.get("t3_rows"),
+            "level": r.get("level") or (sites.get(site_id or "") or {}).get("level"),
+            "region": r.get("region") or (sites.get(site_id or "") or {}).get("region"),
+            "site_id": site_id, "primary_document": primary.id, "documents": len(docs),
+            "cells": len(r.get("cells") or []),
+            "checks_failed": sum(1 for c in checks if c.get("level") == "hard" and c.get("status") == "fail"),
+            "checks_not_assessable": sum(1 for c in checks if c.get("level") == "hard" and c.get("status") == "not_assessable"),
+            "needs_ocr": int(bool(r.get("needs_ocr"))),
+            "first_seen": min(d.fetch.fetched_at for d in docs), "last_seen": max(d.fetch.last_seen_at for d in docs),
+            "status": "current" if seen_now else "removed",
+        })
+        for i, (code, text) in enumerate((r.get("sections") or {}).items()):
+            section_rows.append({"report_id": rid, "document_id": primary.id, "ordinal": i, "code": code,
+                                 "name_zh": SECTION_NAMES.get(code), "text": text})
+        for c in r.get("cells") or []:
+            cell_rows.append({"report_id": rid, "document_id": primary.id, "tbl": c.get("table"),
+                              "row_code": c.get("row"), "col_code": c.get("col"), "value": c.get("value"),
+                              "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
+                              "page": c.get("page"), "table_index": c.get("table_index"),
+                              "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col")})
+        for c in checks:
+            check_rows.append({"report_id": rid, "document_id": primary.id, "rule": c.get("rule"),
+                               "level": c.get("level"), "status": c.get("status"), "scope": _s(c.get("scope")),
+                               "expected": _s(c.get("expected")), "found": _s(c.get("found")),
+                               "message": c.get("message")})
+
+    for p in parsed:
+        r = p.result
+        for iss in (r.get("issues") or []) + p.issues:
+            issue_rows.append({"document_id": p.id, "report_id": p.report_id, "url": p.fetch.url,
+                               "level": iss.get("level", "error"), "rule": iss.get("rule"),
+                               "message": iss.get("message")})
+        is_primary = any(row["primary_document"] == p.id for row in report_rows if row["id"] == p.report_id)
+        doc_rows.append({
+            "id": p.id, "sha256": p.fetch.sha256, "url": p.fetch.url, "final_url": p.fetch.final_url,
+            "site_id": p.fetch.site, "role": p.fetch.role, "parent_url": p.fetch.meta.get("parent_url"),
+            "format": p.format, "size": p.fetch.size, "text_sha256": p.text_sha256,
+            "title": r.get("title") or p.fetch.meta.get("title") or p.fetch.meta.get("name"),
+            "report_id": p.report_id, "is_primary": int(is_primary), "duplicate_of": r.get("_duplicate_of"),
+            "parse_status": _status(p), "template": r.get("template"), "cells": len(r.get("cells") or []),
+            "pages": p.pages, "first_seen": p.fetch.fetched_at, "last_seen": p.fetch.last_seen_at,
+            "http_status": p.fetch.status,
+        })
+    db["reports"].insert_all(report_rows, pk="id", replace=True)
+    db["documents"].insert_all(doc_rows, pk="id", replace=True)
+    db["sections"].insert_all(section_rows)
+    db["cells"].insert_all(cell_rows)
+    db["checks"].insert_all(check_rows)
+    db["issues"].insert_all(issue_rows)
+    say("reports", len(groups), len(groups))
+    return {"documents": len(doc_rows), "reports": len(report_rows), "cells": len(cell_rows),
+            "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows)}
+
+
+def _s(v) -> Optional[str]:
+    if v is None or isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _status(p: ParsedDoc) -> str:
+    issues = (p.result.get("issues") or []) + p.issues
+    if any(i.get("rule") == "needs_ocr" for i in issues) or p.result.get("needs_ocr"):
+        return "needs_ocr"
+    if any(i.get("level") == "error" for i in issues):
+        return "error"
+    return "ok"

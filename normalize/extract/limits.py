@@ -1,0 +1,172 @@
+"""Resource limits for extraction, and the guards that enforce them.
+
+Every extractor reads untrusted bytes from the web archive, so time and memory must stay bounded:
+
+- `Limits` caps the input size, zip members (declared total size, compression ratio, count), PDF pages,
+  table grids (cells, spans), nesting depth and the wall time of conversions and PDF extraction.
+- `check_zip` looks at the zip central directory *before* anything is decompressed (zip bombs are
+  refused by their declared sizes and ratios) and `read_member` never reads more than it allowed.
+- `run_isolated` runs an extractor in a forked child with an address-space limit and a wall-clock
+  timeout; `extract_bytes` uses it for the formats in `Limits.isolate_formats` (PDF by default: its
+  parsers are pure Python or C libraries whose cost on hostile input cannot be bounded from inside).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import signal
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..document import ExtractError
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 50 * MB  # input document size
+    max_unzipped_bytes: int = 200 * MB  # declared total uncompressed size of a zip container
+    max_member_bytes: int = 100 * MB  # declared uncompressed size of any one member we read
+    max_zip_ratio: float = 200.0  # per-member uncompressed/compressed ratio (members over 1 MB only)
+    max_zip_members: int = 5000
+    max_pdf_pages: int = 200  # pages beyond this are not read (warning 'too_many_pages')
+    max_page_objects: int = 20000  # path objects on a PDF page above which table finding is skipped
+    max_table_cells: int = 100_000  # rows x columns of one expanded grid
+    max_span: int = 1000  # rowspan / colspan / gridSpan values are clipped to this
+    max_depth: int = 200  # element nesting beyond this is flattened to text
+    timeout: float = 120.0  # seconds: wall time of an isolated extraction (PDF)
+    convert_timeout: float = 120.0  # seconds: one LibreOffice conversion of a single document
+    max_memory_mb: int = 2048  # address space added for an isolated extraction
+    isolate_formats: frozenset = field(default_factory=lambda: frozenset({"pdf"}))
+    cache_dir: Optional[str] = None  # LibreOffice conversion cache (sha256-keyed), None = no cache
+
+
+DEFAULT_LIMITS = Limits()
+
+_RATIO_MIN_SIZE = 1 * MB
+
+
+def check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse a zip whose directory promises too much. Raises ExtractError('zip_bomb', ...)."""
+    infos = zf.infolist()
+    if len(infos) > limits.max_zip_members:
+        raise ExtractError("zip_bomb", f"zip has {len(infos)} members (limit {limits.max_zip_members})")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > limits.max_member_bytes:
+            raise ExtractError(
+                "zip_bomb",
+                f"zip member {info.filename!r} declares {info.file_size} bytes (limit {limits.max_member_bytes})",
+            )
+        if info.file_size > _RATIO_MIN_SIZE:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_zip_ratio:
+                raise ExtractError(
+                    "zip_bomb",
+                    f"zip member {info.filename!r} compresses {ratio:.0f}:1 (limit {limits.max_zip_ratio:.0f}:1)",
+                )
+    if total > limits.max_unzipped_bytes:
+        raise ExtractError("zip_bomb", f"zip declares {total} bytes uncompressed (limit {limits.max_unzipped_bytes})")
+
+
+def read_member(zf: zipfile.ZipFile, name: str, limits: Limits) -> bytes:
+    """Read one member, never more than its declared size allows (and never more than the limit)."""
+    info = zf.getinfo(name)
+    cap = min(info.file_size, limits.max_member_bytes)
+    with zf.open(info) as fh:
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise ExtractError("zip_bomb", f"zip member {name!r} is larger than declared")
+    return data
+
+
+# --------------------------------------------------------------------------- isolation
+
+def _child_limits(max_memory_mb: int) -> None:
+    try:
+        import resource
+
+        with open("/proc/self/statm") as fh:
+            vm_pages = int(fh.read().split()[0])
+        current = vm_pages * os.sysconf("SC_PAGE_SIZE")
+        cap = current + max_memory_mb * MB
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except Exception:
+        pass
+
+
+def run_isolated(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int):
+    """Run fn(*args) in a forked child with a memory cap and a wall-clock timeout.
+
+    Returns fn's (picklable) result. Raises ExtractError('timeout' | 'memory_limit' |
+    'extraction_failed') when the child is killed or dies. Falls back to a direct call where
+    fork is unavailable. The child never returns into the caller's code: it always `os._exit`s.
+    """
+    if not hasattr(os, "fork"):
+        return fn(*args)
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        status = 0
+        try:
+            os.close(rfd)
+            _child_limits(max_memory_mb)
+            try:
+                payload = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+            except MemoryError:
+                payload = pickle.dumps(("err", "memory_limit", "out of memory while extracting"))
+            except ExtractError as e:
+                payload = pickle.dumps(("err", e.rule, e.message))
+            except BaseException as e:  # noqa: BLE001 - report everything to the parent
+                payload = pickle.dumps(("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
+            view = memoryview(payload)
+            while view:
+                n = os.write(wfd, view[:65536])
+                view = view[n:]
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    # parent
+    os.close(wfd)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([rfd], [], [], min(remaining, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(rfd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(rfd)
+        if timed_out:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, status = os.waitpid(pid, 0)
+    if timed_out:
+        raise ExtractError("timeout", f"extraction took longer than {timeout:.0f} s and was stopped")
+    if not chunks:
+        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        if sig in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
+            raise ExtractError("memory_limit", f"extractor died (signal {sig}); memory limit {max_memory_mb} MB")
+        raise ExtractError("extraction_failed", f"extractor exited without a result (status {status})")
+    result = pickle.loads(b"".join(chunks))
+    if result[0] == "ok":
+        return result[1]
+    raise ExtractError(result[1], result[2])

@@ -1,0 +1,127 @@
+"""Versioned schema of the published database, applied as numbered migrations with sqlite-utils.
+
+Each migration runs once; `_migrations` records what was applied. Add a new migration at the end
+of MIGRATIONS (never edit an applied one): `ogi build` on an existing database applies the rest.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+import sqlite_utils
+
+
+def m001_core(db: sqlite_utils.Database) -> None:
+    db["sites"].create({
+        "id": str, "name": str, "agency": str, "level": str, "region": str, "family": str,
+        "entry_urls": str, "enabled": int, "disabled_reason": str, "expected_min_reports": int,
+        "last_run_status": str, "last_run_reports": int,
+    }, pk="id")
+    db["crawl_runs"].create({
+        "run_id": str, "started_at": str, "finished_at": str, "sites": int, "reports": int,
+        "report_pages": int, "attachments": int, "negatives": int, "requests": int,
+        "request_failures": int, "errors": str, "blocked_hosts": str,
+    }, pk="run_id")
+    db["reports"].create({
+        "id": str, "agency": str, "year": int, "title": str, "source_url": str, "published": str,
+        "template": str, "t3_rows": str, "level": str, "region": str, "site_id": str,
+        "primary_document": str, "documents": int, "cells": int, "checks_failed": int,
+        "checks_not_assessable": int, "needs_ocr": int, "first_seen": str, "last_seen": str, "status": str,
+    }, pk="id", foreign_keys=[("site_id", "sites", "id")])
+    db["documents"].create({
+        "id": str, "sha256": str, "url": str, "final_url": str, "site_id": str, "role": str,
+        "parent_url": str, "format": str, "size": int, "text_sha256": str, "title": str,
+        "report_id": str, "is_primary": int, "duplicate_of": str, "parse_status": str,
+        "template": str, "cells": int, "pages": int, "first_seen": str, "last_seen": str, "http_status": int,
+    }, pk="id", foreign_keys=[("site_id", "sites", "id"), ("report_id", "reports", "id")])
+    db["sections"].create({
+        "id": int, "report_id": str, "document_id": str, "ordinal": int, "code": str, "name_zh": str, "text": str,
+    }, pk="id", foreign_keys=[("report_id", "reports", "id"), ("document_id", "documents", "id")])
+    db["cells"].create({
+        "id": int, "report_id": str, "document_id": str, "tbl": str, "row_code": str, "col_code": str,
+        "value": float, "raw": str, "unit": str, "remark": str, "page": int, "table_index": int,
+        "grid_row": int, "grid_col": int,
+    }, pk="id", foreign_keys=[("report_id", "reports", "id"), ("document_id", "documents", "id")])
+    db["checks"].create({
+        "id": int, "report_id": str, "document_id": str, "rule": str, "level": str, "status": str,
+        "scope": str, "expected": str, "found": str, "message": str,
+    }, pk="id", foreign_keys=[("report_id", "reports", "id"), ("document_id", "documents", "id")])
+    db["issues"].create({
+        "id": int, "document_id": str, "report_id": str, "url": str, "level": str, "rule": str, "message": str,
+    }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("report_id", "reports", "id")])
+    db["codebook"].create({
+        "tbl": str, "kind": str, "code": str, "template": str, "label_zh": str, "label_en": str,
+        "grp": str, "unit": str, "ordinal": int,
+    }, pk=("tbl", "kind", "code", "template"))
+    for table, cols in {
+        "reports": [["agency", "year"], ["year"], ["template"], ["site_id"]],
+        "documents": [["report_id"], ["sha256"], ["site_id"]],
+        "sections": [["report_id"], ["code"]],
+        "cells": [["report_id"], ["tbl", "row_code", "col_code"]],
+        "checks": [["report_id"], ["status"], ["rule"]],
+        "issues": [["document_id"], ["rule"]],
+    }.items():
+        for c in cols:
+            db[table].create_index(c, if_not_exists=True)
+
+
+def m002_search_and_views(db: sqlite_utils.Database) -> None:
+    # Chinese full-text search: trigram FTS5 for queries of 3+ characters; the `search` canned query
+    # falls back to LIKE for 1–2 character queries (trigram cannot index those).
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE sections_fts USING fts5(text, content='sections', content_rowid='id', tokenize='trigram');
+        CREATE VIEW t3_wide AS
+          SELECT c.report_id, r.agency, r.year, c.row_code,
+            MAX(CASE WHEN c.col_code='natural_person' THEN c.value END) AS natural_person,
+            MAX(CASE WHEN c.col_code='commercial' THEN c.value END) AS commercial,
+            MAX(CASE WHEN c.col_code='research' THEN c.value END) AS research,
+            MAX(CASE WHEN c.col_code='social_welfare' THEN c.value END) AS social_welfare,
+            MAX(CASE WHEN c.col_code='legal_services' THEN c.value END) AS legal_services,
+            MAX(CASE WHEN c.col_code='other_org' THEN c.value END) AS other_org,
+            MAX(CASE WHEN c.col_code='total' THEN c.value END) AS total,
+            MIN(cb.ordinal) AS row_order
+          FROM cells c JOIN reports r ON r.id = c.report_id
+          LEFT JOIN codebook cb ON cb.tbl='t3' AND cb.kind='row' AND cb.code=c.row_code
+          WHERE c.tbl='t3'
+          GROUP BY c.report_id, c.row_code
+          ORDER BY c.report_id, row_order;
+        CREATE VIEW report_overview AS
+          SELECT r.id, r.agency, r.year, r.template, r.published, r.site_id,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='new_received' AND col_code='total') AS new_requests,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='granted' AND col_code='total') AS granted,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='review' AND col_code='total') AS reconsiderations,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='suit_direct' AND col_code='total') AS lawsuits_direct,
+            r.checks_failed, r.source_url
+          FROM reports r;
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_core", m001_core),
+    ("002_search_and_views", m002_search_and_views),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations in order; returns the names applied now."""
+    if "_migrations" not in db.table_names():
+        db["_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version")
+    done = {r["version"] for r in db["_migrations"].rows}
+    applied = []
+    for version, (name, fn) in enumerate(MIGRATIONS, start=1):
+        if version in done:
+            continue
+        with db.conn:
+            fn(db)
+            db["_migrations"].insert({"version": version, "name": name,
+                                      "applied_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        applied.append(name)
+    return applied
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    if "_migrations" not in db.table_names():
+        return 0
+    return max((r["version"] for r in db["_migrations"].rows), default=0)

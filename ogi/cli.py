@@ -1,0 +1,236 @@
+"""`ogi`: crawl portals, build the database, serve it, or run the whole demo.
+
+    ogi crawl   fetch reports from the portals in the registry into the raw archive
+    ogi build   build data/ogi.db from the archive alone
+    ogi serve   serve data/ogi.db with Datasette
+    ogi demo    start the bundled demo portal, crawl it, build, serve
+    ogi parse   parse one document and print its tables (or --json)
+    ogi sources list and validate the registry
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+ARCHIVE = DATA / "archive"
+DB = DATA / "ogi.db"
+console = Console(stderr=True)
+
+
+@click.group()
+@click.version_option("0.1.0", prog_name="ogi")
+def main():
+    """ogi-reports: the open corpus of China's government information disclosure annual reports."""
+
+
+# -- crawl ---------------------------------------------------------------------------------------
+def _select(rows: list[dict], sites: tuple[str, ...], families: tuple[str, ...]) -> list[dict]:
+    if sites:
+        rows = [r for r in rows if r["id"] in sites]
+    if families:
+        rows = [r for r in rows if r["family"] in families]
+    return rows
+
+
+def run_crawl(rows: list[dict], archive: Path, *, proxy=None, no_delay=False, log_level="WARNING",
+              overrides=None) -> dict:
+    from crawler.run import crawl
+
+    counts = {"responses": 0, "reports": 0, "attachments": 0, "negatives": 0}
+    with Progress(SpinnerColumn(), TextColumn("[bold]crawl[/] {task.description}"), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task("starting…", total=None)
+
+        def on_event(kind, data):
+            if kind == "response":
+                counts["responses"] += 1
+            elif kind == "item":
+                key = {"report": "reports", "attachment": "attachments", "negative": "negatives"}.get(data.get("type"))
+                if key:
+                    counts[key] += 1
+            progress.update(task, description=(
+                f"{counts['responses']} responses · {counts['reports']} report pages · "
+                f"{counts['attachments']} attachments · {counts['negatives']} negatives rejected"))
+
+        summary = crawl(rows, str(archive), proxy=proxy, no_delay=no_delay, log_level=log_level,
+                        on_event=on_event, overrides=overrides)
+    _print_summary(summary)
+    return summary
+
+
+def _print_summary(summary: dict) -> None:
+    t = Table(title=f"crawl run {summary['run_id']}")
+    for col in ("site", "family", "status", "reports", "pages", "attachments", "negatives", "errors"):
+        t.add_column(col)
+    for s in summary["sites"]:
+        style = {"ok": "green", "error": "red", "blocked": "yellow"}.get(s["status"], "")
+        t.add_row(s["site"], s["family"], f"[{style}]{s['status']}[/]" if style else s["status"], str(s["reports"]),
+                  str(s["report_pages"]), str(s["attachments"]), str(s["negatives"]), str(s["errors"]))
+    console.print(t)
+    for e in summary["errors"]:
+        console.print(f"[red]error[/] {e['site']}: {e['error']}")
+    for b in summary["blocked_hosts"]:
+        console.print(f"[yellow]blocked[/] {b['host']}: {b['kind']} (HTTP {b['first_status']})")
+
+
+@main.command()
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False), help="Registry YAML (default: crawler/sources.yaml).")
+@click.option("--site", "sites", multiple=True, help="Only this site id (repeatable).")
+@click.option("--family", "families", multiple=True, help="Only sites of this CMS family (repeatable).")
+@click.option("--archive", type=click.Path(file_okay=False), default=str(ARCHIVE), show_default=True)
+@click.option("--proxy", help="Send every request through this HTTP proxy (e.g. the demo portal).")
+@click.option("--no-delay", is_flag=True, help="Turn off per-host delays and AutoThrottle (local portals only).")
+@click.option("--log-level", default="WARNING", show_default=True)
+@click.option("--fail-on-error", is_flag=True, help="Exit with status 2 when the run summary has errors.")
+def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_on_error):
+    """Crawl the portals of the registry into the raw archive."""
+    from crawler import registry as reg
+
+    rows = _select(reg.load_rows(registry), sites, families)
+    problems = reg.validate(rows)
+    if problems:
+        raise click.ClickException("registry problems:\n  " + "\n  ".join(problems))
+    if not rows:
+        raise click.ClickException("no registry rows selected")
+    summary = run_crawl(rows, Path(archive), proxy=proxy, no_delay=no_delay, log_level=log_level)
+    if fail_on_error and summary["errors"]:
+        sys.exit(2)
+
+
+# -- build ---------------------------------------------------------------------------------------
+def run_build(archive: Path, db: Path) -> dict:
+    from normalize.build import build
+
+    with Progress(SpinnerColumn(), TextColumn("[bold]build[/] {task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        tasks = {}
+
+        def say(step, i, n):
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=n)
+            progress.update(tasks[step], completed=i, total=n)
+
+        counts = build(archive, db, progress=say, convert_cache=DATA / "convert-cache")
+    console.print(f"[green]built[/] {db}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "db"))
+    return counts
+
+
+@main.command()
+@click.option("--archive", type=click.Path(file_okay=False), default=str(ARCHIVE), show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False), default=str(DB), show_default=True)
+def build(archive, db):
+    """Build the SQLite database from the raw archive alone (atomic replace)."""
+    if not Path(archive).exists():
+        raise click.ClickException(f"no archive at {archive}: run `ogi crawl` first")
+    run_build(Path(archive), Path(db))
+
+
+# -- serve ---------------------------------------------------------------------------------------
+@main.command()
+@click.option("--db", type=click.Path(dir_okay=False), default=str(DB), show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True)
+def serve(db, host, port):
+    """Serve the database with Datasette; a republished build is picked up automatically."""
+    from .serve import serve as _serve
+
+    if not Path(db).exists():
+        raise click.ClickException(f"{db} does not exist: run `ogi build` first")
+    sys.exit(_serve(Path(db), host=host, port=port,
+                    on_ready=lambda url: console.print(f"[bold green]Datasette is serving {url}[/] (Ctrl-C stops)")))
+
+
+# -- demo ----------------------------------------------------------------------------------------
+@main.command()
+@click.option("--scenario", default="demo", show_default=True, help="Demo portal scenario.")
+@click.option("--portal-port", default=0, help="Port of the demo portal (default: a free port).")
+@click.option("--port", default=8001, show_default=True, help="Datasette port.")
+@click.option("--polite", is_flag=True, help="Keep the default per-host delays (slower).")
+@click.option("--no-serve", is_flag=True, help="Stop after building the database.")
+def demo(scenario, portal_port, port, polite, no_serve):
+    """Start the demo portal, crawl it, build data/ogi.db and serve it."""
+    from crawler import registry as reg
+    from ogi.portal import registry_rows, start_portal
+
+    t0 = time.time()
+    console.rule("[bold]1/4 demo portal")
+    portal = start_portal(port=portal_port, scenario=scenario)
+    try:
+        console.print(f"demo portal ({scenario}) listening on {portal.url} as an HTTP proxy")
+        rows = registry_rows(scenario)
+        DATA.mkdir(exist_ok=True)
+        reg_path = DATA / f"{scenario}-sources.yaml"
+        reg.dump(rows, reg_path)
+        console.print(f"registry for the demo: {reg_path} ({len(rows)} sites)")
+        console.rule("[bold]2/4 crawl")
+        run_crawl(rows, ARCHIVE, proxy=portal.url, no_delay=not polite)
+    finally:
+        portal.stop()
+    console.rule("[bold]3/4 build")
+    counts = run_build(ARCHIVE, DB)
+    console.print(f"demo pipeline took {time.time() - t0:.1f} s")
+    if no_serve:
+        return
+    console.rule("[bold]4/4 serve")
+    from .serve import serve as _serve
+
+    sys.exit(_serve(DB, port=port, on_ready=lambda url: console.print(
+        f"[bold green]Datasette is serving {url}[/] — {counts['reports']} reports, {counts['documents']} documents"
+        " (Ctrl-C stops)")))
+
+
+# -- parse ---------------------------------------------------------------------------------------
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (cells, checks, issues).")
+def parse(path, as_json):
+    """Parse one document (HTML, PDF, DOCX, DOC/WPS, text dump) and print its tables 2–4."""
+    from normalize.parse import parse_path
+
+    result = parse_path(path)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    from normalize.render import render_tables
+
+    click.echo(render_tables(result))
+
+
+# -- sources -------------------------------------------------------------------------------------
+@main.command()
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False))
+@click.option("--all", "show_all", is_flag=True, help="Also list disabled rows.")
+def sources(registry, show_all):
+    """List and validate the portal registry."""
+    from crawler import registry as reg
+
+    rows = reg.load_rows(registry)
+    problems = reg.validate(rows)
+    t = Table(title=f"registry: {len(rows)} sites, {sum(1 for r in rows if r.get('enabled', True))} enabled")
+    for col in ("id", "agency", "level", "family", "enabled", "entry url / reason"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        if not show_all and not r.get("enabled", True):
+            continue
+        t.add_row(r["id"], r.get("agency") or "", r.get("level") or "", r["family"],
+                  "yes" if r.get("enabled", True) else "no",
+                  r["entry_urls"][0] if r.get("enabled", True) else (r.get("disabled_reason") or ""))
+    Console().print(t)
+    if problems:
+        for p in problems:
+            console.print(f"[red]invalid[/] {p}")
+        sys.exit(1)
+    console.print("[green]registry is valid[/]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Source of metadata.json (descriptions of every table and column in Chinese and English, canned
+queries, facets, full-text search). `python -m ogi.metadata_source` rewrites metadata.json; a test
+checks that metadata.json is current and that it describes every column of the built schema."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+TABLES = {
+    "sites": ("门户网站（爬取入口）", "Portal sites (crawl entry points) from the registry", {
+        "id": ("站点编号", "Site id in the registry"),
+        "name": ("名称", "Registry name of the entry point"),
+        "agency": ("机关", "Agency that runs the site"),
+        "level": ("层级", "Administrative level: national, province, city, county, township, department"),
+        "region": ("地区", "Region (province / city / county name)"),
+        "family": ("网站系统", "CMS family the spider uses: trs-wcm, hanweb-jcms, gd-gkmlpt, ucap, province-platform"),
+        "entry_urls": ("入口地址", "Entry URLs (JSON list)"),
+        "enabled": ("是否启用", "1 when the site is crawled; 0 when switched off in the registry"),
+        "disabled_reason": ("停用原因", "Why the site is switched off"),
+        "expected_min_reports": ("预期最少报告数", "Minimum number of reports a run must find here; fewer is an error"),
+        "last_run_status": ("最近一次爬取状态", "Status in the latest crawl run: ok, error, blocked, disabled"),
+        "last_run_reports": ("最近一次爬取报告数", "Distinct reports found in the latest crawl run"),
+    }),
+    "crawl_runs": ("爬取记录", "Crawl runs and their totals", {
+        "run_id": ("运行编号", "Run id (UTC start time and process id)"),
+        "started_at": ("开始时间", "Start time (UTC, ISO 8601)"),
+        "finished_at": ("结束时间", "End time (UTC, ISO 8601)"),
+        "sites": ("站点数", "Registry rows in the run"),
+        "reports": ("报告数", "Distinct reports (agency, year) found"),
+        "report_pages": ("报告页面数", "Report detail pages fetched"),
+        "attachments": ("附件数", "Attachments fetched"),
+        "negatives": ("排除条目数", "Listed items rejected as not being annual reports"),
+        "requests": ("请求数", "HTTP requests sent"),
+        "request_failures": ("失败请求数", "Requests that failed after retries"),
+        "errors": ("错误", "Run errors (JSON), e.g. a site with zero reports"),
+        "blocked_hosts": ("被拦截主机", "Hosts that answered with an anti-bot challenge (JSON)"),
+    }),
+    "reports": ("年度报告", "One row per annual report: identity is (agency, report year)", {
+        "id": ("报告编号", "Report id: agency-year"),
+        "agency": ("机关", "Agency that published the report"),
+        "year": ("报告年度", "Report year (from the title, else the 统计期限; never a URL or folder date)"),
+        "title": ("标题", "Title as published"),
+        "source_url": ("来源网址", "URL of the report page"),
+        "published": ("发布日期", "Publication date (YYYY-MM-DD)"),
+        "template": ("模板", "Layout generation: pre2019, 2019 (国办公开办函〔2019〕60号), 2021 (〔2021〕30号), unknown"),
+        "t3_rows": ("表三行集", "Row set of table 3: 2019 (single （六）) or 2021 (（六） with three sub-items)"),
+        "level": ("层级", "Administrative level of the agency"),
+        "region": ("地区", "Region of the agency"),
+        "site_id": ("站点", "Site the report was found on"),
+        "primary_document": ("主文档", "Document whose tables are published (the one with the most cells)"),
+        "documents": ("文档数", "Documents (page, attachments, revisions) of this report"),
+        "cells": ("单元格数", "Table cells extracted from the primary document"),
+        "checks_failed": ("未通过的硬校验", "Hard arithmetic identities that fail (the report contradicts itself)"),
+        "checks_not_assessable": ("无法校验", "Hard identities not assessable because a participating cell is blank"),
+        "needs_ocr": ("需OCR", "1 when the report is a scan without a text layer"),
+        "first_seen": ("首次发现", "First time a document of the report was fetched (UTC)"),
+        "last_seen": ("最近发现", "Last time a document of the report was fetched (UTC)"),
+        "status": ("状态", "current, or removed when the latest run of its site no longer found it"),
+    }),
+    "documents": ("文档", "Every archived report page and attachment", {
+        "id": ("文档编号", "Document id (hash of URL and content)"),
+        "sha256": ("SHA-256", "sha256 of the archived bytes (the raw archive's file name)"),
+        "url": ("网址", "URL fetched"),
+        "final_url": ("最终网址", "URL after redirects"),
+        "site_id": ("站点", "Site id"),
+        "role": ("角色", "report_page or attachment"),
+        "parent_url": ("所属页面", "For attachments: the report page that links it"),
+        "format": ("格式", "Real format sniffed from the bytes: html, pdf, docx, doc, wps, text, image…"),
+        "size": ("大小", "Size in bytes"),
+        "text_sha256": ("文本哈希", "sha256 of the whitespace-free text: equal for re-stamped copies"),
+        "title": ("标题", "Title of the page or attachment name"),
+        "report_id": ("报告", "Report this document belongs to"),
+        "is_primary": ("主文档", "1 for the report's primary document"),
+        "duplicate_of": ("重复于", "Earlier document with the same text (re-stamped copy)"),
+        "parse_status": ("解析状态", "ok, error (see issues) or needs_ocr"),
+        "template": ("模板", "Layout generation detected in this document"),
+        "cells": ("单元格数", "Table cells found in this document"),
+        "pages": ("页数", "Pages, where the format has pages"),
+        "first_seen": ("首次抓取", "First fetch (UTC)"),
+        "last_seen": ("最近抓取", "Latest fetch (UTC)"),
+        "http_status": ("HTTP状态", "HTTP status of the fetch"),
+    }),
+    "sections": ("章节", "The six sections' text of each report", {
+        "id": ("编号", "Row id"),
+        "report_id": ("报告", "Report"),
+        "document_id": ("文档", "Document the text comes from"),
+        "ordinal": ("顺序", "Order in the report"),
+        "code": ("章节代码", "overview, proactive, requests, review_litigation, problems, other"),
+        "name_zh": ("章节名称", "Standard Chinese heading of the section"),
+        "text": ("正文", "Section text as printed"),
+    }),
+    "cells": ("表格数据", "Every printed number of tables 2–4, with its raw text and where it was printed", {
+        "id": ("编号", "Row id"),
+        "report_id": ("报告", "Report"),
+        "document_id": ("文档", "Document the cell was read from"),
+        "tbl": ("表", "t2 主动公开, t3 依申请公开, t4 复议诉讼"),
+        "row_code": ("行代码", "Row code from the code book"),
+        "col_code": ("列代码", "Column code from the code book"),
+        "value": ("数值", "Parsed value; NULL when the cell is blank or not a number (blank is not zero); money in 万元"),
+        "raw": ("原文", "Cell text exactly as printed"),
+        "unit": ("单位", "Unit: 件, 项, 万元"),
+        "remark": ("备注", "Remark printed in the cell, e.g. 其中修订16件"),
+        "page": ("页码", "Page number where the format has pages"),
+        "table_index": ("表序号", "Index of the table in the document (0-based)"),
+        "grid_row": ("网格行", "Row in the table grid (0-based, spans expanded)"),
+        "grid_col": ("网格列", "Column in the table grid (0-based, spans expanded)"),
+    }),
+    "checks": ("数据校验", "Arithmetic identities (hard) and cross-checks (soft) of each report", {
+        "id": ("编号", "Row id"),
+        "report_id": ("报告", "Report"),
+        "document_id": ("文档", "Document checked"),
+        "rule": ("规则", "Identity or check name (FORMATS.md 1–10)"),
+        "level": ("级别", "hard (identity) or soft (warning)"),
+        "status": ("结果", "pass, fail, or not_assessable (a participating cell is blank)"),
+        "scope": ("范围", "Column, row or group the check applies to"),
+        "expected": ("应为", "Value the identity requires (computed from the other cells)"),
+        "found": ("实为", "Value printed in the report"),
+        "message": ("说明", "Explanation"),
+    }),
+    "issues": ("问题记录", "Problems met reading documents: unreadable files, unplaced cells, missing identity", {
+        "id": ("编号", "Row id"),
+        "document_id": ("文档", "Document"),
+        "report_id": ("报告", "Report (when known)"),
+        "url": ("网址", "URL of the document"),
+        "level": ("级别", "error or warning"),
+        "rule": ("类型", "Short code, e.g. encrypted_pdf, needs_ocr, unplaced_cell, no_report_identity"),
+        "message": ("说明", "What went wrong"),
+    }),
+    "codebook": ("代码表", "Stable codes of every table row and column", {
+        "tbl": ("表", "t2, t3, t4"),
+        "kind": ("类型", "row or column"),
+        "code": ("代码", "Stable code"),
+        "template": ("模板", "2019, 2021 or both"),
+        "label_zh": ("中文标签", "Chinese label as in the official format"),
+        "label_en": ("英文标签", "English label"),
+        "grp": ("分组", "Group label (e.g. 第二十条第（一）项, （三）不予公开)"),
+        "unit": ("单位", "Unit"),
+        "ordinal": ("顺序", "Order in the code book"),
+    }),
+    "_migrations": ("数据库版本", "Schema migrations applied to this database", {
+        "version": ("版本", "Migration number"), "name": ("名称", "Migration name"),
+        "applied_at": ("应用时间", "When it was applied (UTC)"),
+    }),
+}
+
+VIEWS = {
+    "t3_wide": ("表三宽表", "Table 3 (依申请公开) in its printed shape: one row per report and row code, seven applicant columns", {}),
+    "report_overview": ("报告概览", "Headline numbers per report: new requests, disclosed, reconsiderations, lawsuits", {}),
+}
+
+QUERIES = {
+    "search": {
+        "title": "全文检索 Search report text",
+        "description": "Search the sections' text for a word of any length (1, 2 or more characters: 复议, 采购, 信息处理费).",
+        "sql": (
+            "select s.report_id, r.agency, r.year, s.name_zh as section,\n"
+            "  substr(s.text, max(1, instr(s.text, :q) - 40), 120) as context\n"
+            "from sections s join reports r on r.id = s.report_id\n"
+            "where length(:q) >= 3 and s.id in (select rowid from sections_fts where sections_fts match '\"' || replace(:q, '\"', '\"\"') || '\"')\n"
+            "   or length(:q) < 3 and length(:q) > 0 and s.text like '%' || :q || '%'\n"
+            "order by r.year desc, r.agency limit 500"
+        ),
+    },
+    "failed_checks": {
+        "title": "自相矛盾的报告 Reports that contradict themselves",
+        "description": "Hard identities that fail, with the printed and the expected value.",
+        "sql": ("select c.report_id, r.agency, r.year, c.rule, c.scope, c.expected, c.found, c.message\n"
+                "from checks c join reports r on r.id = c.report_id\n"
+                "where c.level = 'hard' and c.status = 'fail' order by r.year desc, r.agency"),
+    },
+    "requests_by_year": {
+        "title": "依申请公开数量按年度 Requests received by year",
+        "description": "Sum of 本年新收政府信息公开申请数量 (total column) per report year, over reports that print it.",
+        "sql": ("select r.year, count(*) as reports, sum(c.value) as new_requests\n"
+                "from cells c join reports r on r.id = c.report_id\n"
+                "where c.tbl = 't3' and c.row_code = 'new_received' and c.col_code = 'total' and c.value is not null\n"
+                "group by r.year order by r.year"),
+    },
+    "table3": {
+        "title": "一份报告的表三 Table 3 of one report",
+        "description": "Table 3 of one report in its printed shape.",
+        "sql": "select * from t3_wide where report_id = :report_id order by row_order",
+    },
+}
+
+
+def build_metadata() -> dict:
+    tables = {}
+    for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
+        t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}
+        tables[name] = t
+    tables["reports"]["facets"] = ["year", "template", "level", "status"]
+    tables["reports"]["sort_desc"] = "year"
+    tables["reports"]["label_column"] = "agency"
+    tables["cells"]["facets"] = ["tbl", "row_code", "col_code"]
+    tables["checks"]["facets"] = ["status", "rule", "level"]
+    tables["issues"]["facets"] = ["rule", "level"]
+    tables["documents"]["facets"] = ["format", "role", "parse_status"]
+    tables["sections"]["fts_table"] = "sections_fts"
+    tables["sections"]["fts_pk"] = "id"
+    tables["sections"]["facets"] = ["code"]
+    tables["sections_fts"] = {"hidden": True}
+    return {
+        "title": "ogi-reports: 政府信息公开工作年度报告数据库",
+        "description": (
+            "The open corpus of China's government information disclosure annual reports "
+            "(政府信息公开工作年度报告): one row per report, every printed number of tables 2–4 with its raw text, "
+            "the sections' text and data-quality checks. Printed numbers are never repaired: inconsistencies are "
+            "flagged in `checks`. Blank cells are NULL, not zero."
+        ),
+        "license": "CC BY 4.0 (database); the reports are public government documents",
+        "license_url": "https://creativecommons.org/licenses/by/4.0/",
+        "source": "Government portals (*.gov.cn), crawled by ogi-reports",
+        "source_url": "https://github.com/ogi-reports/ogi-reports",
+        "about": "ogi-reports",
+        "about_url": "https://github.com/ogi-reports/ogi-reports",
+        "databases": {"ogi": {"tables": tables, "queries": QUERIES}},
+    }
+
+
+def main() -> None:
+    (REPO / "metadata.json").write_text(json.dumps(build_metadata(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"wrote {REPO / 'metadata.json'}")
+
+
+if __name__ == "__main__":
+    main()

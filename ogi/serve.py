@@ -1,0 +1,99 @@
+"""Serve the published database with Datasette 0.65.x.
+
+The file is served immutable with SQL time limits. A new build is published by atomic rename
+(normalize.build); the server process watches the file's inode and restarts Datasette on the new
+file, so readers never see a half-built database.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+REPO = Path(__file__).resolve().parent.parent
+METADATA = REPO / "metadata.json"
+
+
+def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, metadata: Path = METADATA) -> list[str]:
+    return [
+        sys.executable, "-m", "datasette", "serve", "-i", str(db),
+        "--metadata", str(metadata), "--host", host, "--port", str(port),
+        "--setting", "sql_time_limit_ms", "5000",
+        "--setting", "max_returned_rows", "5000",
+        "--setting", "facet_time_limit_ms", "1000",
+        "--setting", "default_page_size", "50",
+        "--setting", "allow_download", "on",
+    ]
+
+
+def _inode(path: Path) -> Optional[tuple[int, float]]:
+    try:
+        st = path.stat()
+        return st.st_ino, st.st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def wait_ready(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> bool:
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/-/versions.json", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None, poll: float = 2.0) -> int:
+    """Run Datasette until interrupted; restart it when `db` is replaced by a new build."""
+    db = Path(db)
+    if not db.exists():
+        raise FileNotFoundError(f"{db} does not exist: run `ogi build` first")
+    stop = False
+
+    def _stop(*_):
+        nonlocal stop
+        stop = True
+
+    old = signal.signal(signal.SIGTERM, _stop)
+    proc = None
+    try:
+        while not stop:
+            ident = _inode(db)
+            proc = subprocess.Popen(datasette_command(db, host=host, port=port))
+            if wait_ready(port, host) and on_ready:
+                on_ready(f"http://{host}:{port}/")
+            while not stop and proc.poll() is None:
+                time.sleep(poll)
+                now = _inode(db)
+                if now is not None and now != ident:
+                    print(f"[ogi serve] {db} was republished; restarting Datasette", file=sys.stderr)
+                    break
+            if proc.poll() is not None and not stop:
+                return proc.returncode or 1
+            _terminate(proc)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if proc is not None:
+            _terminate(proc)
+        signal.signal(signal.SIGTERM, old)
+    return 0
+
+
+def _terminate(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
