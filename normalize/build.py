@@ -52,7 +52,7 @@ def document_id(fetch: Fetch) -> str:
 
 
 def report_id(agency: str, year: int) -> str:
-    return f"{re.sub(r'[\s/]+', '', agency)}-{year}"
+    return re.sub(r"[\s/]+", "", agency) + f"-{year}"
 
 
 def _codebook_rows() -> list[dict]:
