@@ -57,6 +57,7 @@ def classify(status: int, headers: dict, body: bytes, *, is_document: bool = Fal
     if status == 200 and is_html:
         if len(body) < 2000 and (SOFT404.search(head) or LOCATION_HOME.search(head)):
             return Verdict("soft404", "soft 404 body")
-        if len(body) < STUB_BYTES and b"<a " not in body.lower():
+        low = body.lower()
+        if len(body) < STUB_BYTES and b"<a " not in low and b"<img" not in low and b"articletitle" not in low:
             return Verdict("stub", f"{len(body)}-byte page without links")
     return Verdict("ok")

@@ -120,6 +120,38 @@ class BlockMiddleware(_CrawlerBound):
         return response
 
 
+class RedirectRecordMiddleware(_CrawlerBound):
+    """Sits just before Scrapy's RedirectMiddleware (which consumes 3xx responses, so the archive
+    never sees them): logs every redirect to the manifest, hands a ``Content-Disposition`` of the
+    3xx (Hanweb ``downfile.jsp`` sends the file name on the 302, PORTALS.md §2.2) on to the
+    redirected request, and stops cookie self-redirect loops (openresty ``CT6T``, PORTALS.md §5):
+    one redirect to the same URL is allowed (the cookie jar now holds the cookie), a second one is
+    reported as ``redirect_loop`` and dropped."""
+
+    def process_response(self, request, response):
+        if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
+            return response
+        from urllib.parse import urljoin
+
+        location = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
+        disposition = response.headers.get(b"Content-Disposition")
+        if disposition:
+            request.meta["ogi_redirect_disposition"] = disposition
+        same = location.split("#")[0] == request.url.split("#")[0]
+        self.ctx.manifest.write(event="redirect", url=request.url, status=response.status, location=location,
+                                site=request.meta.get("ogi", {}).get("site"), self_redirect=same or None,
+                                content_disposition=disposition.decode("latin-1") if disposition else None)
+        if same:
+            n = request.meta.get("ogi_self_redirects", 0) + 1
+            if n > 1:
+                self.ctx.manifest.write(event="redirect_loop", url=request.url, status=response.status,
+                                        site=request.meta.get("ogi", {}).get("site"))
+                raise IgnoreRequest(f"redirect_loop at {request.url}")
+            request.meta["ogi_self_redirects"] = n
+            request.dont_filter = True  # the redirected copy must pass the dupefilter once
+        return response
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retry for timeouts and 5xx only (RETRY_HTTP_CODES), waiting base·2^n seconds first."""
 

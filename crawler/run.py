@@ -56,7 +56,9 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
     # the registry rows of this run travel with the archive: normalize reads sites from here
     (ctx.archive.run_dir(run_id) / "sources.json").write_text(json.dumps(sources, ensure_ascii=False, indent=1), "utf-8")
     enabled = [s for s in sources if s.get("enabled", True)]
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False)
+    process = CrawlerProcess(settings)
+    handlers = []  # Scrapy holds signal receivers weakly: keep them alive for the run
     unsupported = []
     for family in sorted({s["family"] for s in enabled}):
         cls = spider_for(family)
@@ -66,9 +68,15 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
             continue
         crawler = process.create_crawler(cls)
         if on_event:
-            crawler.signals.connect(lambda response, request, spider: on_event("response", {"url": request.url, "status": response.status}),
-                                    signal=signals.response_received)
-            crawler.signals.connect(lambda item, response, spider: on_event("item", dict(item)), signal=signals.item_scraped)
+            def on_response(response, request, spider=None):
+                on_event("response", {"url": request.url, "status": response.status})
+
+            def on_item(item, response=None, spider=None):
+                on_event("item", dict(item))
+
+            handlers.extend([on_response, on_item])
+            crawler.signals.connect(on_response, signal=signals.response_received)
+            crawler.signals.connect(on_item, signal=signals.item_scraped)
         process.crawl(crawler, sources=rows)
     if process.crawlers:
         process.start()

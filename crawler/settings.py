@@ -40,6 +40,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ProxyMiddleware": 740,
     "crawler.middlewares.BlockMiddleware": 584,
     "crawler.middlewares.ArchiveMiddleware": 585,
+    "crawler.middlewares.RedirectRecordMiddleware": 610,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }

@@ -133,7 +133,7 @@ def label_score(printed: str, reference: str) -> float:
 # Cell values
 
 PLACEHOLDERS = {"/", "\\", "-", "--", "—", "——", "―", "一", "无", "空", "×", "x", "X", "*", "N/A", "n/a",
-                "NA", "/件", "不适用", "暂无", "—/—"}
+                "NA", "/件", "不适用", "暂无", "—/—", "不详", "未统计", "无数据", "未填", "无此项"}
 
 _NUM = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _VALUE = re.compile(
@@ -197,14 +197,24 @@ def has_cjk(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text or "")
 
 
+_VALUE_WITH_WORDS = re.compile(r"^(约|近|共|计|合计|大约|超过|不足|逾|约计)?[+-]?\d")
+_ITEM_NUMBERING = re.compile(r"^\d{1,2}[.、,](?!\d)")
+
+
 def is_label_cell(cell: str) -> bool:
-    """A cell that reads as a label (has CJK or letters and is not a value)."""
+    """A cell that reads as a label: any non-empty text that is neither a value nor a number with words.
+
+    "1.属于国家秘密" and a damaged "5.▇▇▇" are labels; "约5" and "5件左右" are unreadable values, not labels.
+    """
     if not clean_ws(cell):
         return False
     v = parse_value(cell)
     if v.is_valueish:
         return False
-    return has_cjk(cell) or any(c.isalpha() for c in cell)
+    t = norm(cell)
+    if _VALUE_WITH_WORDS.match(t) and not _ITEM_NUMBERING.match(t):
+        return False
+    return True
 
 
 def dec_to_py(d: Optional[Decimal]):

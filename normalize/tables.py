@@ -76,6 +76,7 @@ class Row:
     grid_row: int
     page: Optional[int]
     ragged: bool
+    joined_from: Optional[int] = None  # grid row of the label when a broken row was joined
 
 
 def row_marker(cells: list[str]) -> Optional[str]:
@@ -364,60 +365,56 @@ def map_t2(rows: list[Row], template: str, issues: list) -> list[dict]:
     cells: list[dict] = []
     row_cols = codebook.t2_row_columns(template)
     header: Optional[dict[str, tuple[int, Optional[str]]]] = None
-    money_unit_default = "万元" if template == "2021" else None
-    header_money_unit: Optional[str] = None
+    money_unit = "万元" if template == "2021" else None  # 2021 prescribes 万元; 2019 prescribes nothing
     seen: set[str] = set()
+    current_table = None
     for r in rows:
+        if r.table_index != current_table:
+            current_table, header = r.table_index, None  # a header holds for its own table block only
         labels, values = split_row(r.cells)
-        if not labels and not any(clean_ws(c) for c in r.cells):
-            continue
-        h = _t2_header(r.cells, template) if labels else None
-        if h and not any(parse_value(v).kind == "number" for _, v in values):
-            header = h
-            for code, (_, unit) in h.items():
-                if code == "amount" and unit:
-                    header_money_unit = unit
-            continue
         if not labels:
             if any(parse_value(v).kind == "number" for _, v in values):
-                issues.append(_row_issue("unlabelled_row", "t2", r, f"t2: row without a label {r.cells}",
-                                         level="warning"))
+                issues.append(_row_issue("unknown_row", "t2", r, f"t2: values without a label, not used: "
+                                         f"{[clean_ws(c) for c in r.cells]}"))
+            continue
+        has_numbers = any(parse_value(v).kind in ("number", "placeholder") for _, v in values)
+        h = _t2_header(r.cells, template)
+        if h and not has_numbers:
+            header = h
+            if "amount" in h and h["amount"][1]:
+                money_unit = h["amount"][1]
             continue
         code, score = _match_t2_row(labels, template)
-        has_numbers = any(parse_value(v).kind in ("number", "placeholder") for _, v in values)
         if code is None or score < 0.75:
             if has_numbers:
-                issues.append(_row_issue("unknown_row", "t2", r,
-                                         f"t2: row not in the code book: {[clean_ws(c) for c in r.cells]}",
-                                         level="info"))
+                issues.append(_row_issue("unknown_row", "t2", r, "t2: row not in the code book, not used: "
+                                         f"{[clean_ws(c) for c in r.cells]}", level="info"))
             continue
         if code in seen:
             issues.append(_row_issue("duplicate_row", "t2", r, f"t2.{code}: row printed twice; the first is kept",
                                      row=code))
             continue
         seen.add(code)
+        if not values:
+            issues.append(_row_issue("row_without_values", "t2", r, f"t2.{code}: label printed without values",
+                                     row=code))
+            continue
         cols = list(row_cols[code])
-        money_cols = {c: (header_money_unit or money_unit_default) for c in cols if c == "amount"}
-        if not r.ragged and header and all(c in header for c in cols):
-            placed = []
-            for c in cols:
-                gi = header[c][0]
-                placed.append((gi, r.cells[gi]) if gi < len(r.cells) else None)
-            al = Alignment(placed)
+        money_cols = {c: money_unit for c in cols if c == "amount"}
+        if not r.ragged and header and all(c in header for c in cols) \
+                and all(header[c][0] < len(r.cells) for c in cols):
+            al = Alignment([(header[c][0], r.cells[header[c][0]]) for c in cols])
         else:
             vals = values
             if not r.ragged and len(vals) > len(cols):
                 vals = _collapse_spans(vals, len(cols))
             al = align(vals, len(cols))
-        if not values:
-            issues.append(_row_issue("row_without_values", "t2", r, f"t2.{code}: label printed without values",
-                                     row=code))
-            continue
         cells.extend(_place("t2", code, cols, template, al, r, issues, money_cols))
-    for code in row_cols:
-        if code not in seen and rows:
-            issues.append({"level": "warning", "rule": "missing_row", "table": "t2", "row": code,
-                           "message": f"t2.{code} ({codebook.label('t2', 'row', code, template)}) not found"})
+    if rows:
+        for code in row_cols:
+            if code not in seen:
+                issues.append({"level": "warning", "rule": "missing_row", "table": "t2", "row": code,
+                               "message": f"t2.{code} ({codebook.label('t2', 'row', code, template)}) not found"})
     return cells
 
 
@@ -508,78 +505,89 @@ def match_t3_row(label_cells: list[str], group: Optional[str], template: str) ->
     return None, score, ""
 
 
+def join_broken_rows(rows: list[Row]) -> list[Row]:
+    """A label row without values directly followed by a value row without a label is one row."""
+    out: list[Row] = []
+    i = 0
+    while i < len(rows):
+        r = rows[i]
+        if i + 1 < len(rows):
+            labels, values = split_row(r.cells)
+            nl, nv = split_row(rows[i + 1].cells)
+            if (labels and not any(clean_ws(v) for _, v in values) and not nl
+                    and any(parse_value(v).kind == "number" for _, v in nv)
+                    and not is_t3_header(r.cells) and rows[i + 1].ragged):
+                nxt = rows[i + 1]
+                cells = [t for _, t in labels] + list(nxt.cells)
+                out.append(Row(cells, nxt.table_index, nxt.grid_row, nxt.page, True, joined_from=r.grid_row))
+                i += 2
+                continue
+        out.append(r)
+        i += 1
+    return out
+
+
 def map_t3(rows: list[Row], template: str, issues: list) -> list[dict]:
     cols = codebook.column_codes("t3", template)
     order = codebook.row_codes("t3", template)
-    header_cols = None
-    grid_rows = [r for r in rows if not r.ragged]
-    if grid_rows:
-        header_cols = t3_header_columns(grid_rows)
+    groups = codebook.t3_groups()
+    # header columns per table block (a table continued on the next page may have another width)
+    header_by_table: dict[int, Optional[dict[str, int]]] = {}
+    for ti in {r.table_index for r in rows if not r.ragged}:
+        header_by_table[ti] = t3_header_columns([r for r in rows if r.table_index == ti and not r.ragged])
+    rows = join_broken_rows(rows)
     group: Optional[str] = None
-    matched: list[tuple[Optional[str], Row, list, list, str]] = []  # (code, row, labels, values, how)
+    # (code or None, row, label cells, value cells, how)
+    matched: list[list] = []
     for r in rows:
         if is_t3_header(r.cells):
             continue
         labels, values = split_row(r.cells)
-        label_texts = [t for _, t in labels]
         has_numbers = any(parse_value(v).kind in ("number", "placeholder") for _, v in values)
-        if not label_texts:
-            if has_numbers:
-                matched.append((None, r, labels, values, "no_label"))
-            continue
-        # group context from the label cells (all but a trailing item label)
         specific = []
-        for t in label_texts:
+        for _, t in labels:
             g = _group_of_cell(t)
-            is_six_row = (template == "2019" and g == "other")
-            if g and not is_six_row:
-                group = None if g == "三" else g
-                if g == "三":
-                    group = "三"
-                continue
-            specific.append(t)
+            if g == "other" and template == "2019":
+                specific.append(t)  # （六）其他处理 is a data row in the 2019 row set
+            elif g:
+                group = g
+            else:
+                specific.append(t)
         if not specific:
-            if template == "2021" and group == "other":
-                continue  # （六）其他处理 heading row of the 2021 sub-items
             if has_numbers:
-                matched.append((None, r, labels, values, "group_only"))
+                matched.append([None, r, labels, values, "no_label"])
             continue
         code, score, how = match_t3_row(specific, group, template)
         if code:
-            cg = codebook.t3_groups().get(code)
-            if cg in ("denied", "unavailable", "not_processed", "other"):
-                group = cg
-            elif code in ("new_received", "carried_over", "carried_forward"):
-                group = None
-        if code or has_numbers or values:
-            matched.append((code, r, labels, values, how))
+            cg = groups.get(code)
+            group = cg if cg in GROUP_TEXT else (None if cg is None else group)
+        if code or has_numbers:
+            matched.append([code, r, labels, values, how])
+        if r.joined_from is not None:
+            issues.append(_row_issue("row_joined", "t3", r, f"t3.{code}: label on grid row {r.joined_from} and "
+                                     f"values on grid row {r.grid_row} read as one row", level="info", row=code))
 
-    # place damaged rows by the known order
-    for i, (code, r, labels, values, how) in enumerate(matched):
-        if code is not None:
+    # rows whose label cannot be read: place by the known row order when it is unambiguous
+    for i, m in enumerate(matched):
+        if m[0] is not None:
             continue
         prev = next((matched[j][0] for j in range(i - 1, -1, -1) if matched[j][0]), None)
-        nxt = next((matched[j][0] for j in range(i + 1, len(matched)) if matched[j][0]), None)
+        nxt_i = next((j for j in range(i + 1, len(matched)) if matched[j][0]), None)
+        nxt = matched[nxt_i][0] if nxt_i is not None else None
         pi = order.index(prev) if prev in order else -1
         ni = order.index(nxt) if nxt in order else len(order)
-        between = [m for m in matched[i + 1:] if m[0] is None]
-        gap_rows = 1
-        for m in matched[i + 1:]:
-            if m[0]:
-                break
-            gap_rows += 1
-        if ni - pi == 2 and gap_rows == 1 and (prev or nxt):
+        unlabelled_between = (nxt_i if nxt_i is not None else len(matched)) - i
+        r, labels = m[1], m[2]
+        if ni - pi == 2 and unlabelled_between == 1 and (prev or nxt):
             guess = order[pi + 1]
-            matched[i] = (guess, r, labels, values, "order")
+            m[0], m[4] = guess, "order"
             issues.append(_row_issue("row_placed_by_order", "t3", r,
                                      f"t3: label {[t for _, t in labels]} not recognised; placed as {guess} "
                                      f"({codebook.label('t3', 'row', guess, template)}) between {prev} and {nxt}",
                                      row=guess))
-        elif values and any(clean_ws(v) for _, v in values):
-            issues.append(_row_issue("unknown_row", "t3", r,
-                                     f"t3: row not recognised, its values are not used: "
+        else:
+            issues.append(_row_issue("unknown_row", "t3", r, "t3: row not recognised, its values are not used: "
                                      f"{[clean_ws(c) for c in r.cells]}"))
-        del between
 
     cells: list[dict] = []
     seen: set[str] = set()
@@ -592,13 +600,13 @@ def map_t3(rows: list[Row], template: str, issues: list) -> list[dict]:
             continue
         seen.add(code)
         if how == "label+numbering":
-            issues.append(_row_issue("label_variant", "t3", r,
-                                     f"t3.{code}: label {labels[-1][1]!r} matched by its numbering and position",
-                                     level="info", row=code))
+            issues.append(_row_issue("label_variant", "t3", r, f"t3.{code}: label {labels[-1][1]!r} matched "
+                                     "by its numbering and group", level="info", row=code))
         if not values:
             issues.append(_row_issue("row_without_values", "t3", r, f"t3.{code}: label printed without values",
                                      row=code))
             continue
+        header_cols = header_by_table.get(r.table_index)
         if header_cols and not r.ragged and max(header_cols.values()) < len(r.cells):
             al = Alignment([(header_cols[c], r.cells[header_cols[c]]) for c in cols])
         else:

@@ -4,38 +4,70 @@ A family module subclasses `ReportSpider`, sets `family`, and implements `parse_
 family's listing pages, list APIs and pagination work). Detail pages, attachments, title
 classification, errors and robots findings are handled here, so every family yields the same items:
 
-- ``{"type": "report", site, url, title, listed_title, year, agency, published, listing, attachments, sha256}``
-- ``{"type": "attachment", site, url, final_url, parent_url, name, sniffed, sha256}``
+- ``{"type": "report", site, url, title, listed_title, year, agency, published, listing, attachments, sha256, family}``
+- ``{"type": "attachment", site, url, final_url, parent_url, name, filename, sniffed, sha256, size}``
 - ``{"type": "negative", site, url, title, reason, listing}``
 
-Spiders are configured only by registry rows (crawler/sources.yaml); nothing is site-specific.
+Spiders are configured only by registry rows (crawler/sources.yaml); nothing is site-specific. Keys
+a row may carry beyond the standard ones (see each family's docstring) arrive in the row dict as is;
+the keys every family understands are:
+
+- ``hosts``: more hosts of the same site (department subsites on other domains).
+- ``force_http``: rewrite ``https://`` links of this site to ``http://`` before requesting them
+  (sites that are HTTP-only, PORTALS.md §2.4 and §5). A family may default it on.
+- ``encoding``: decode every page of the site with this codec (gbk/gb2312 mean gb18030).
+
+Helpers for families: `listing_request` (a listing page, API page or data-proxy group),
+`listed_item` (one entry of a list: follow it, or record it as a negative), `parse_detail` (HTML
+detail pages), `report_item` (build the report item from parts, for families whose details are
+JSON), `attachment_request` / `parse_attachment`.
 """
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Optional
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from .. import runctx
 from ..encoding import canonical, sniff_html_encoding
 from ..sniff import sniff
-from ..titles import agency_from_title, body_marker_count, classify_title, looks_truncated, year_from_title
+from ..titles import (agency_from_body, agency_from_title, body_marker_count, classify_title, looks_truncated,
+                      year_from_body, year_from_title)
 
-DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|ofd|zip|rar|txt|jpe?g|png|gif)(\?|$)", re.I)
-DATE = re.compile(r"((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})")
-JS_HREF = re.compile(r"""(?:href|src)\s*=\s*\\?["']([^"'\\]+?\.(?:pdf|docx?|wps|xlsx?|ofd|zip|rar|txt|jpe?g|png))\\?["']""", re.I)
-META = re.compile(r"""<meta\s+name=["']?(ArticleTitle|PubDate|ContentSource|pubdate|firstpublishedtime)["']?\s+content=["']([^"']*)["']""", re.I)
+DOC_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar|7z|txt|jpe?g|png|gif|tiff?)(\?|#|$)", re.I)
+IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif|tiff?|bmp)$", re.I)
+DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+JS_HREF = re.compile(r"""(?:href|src|OLDSRC)\s*=\s*\\?["']([^"'\\<>]+?\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar|txt|jpe?g|png))\\?["']""", re.I)
+JS_QUOTED_DOC = re.compile(r"""["']((?:https?:)?[^"'\s<>()]+?\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar))["']""", re.I)
+META = re.compile(r"""<meta\s+name=["']?(ArticleTitle|PubDate|ContentSource|pubdate|firstpublishedtime|others)["']?\s+content=["']([^"']*)["']""", re.I)
+CONTENT_SELECTORS = (".TRS_Editor", ".trs_editor_view", ".Custom_UnionStyle", "#zoom", ".zoom", "#UCAP-CONTENT",
+                     ".article-content", ".content", "#content", "article")
+BAD_VERDICTS = ("soft404", "stub", "empty")
+CHINA = timezone(timedelta(hours=8))
+HTTPS_FALLBACK_ERRORS = ("TunnelError", "SSLError", "ConnectionRefusedError", "DownloadConnectionRefusedError",
+                         "ConnectError", "ResponseNeverReceived", "ConnectionLost", "DownloadFailedError")
 
 
-def norm_date(text: str | None) -> Optional[str]:
-    if not text:
+def norm_date(text: Any) -> Optional[str]:
+    """A date as YYYY-MM-DD from 2024-01-23 / 2024年1月23日 / 2024/1/23, or from epoch seconds or
+    milliseconds (gkmlpt's JSON), read in China time."""
+    if text is None or text == "":
         return None
-    m = DATE.search(text)
+    if isinstance(text, (int, float)) or (isinstance(text, str) and re.fullmatch(r"\d{10}(\d{3})?", text.strip())):
+        n = float(text)
+        if n > 1e11:
+            n /= 1000.0
+        if n <= 0:
+            return None
+        return datetime.fromtimestamp(n, CHINA).strftime("%Y-%m-%d")
+    m = DATE.search(str(text))
     if not m:
         return None
     y, mo, d = (int(x) for x in m.groups())
@@ -44,24 +76,72 @@ def norm_date(text: str | None) -> Optional[str]:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+def disposition_filename(value: bytes | str | None) -> Optional[str]:
+    """The file name of a Content-Disposition header: RFC 5987 ``filename*=UTF-8''…``, a
+    percent-encoded UTF-8 ``filename=``, or raw UTF-8/GBK bytes (PORTALS.md §3)."""
+    if not value:
+        return None
+    raw = value if isinstance(value, bytes) else value.encode("latin-1", "replace")
+    m = re.search(rb"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", raw, re.I)
+    if m:
+        charset = canonical(m.group(1).decode("ascii", "ignore")) or "utf-8"
+        return unquote_to_bytes(m.group(2).strip().strip(b'"')).decode(charset, "replace")
+    m = re.search(rb'filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)', raw, re.I)
+    if not m:
+        return None
+    name = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+    if b"%" in name:
+        name = unquote_to_bytes(name)
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return name.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return name.decode("latin-1")
+
+
 class ReportSpider(scrapy.Spider):
     family: str = "base"
     name = "base"
     max_listing_depth = 4
+    force_http_default = False  # families on HTTP-only platforms turn this on
+    custom_settings: dict = {}
 
     def __init__(self, sources: Optional[list[dict]] = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sources = [s for s in (sources or []) if s.get("family") == self.family and s.get("enabled", True)]
         self._site_by_host: dict[str, str] = {}
+        self._site_by_parent: dict[str, str] = {}
         self.source_by_id = {s["id"]: s for s in self.sources}
+        self._negatives_seen: set[str] = set()
+        domains = set()
         for s in self.sources:
             for u in s["entry_urls"]:
-                self._site_by_host.setdefault(urlsplit(u).hostname or "", s["id"])
+                host = urlsplit(u).hostname or ""
+                self._site_by_host.setdefault(host, s["id"])
+                domains.add(host)
+                parent = self.parent_domain(host)
+                if parent:  # department subsites of www.<parent> belong to the same site
+                    self._site_by_parent.setdefault(parent, s["id"])
+                    domains.add(parent)
             for h in s.get("hosts") or []:
                 self._site_by_host.setdefault(h, s["id"])
-        self.allowed_domains = sorted({h for h in self._site_by_host})
+                domains.add(h)
+        self.allowed_domains = sorted(d for d in domains if d)
 
     # -- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def parent_domain(host: str) -> Optional[str]:
+        """``donglan.fixture.gov.cn`` for ``www.donglan.fixture.gov.cn``; None when the parent would be
+        a registry-wide suffix (``gov.cn`` for ``www.gov.cn``)."""
+        if not host.startswith("www."):
+            return None
+        parent = host[4:]
+        labels = parent.split(".")
+        if len(labels) < 3 or parent in ("gov.cn", "com.cn", "org.cn", "edu.cn"):
+            return None
+        return parent
+
     @property
     def ctx(self) -> runctx.RunContext:
         return runctx.get(self.settings["OGI_RUN_ID"], self.settings["OGI_ARCHIVE_DIR"])
@@ -70,26 +150,50 @@ class ReportSpider(scrapy.Spider):
         host = urlsplit(url).hostname or ""
         if host in self._site_by_host:
             return self._site_by_host[host]
-        for h, sid in self._site_by_host.items():  # department subsites of a registered host
-            if host.endswith("." + h.split(".", 1)[-1]) and h.startswith("www."):
+        for parent, sid in self._site_by_parent.items():
+            if host == parent or host.endswith("." + parent):
                 return sid
         return None
+
+    def source(self, site: Optional[str]) -> dict:
+        return self.source_by_id.get(site or "") or {}
+
+    def option(self, site: Optional[str], key: str, default: Any = None) -> Any:
+        """A per-site parameter from the registry row (top level or under ``extra``)."""
+        src = self.source(site)
+        if key in src and src[key] is not None:
+            return src[key]
+        extra = src.get("extra") or {}
+        return extra.get(key, default)
+
+    def fix_url(self, url: str, site: Optional[str]) -> str:
+        """Absolute URL as the site should be asked for it: https→http on HTTP-only sites, no fragment."""
+        parts = urlsplit(url)
+        if parts.scheme == "https" and self.option(site, "force_http", self.force_http_default):
+            parts = parts._replace(scheme="http", netloc=parts.netloc.replace(":443", ""))
+        return urlunsplit(parts._replace(fragment=""))
 
     def ogi_meta(self, site: str, role: str, **extra: Any) -> dict:
         return {"ogi": {"site": site, "role": role, **{k: v for k, v in extra.items() if v is not None}}}
 
     def text_of(self, response: Response) -> str:
         """Decode a page: GBK/GB2312 as gb18030; a registry encoding override wins."""
+        cached = response.meta.get("_ogi_text")
+        if cached is not None and cached[0] == response.url:
+            return cached[1]
         site = response.meta.get("ogi", {}).get("site")
-        override = canonical((self.source_by_id.get(site) or {}).get("encoding"))
+        override = canonical(self.source(site).get("encoding"))
         if override:
-            return response.body.decode(override, errors="replace")
-        header = None
-        ctype = response.headers.get("Content-Type", b"").decode("latin-1")
-        m = re.search(r"charset=([\w-]+)", ctype, re.I)
-        if m:
-            header = m.group(1)
-        return response.body.decode(sniff_html_encoding(response.body, header), errors="replace")
+            text = response.body.decode(override, errors="replace")
+        else:
+            header = None
+            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+            m = re.search(r"charset=([\w-]+)", ctype, re.I)
+            if m:
+                header = m.group(1)
+            text = response.body.decode(sniff_html_encoding(response.body, header), errors="replace")
+        response.meta["_ogi_text"] = (response.url, text)
+        return text
 
     def selector(self, response: Response) -> TextResponse:
         """An HtmlResponse over the correctly decoded text (Scrapy would take gb2312 literally)."""
@@ -101,38 +205,140 @@ class ReportSpider(scrapy.Spider):
         response.meta["_ogi_sel"] = sel
         return sel
 
+    @staticmethod
+    def verdict(response: Response) -> str:
+        return response.meta.get("ogi_verdict") or "ok"
+
     # -- start -----------------------------------------------------------------------------
     async def start(self):
         for src in self.sources:
             for url in src["entry_urls"]:
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
-                                     meta={**self.ogi_meta(src["id"], "listing"), "depth_listing": 0},
-                                     dont_filter=True)
+                yield self.entry_request(src, url)
+
+    def entry_request(self, src: dict, url: str) -> scrapy.Request:
+        return scrapy.Request(self.fix_url(url, src["id"]), callback=self.parse_listing, errback=self.on_error,
+                              meta={**self.ogi_meta(src["id"], "listing", entry=url), "depth_listing": 0})
 
     def parse_listing(self, response: Response):  # pragma: no cover - families implement
         raise NotImplementedError
 
+    def listing_request(self, response: Response, url: str, *, callback=None, depth: Optional[int] = None,
+                        method: str = "GET", formdata: Optional[dict] = None, headers: Optional[dict] = None,
+                        errback=None, dont_filter: bool = False, **meta: Any) -> scrapy.Request:
+        """A further listing page (pagination, sub-column, list API, data-proxy group) of the same site."""
+        site = response.meta["ogi"]["site"]
+        url = self.fix_url(urljoin(response.url, url), site)
+        m = {**self.ogi_meta(site, "listing", parent=response.url),
+             "depth_listing": response.meta.get("depth_listing", 0) if depth is None else depth, **meta}
+        if formdata is not None:
+            return scrapy.FormRequest(url, method=method, formdata=formdata, headers=headers,
+                                      callback=callback or self.parse_listing, errback=errback or self.on_error,
+                                      meta=m, dont_filter=dont_filter)
+        return scrapy.Request(url, method=method, headers=headers, callback=callback or self.parse_listing,
+                              errback=errback or self.on_error, meta=m, dont_filter=dont_filter)
+
     # -- listing items -------------------------------------------------------------------
-    def listed_item(self, response: Response, href: str, title: str, date: Optional[str] = None,
-                    *, in_report_column: bool = True, callback=None) -> Iterable[Any]:
+    def listed_item(self, response: Response, href: str, title: str, date: Any = None,
+                    *, in_report_column: bool = True, callback=None, **extra_meta: Any) -> Iterable[Any]:
         """One item of a listing: follow it when its title is a report (or ambiguous), record it as a
         negative otherwise."""
         site = response.meta["ogi"]["site"]
-        url = urljoin(response.url, href.strip())
+        url = self.fix_url(urljoin(response.url, (href or "").strip()), site)
         title = re.sub(r"\s+", " ", title or "").strip()
         ok, reason = classify_title(title)
         if not ok and reason.startswith("negative"):
-            yield {"type": "negative", "site": site, "url": url, "title": title, "reason": reason,
-                   "listing": response.url}
+            if url not in self._negatives_seen:
+                self._negatives_seen.add(url)
+                yield {"type": "negative", "site": site, "url": url, "title": title, "reason": reason,
+                       "listing": response.url}
             return
-        ambiguous = not ok and (looks_truncated(title) or (in_report_column and re.search(r"年报|年度报告|工作报告", title)))
+        ambiguous = not ok and (looks_truncated(title) or bool(in_report_column and re.search(r"年报|年度报告|工作报告", title)))
         if not ok and not ambiguous:
             return
         yield scrapy.Request(
             url, callback=callback or self.parse_detail, errback=self.on_error,
             meta=self.ogi_meta(site, "report_page", listing=response.url, listed_title=title,
-                               listed_date=norm_date(date), confirm=None if ok else "body"),
+                               listed_date=norm_date(date), confirm=None if ok else "body", **extra_meta),
         )
+
+    def listed_document(self, response: Response, href: str, title: str, date: Any = None) -> Iterable[Any]:
+        """A list entry that links straight to a document (PDF/DOC…, or Hanweb downfile.jsp): the
+        document is the report. Only titles that classify as reports are taken (a document's body
+        cannot be checked here); negatives are recorded as usual."""
+        site = response.meta["ogi"]["site"]
+        url = self.fix_url(urljoin(response.url, (href or "").strip()), site)
+        title = re.sub(r"\s+", " ", title or "").strip()
+        ok, reason = classify_title(title)
+        if not ok:
+            if reason.startswith("negative") and url not in self._negatives_seen:
+                self._negatives_seen.add(url)
+                yield {"type": "negative", "site": site, "url": url, "title": title, "reason": reason,
+                       "listing": response.url}
+            return
+        yield scrapy.Request(url, callback=self.parse_listed_document, errback=self.on_error,
+                             meta=self.ogi_meta(site, "attachment", parent_url=response.url, name=title,
+                                                listing=response.url, listed_title=title,
+                                                listed_date=norm_date(date), direct=True))
+
+    def parse_listed_document(self, response: Response):
+        att = next(iter(self.parse_attachment(response)))
+        ogi = response.meta["ogi"]
+        url = att["url"]
+        yield {"type": "report", "site": ogi["site"], "url": url, "title": ogi.get("listed_title"),
+               "listed_title": ogi.get("listed_title"), "year": year_from_title(ogi.get("listed_title") or ""),
+               "agency": agency_from_title(ogi.get("listed_title") or "") or self.source(ogi["site"]).get("agency"),
+               "published": ogi.get("listed_date"), "listing": ogi.get("listing"), "attachments": [url],
+               "sha256": None, "family": self.family, "direct_document": True}
+        yield att
+
+    def year_filter_urls(self, response: Response, keys: Iterable[str] = ("year", "timeFrame", "fbtime")) -> list[str]:
+        """The other years a list offers in its year filter: links or <option>s that change a year
+        query parameter (``?year=``, ``timeFrame=``, ``fbtime=``) or the year segment of the path
+        (``/year/show/<unit>/2022.html``) of the current URL."""
+        sel = self.selector(response)
+        cur = urlsplit(response.url)
+        cur_q = dict(parse_qsl(cur.query, keep_blank_values=True))
+        keys = tuple(keys)
+        key_l = {k.lower(): k for k in keys}
+        year_in_path = re.search(r"(?<=/)((?:19|20)\d{2})(?=(?:\.s?html?)?/?$)", cur.path)
+        out: dict[str, None] = {}
+
+        def with_year(key: str, year: str) -> str:
+            q = {**cur_q, key: year}
+            return urlunsplit(cur._replace(query=urlencode(q), fragment=""))
+
+        def consider(url: str) -> None:
+            u = urlsplit(url)
+            if u.hostname != cur.hostname:
+                return
+            q = dict(parse_qsl(u.query, keep_blank_values=True))
+            if u.path == cur.path and any(re.fullmatch(r"(19|20)\d{2}", q.get(k, "")) for k in keys):
+                out.setdefault(urlunsplit(u._replace(fragment="")), None)
+            elif year_in_path and re.fullmatch(re.escape(cur.path[:year_in_path.start()]) + r"(19|20)\d{2}"
+                                               + re.escape(cur.path[year_in_path.end():]), u.path):
+                out.setdefault(urlunsplit(u._replace(fragment="")), None)
+
+        for a in sel.css("a[href]"):
+            href = a.attrib["href"].strip()
+            if href and not href.startswith(("javascript:", "#")):
+                consider(urljoin(response.url, href))
+        for select in sel.css("select"):
+            name = (select.attrib.get("name") or select.attrib.get("id") or "").lower()
+            for opt in select.css("option"):
+                v = (opt.attrib.get("value") or "").strip()
+                if not v:
+                    continue
+                if re.fullmatch(r"(19|20)\d{2}", v):
+                    key = key_l.get(name) or next((k for k in keys if k in cur_q), None)
+                    if key:
+                        out.setdefault(with_year(key, v), None)
+                    elif year_in_path:
+                        out.setdefault(urlunsplit(cur._replace(path=cur.path[:year_in_path.start()] + v
+                                                               + cur.path[year_in_path.end():], fragment="")), None)
+                elif "/" in v or "?" in v:
+                    consider(urljoin(response.url, v))
+        me = urlunsplit(cur._replace(fragment=""))
+        return [u for u in out if u != me]
 
     # -- detail pages ---------------------------------------------------------------------------
     def page_metas(self, html: str) -> dict:
@@ -141,68 +347,147 @@ class ReportSpider(scrapy.Spider):
             metas.setdefault(name.lower(), content.strip())
         return metas
 
+    def content_text(self, sel: TextResponse) -> str:
+        """Text of the report body (the CMS content container, else the whole <body>)."""
+        for css in CONTENT_SELECTORS:
+            parts = sel.css(f"{css} *::text, {css}::text").getall()
+            text = " ".join(p.strip() for p in parts if p.strip())
+            if len(text) > 20:
+                return text
+        return " ".join(t.strip() for t in sel.css("body *::text").getall() if t.strip())
+
     def find_attachments(self, response: Response, html: str) -> list[tuple[str, str]]:
-        """Attachment links in the DOM, in OLDSRC attributes and in document.write scripts."""
+        """Attachment links in the DOM, in OLDSRC attributes, in on* handlers and in document.write scripts."""
         sel = self.selector(response)
+        site = response.meta.get("ogi", {}).get("site")
         found: dict[str, str] = {}
+
+        def add(href: str, name: str) -> None:
+            href = (href or "").strip()
+            if not href or href.startswith(("javascript:", "mailto:", "#", "data:")):
+                return
+            url = self.fix_url(urljoin(response.url, href), site)
+            if urlsplit(url).scheme in ("http", "https"):
+                found.setdefault(url, re.sub(r"\s+", " ", name or "").strip())
+
+        content_css = ", ".join(f"{c} a" for c in CONTENT_SELECTORS[:6])
+        in_content = {id(x.root) for x in sel.css(content_css)} if content_css else set()
         for a in sel.css("a"):
             href = (a.attrib.get("href") or "").strip()
             name = " ".join(a.css("::text").getall()).strip()
-            for cand in (href, a.attrib.get("oldsrc") or a.attrib.get("OLDSRC") or ""):
-                if cand and DOC_EXT.search(cand) and not cand.startswith(("javascript:", "mailto:")):
-                    found.setdefault(urljoin(response.url, cand), name)
-                    break
-            if "downfile.jsp" in href or "/attachment/" in href:
-                found.setdefault(urljoin(response.url, href), name)
+            oldsrc = a.attrib.get("oldsrc") or a.attrib.get("OLDSRC") or ""
+            path = urlsplit(href).path
+            is_image = bool(IMAGE_EXT.search(path))
+            if is_image and id(a.root) not in in_content:
+                continue  # logos and banners around the page are not attachments
+            if href and not href.startswith("javascript:") and (
+                    DOC_EXT.search(path) or "downfile.jsp" in href or "/attachment/" in path):
+                add(href, name)
+                continue
+            if oldsrc and DOC_EXT.search(oldsrc):
+                add(oldsrc, name)  # OLDSRC is only a hint, used when href is not a document
+                continue
+            for attr in ("onclick", "ondblclick", "href"):
+                v = a.attrib.get(attr) or ""
+                if attr == "href" and not v.startswith("javascript:"):
+                    continue
+                for q in JS_QUOTED_DOC.findall(v):
+                    add(q, name)
         for script in sel.css("script::text").getall():
             for href in JS_HREF.findall(script):
-                found.setdefault(urljoin(response.url, href), "")
-        for img in sel.css(".TRS_Editor img, .trs_editor_view img, #zoom img, #UCAP-CONTENT img"):
+                add(href, "")
+        for img in sel.css(", ".join(f"{c} img" for c in CONTENT_SELECTORS[:6])):
             src = img.attrib.get("src") or ""
-            if re.search(r"/W0\d+|\.(jpe?g|png)$", src, re.I):
-                found.setdefault(urljoin(response.url, src), img.attrib.get("alt", ""))
-        return [(u, n) for u, n in found.items() if urlsplit(u).scheme in ("http", "https")]
+            if re.search(r"/W0\d+[^/]*\.(jpe?g|png|gif)$|\.(jpe?g|png)$", src, re.I) and not re.search(r"/(images?|img|style|css)/", src, re.I):
+                add(src, img.attrib.get("alt", ""))
+        return list(found.items())
 
-    def report_item(self, response: Response, *, title: Optional[str], published: Optional[str],
-                    attachments: list[str], body_text: str = "", agency_hint: Optional[str] = None) -> Optional[dict]:
+    def detail_title(self, sel: TextResponse, metas: dict, listed: str) -> Optional[str]:
+        title = metas.get("articletitle")
+        if title:
+            return title
+        if listed and not looks_truncated(listed) and classify_title(listed)[0]:
+            return listed
+        for css in ("h1", ".title", "h2", "title"):
+            t = " ".join(x.strip() for x in sel.css(f"{css} ::text, {css}::text").getall() if x.strip())
+            if t and classify_title(t)[0]:
+                return t
+        t = (sel.css("title::text").get() or "").strip()
+        t = re.split(r"\s*[_|]\s*|\s+-\s+", t)[0] if t else t
+        return t or listed or None
+
+    def report_item(self, response: Response, *, title: Optional[str], published: Any,
+                    attachments: list[str], body_text: str = "", agency_hint: Optional[str] = None,
+                    extra: Optional[dict] = None, attachment_names: Iterable[str] = ()) -> Optional[dict]:
+        """The report item of one detail page, or a negative item when the page turns out not to be a
+        report (its full title is a negative, or an ambiguous title whose body lacks the markers)."""
         ogi = response.meta["ogi"]
         site = ogi["site"]
         listed = ogi.get("listed_title") or ""
-        full_title = title or listed
-        if ogi.get("confirm") == "body":
-            ok, reason = classify_title(full_title)
-            if reason.startswith("negative"):
-                return {"type": "negative", "site": site, "url": response.url, "title": full_title,
-                        "reason": reason, "listing": ogi.get("listing")}
-            if not ok and body_marker_count(body_text) < 2:
-                return {"type": "negative", "site": site, "url": response.url, "title": full_title,
-                        "reason": "no_body_markers", "listing": ogi.get("listing")}
-        src = self.source_by_id.get(site) or {}
-        return {
+        full_title = re.sub(r"\s+", " ", title or listed).strip()
+        ok, reason = classify_title(full_title)
+        if reason.startswith("negative"):
+            return {"type": "negative", "site": site, "url": response.url, "title": full_title,
+                    "reason": reason, "listing": ogi.get("listing")}
+        confirmed = None
+        if not ok and body_marker_count(body_text) >= 2:
+            confirmed = "body_markers"
+        elif not ok and any(classify_title(n)[0] or re.search(r"年报|年度报告", n or "") for n in attachment_names):
+            confirmed = "attachment_name"  # "详见附件" pages: the report is the attached file
+        if not ok and not confirmed:
+            return {"type": "negative", "site": site, "url": response.url, "title": full_title,
+                    "reason": "no_body_markers", "listing": ogi.get("listing")}
+        src = self.source(site)
+        item = {
             "type": "report", "site": site, "url": response.url, "title": full_title, "listed_title": listed,
-            "year": year_from_title(full_title) or year_from_title(listed),
-            "agency": agency_from_title(full_title) or agency_hint or src.get("agency"),
+            "year": year_from_title(full_title) or year_from_title(listed) or year_from_body(body_text),
+            "agency": (agency_from_title(full_title) or agency_from_title(listed) or agency_from_body(body_text)
+                       or agency_hint or src.get("agency")),
             "published": norm_date(published) or ogi.get("listed_date"),
             "listing": ogi.get("listing"), "attachments": attachments,
             "sha256": response.meta.get("ogi_sha256"), "family": self.family,
         }
+        if confirmed:
+            item["confirmed_by"] = confirmed
+        if extra:
+            item.update(extra)
+        return item
 
     def parse_detail(self, response: Response):
+        if self.verdict(response) in BAD_VERDICTS:
+            return  # the middleware logged it as bad_page; a soft 404 is not a report
         html = self.text_of(response)
         metas = self.page_metas(html)
         sel = self.selector(response)
-        title = metas.get("articletitle") or (sel.css("title::text").get() or "").strip() or None
+        title = self.detail_title(sel, metas, response.meta["ogi"].get("listed_title") or "")
         published = metas.get("pubdate") or metas.get("firstpublishedtime")
         if not published:
-            m = re.search(r"(发布(?:时间|日期)|日期|时间)\s*[:：]\s*([0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2})", html)
+            m = re.search(r"(发布(?:时间|日期)|公开日期|日期|时间)\s*[:：]\s*(?:</?[^>]+>\s*)*([0-9]{4}\s*[-/.年]\s*[0-9]{1,2}\s*[-/.月]\s*[0-9]{1,2})", html)
             published = m.group(2) if m else None
         attachments = self.find_attachments(response, html)
-        body_text = " ".join(sel.css("body *::text").getall())
+        body_text = self.content_text(sel)
+        yield from self.emit_report(response, title=title, published=published, attachments=attachments,
+                                    body_text=body_text, agency_hint=self.publisher_of(html, metas))
+
+    def publisher_of(self, html: str, metas: dict) -> Optional[str]:
+        m = re.search(r"发布机构\s*[:：]?\s*(?:</?[^>]+>\s*)*([^<\s:：|]{2,40})", html)
+        if m:
+            return m.group(1)
+        return metas.get("contentsource") or None
+
+    def emit_report(self, response: Response, *, title, published, attachments: list[tuple[str, str]],
+                    body_text: str = "", agency_hint: Optional[str] = None, extra: Optional[dict] = None):
+        """Yield the report item (or negative) and, for a report, its attachment requests."""
         item = self.report_item(response, title=title, published=published,
                                 attachments=[u for u, _ in attachments], body_text=body_text,
-                                agency_hint=metas.get("contentsource"))
+                                agency_hint=agency_hint, extra=extra,
+                                attachment_names=[n or unquote(urlsplit(u).path.rsplit("/", 1)[-1]) for u, n in attachments])
         if item is None:
             return
+        if item["type"] == "negative":
+            if item["url"] in self._negatives_seen:
+                return
+            self._negatives_seen.add(item["url"])
         yield item
         if item["type"] != "report":
             return
@@ -211,18 +496,24 @@ class ReportSpider(scrapy.Spider):
 
     def attachment_request(self, response: Response, url: str, name: str = "") -> scrapy.Request:
         site = response.meta["ogi"]["site"]
-        return scrapy.Request(url, callback=self.parse_attachment, errback=self.on_error,
+        return scrapy.Request(self.fix_url(urljoin(response.url, url), site), callback=self.parse_attachment,
+                              errback=self.on_error,
                               meta=self.ogi_meta(site, "attachment", parent_url=response.url, name=name or None))
 
     def parse_attachment(self, response: Response):
         ogi = response.meta["ogi"]
+        filename = (disposition_filename(response.headers.get("Content-Disposition"))
+                    or disposition_filename(response.meta.get("ogi_redirect_disposition"))
+                    or unquote(urlsplit(response.url).path.rsplit("/", 1)[-1]) or None)
         yield {"type": "attachment", "site": ogi["site"], "url": (response.meta.get("redirect_urls") or [response.url])[0],
                "final_url": response.url, "parent_url": ogi.get("parent_url"), "name": ogi.get("name"),
-               "sniffed": sniff(response.body, response.url), "sha256": response.meta.get("ogi_sha256"),
-               "size": len(response.body)}
+               "filename": filename, "sniffed": sniff(response.body, filename or response.url),
+               "sha256": response.meta.get("ogi_sha256"), "size": len(response.body), "status": response.status}
 
     # -- errors --------------------------------------------------------------------------------
     def on_error(self, failure):
+        """Record a failed request in the run manifest (and the run's errors). An https URL that fails
+        below HTTP (TLS, refused CONNECT) is tried once more over http:// (PORTALS.md §5)."""
         request = failure.request
         ogi = request.meta.get("ogi", {})
         exc = failure.value
@@ -231,20 +522,33 @@ class ReportSpider(scrapy.Spider):
         response = getattr(exc, "response", None)
         if response is not None:
             entry["status"] = response.status
+        fallback = None
         if isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
             entry["event"] = "robots_disallowed"
             self.ctx.robots_disallowed[urlsplit(request.url).hostname or ""].append(request.url)
         elif isinstance(exc, IgnoreRequest) and "blocked" in str(exc):
             entry["event"] = "skipped_blocked_host"
+        elif (urlsplit(request.url).scheme == "https" and not isinstance(exc, (HttpError, IgnoreRequest))
+              and type(exc).__name__ in HTTPS_FALLBACK_ERRORS and not request.meta.get("ogi_https_fallback")):
+            fallback = request.replace(url="http://" + request.url[len("https://"):], dont_filter=True)
+            fallback.meta["ogi_https_fallback"] = request.url
+            entry["event"] = "https_fallback"
         self.ctx.manifest.write(**entry)
         if entry["event"] == "request_failed":
             self.ctx.errors.append(entry)
+        if fallback is not None:
+            yield fallback
 
     @staticmethod
     def json_of(response: Response) -> Any:
-        text = response.body.decode("utf-8-sig", errors="replace")
+        text = response.body.decode("utf-8-sig", errors="replace").strip()
         try:
             return json.loads(text)
         except json.JSONDecodeError:
             m = re.search(r"^[\w$.]+\((.*)\)\s*;?\s*$", text, re.S)  # JSONP
-            return json.loads(m.group(1)) if m else None
+            if m:
+                try:
+                    return json.loads(m.group(1))
+                except json.JSONDecodeError:
+                    return None
+            return None

@@ -21,9 +21,9 @@ import scrapy
 from .base import ReportSpider
 
 DETAIL = re.compile(r"(?:^|/)t\d{8}_\d+\.s?html?(?:[?#].*)?$")
-PAGE_OLD = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
-PAGE_NEW = re.compile(r"createPageHTML\(\s*[\"'][\w-]+[\"']\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']")
-COUNT_VARS = re.compile(r"countPage\s*=\s*(\d+)")
+_ARG = r"\s*([\w$.]+|[\"'][\w-]*[\"'])\s*"
+PAGE_CALL = re.compile(r"createPageHTML\(" + ",".join([_ARG] * 4) + r"(?:," + _ARG + r")?(?:," + _ARG + r")?\)")
+VAR = re.compile(r"(?:var\s+|\b)([A-Za-z_$][\w$]*)\s*=\s*(\d+)\s*[;\n/]")
 COLUMN_WORDS = re.compile(r"年报|年度报告|部门|乡镇|街道|区县|县区|政府|\d{4}\s*年")
 SKIP_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|jpe?g|png|gif|zip|rar|css|js)$", re.I)
 
@@ -52,31 +52,42 @@ class TrsSpider(ReportSpider):
                 date = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1] | ../*[not(self::a)]//text()").getall())
                 yield from self.listed_item(response, href, title, date)
             elif depth < self.max_listing_depth and self._is_subcolumn(response.url, url, title):
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
-                                     meta={**self.ogi_meta(site, "listing", parent=response.url),
-                                           "depth_listing": depth + 1})
+                yield self.listing_request(response, url, depth=depth + 1)
         # pagination: only the first page of a column schedules the others
         if not response.meta.get("pagination_child"):
             for url in self.page_urls(response.url, html):
-                yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
-                                     meta={**self.ogi_meta(site, "listing", parent=response.url),
-                                           "depth_listing": depth, "pagination_child": True})
+                yield self.listing_request(response, url, depth=depth, pagination_child=True)
 
     @staticmethod
     def page_urls(url: str, html: str) -> list[str]:
+        """Every other page of a column, from its createPageHTML call (arguments may be literals or
+        the usual ``var countPage = 7`` variables). Returns [] on any page but the first, so only the
+        first page schedules pagination."""
         base = url.rsplit("/", 1)[0] + "/"
-        m = PAGE_NEW.search(html)
-        if m:
-            count, cur, prefix, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
-            if cur != 1:
-                return []
-            return [urljoin(base, f"{prefix}_{p}.{ext}") for p in range(2, count + 1)]
-        m = PAGE_OLD.search(html)
-        if m:
-            count, cur, prefix, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
-            if cur != 0:
-                return []
-            return [urljoin(base, f"{prefix}_{p}.{ext}") for p in range(1, count)]
+        variables = {name: int(v) for name, v in VAR.findall(html)}
+
+        def value(arg: str):
+            arg = arg.strip()
+            if arg[:1] in "'\"":
+                return arg.strip("'\"")
+            if arg.isdigit():
+                return int(arg)
+            return variables.get(arg, variables.get(arg.split(".")[-1]))
+
+        for m in PAGE_CALL.finditer(html):
+            args = [value(a) for a in m.groups() if a is not None]
+            if len(args) >= 5 and isinstance(args[0], str) and isinstance(args[1], int) and isinstance(args[2], int):
+                # createPageHTML('page_div', pageCount, curPage (1-based), 'fg', 'shtml', total)
+                count, cur, prefix, ext = args[1], args[2], args[3], args[4]
+                if cur != 1 or not isinstance(prefix, str) or not isinstance(ext, str):
+                    return []
+                return [urljoin(base, f"{prefix}_{p}.{ext}") for p in range(2, count + 1)]
+            if len(args) >= 4 and isinstance(args[0], int) and isinstance(args[1], int):
+                # createPageHTML(countPage, currentPage (0-based), "index", "html")
+                count, cur, prefix, ext = args[0], args[1], args[2], args[3]
+                if cur != 0 or not isinstance(prefix, str) or not isinstance(ext, str):
+                    return []
+                return [urljoin(base, f"{prefix}_{p}.{ext}") for p in range(1, count)]
         return []
 
     @staticmethod

@@ -48,10 +48,6 @@ EXTENSIONS = {
     "jhtml": {"html"},
     "mht": {"mhtml", "html"},
     "mhtml": {"mhtml", "html"},
-    "jsp": {"html"},
-    "asp": {"html"},
-    "aspx": {"html"},
-    "php": {"html"},
     "png": {"image"},
     "jpg": {"image"},
     "jpeg": {"image"},
@@ -61,6 +57,7 @@ EXTENSIONS = {
     "tiff": {"image"},
     "webp": {"image"},
 }
+# Server-script names (download.jsp?id=…, .asp, .php, .do) serve any type: they are not listed.
 # Formats where a .doc name is a known, harmless mislabel: only 'doc' and 'wps' are "true" .doc files.
 _STRICT_DOC = {"doc": {"doc", "wps"}, "dot": {"doc", "wps"}}
 

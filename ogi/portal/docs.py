@@ -92,14 +92,31 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def make_pdf(title: str, blocks, stamp: str | None = None) -> bytes:
+def _wrap(text: str, width: float, size: float) -> str:
+    """Break a cell text into lines that fit `width` points (CJK glyphs are `size` wide, ASCII half)."""
+    per_line = max(2.0, (width - 6) / size)
+    lines = []
+    for para in text.split("\n"):
+        cur, w = "", 0.0
+        for ch in para:
+            cw = 0.5 if ord(ch) < 128 else 1.0
+            if w + cw > per_line and cur:
+                lines.append(cur)
+                cur, w = "", 0.0
+            cur += ch
+            w += cw
+        lines.append(cur)
+    return "\n".join(lines)
+
+
+def make_pdf(title: str, blocks, stamp: str | None = None, subject: str = "") -> bytes:
     """A real PDF with a Chinese text layer; tables are drawn as ruled grids (pdfplumber finds them)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     st = _pdf_setup()
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, invariant=1, title=title, author="", subject="",
+    doc = SimpleDocTemplate(buf, pagesize=A4, invariant=1, title=title, author="", subject=subject,
                             creator="", producer="", leftMargin=56, rightMargin=56, topMargin=56,
                             bottomMargin=56)
     flow = []
@@ -113,7 +130,6 @@ def make_pdf(title: str, blocks, stamp: str | None = None) -> bytes:
         elif kind == "table":
             grid, spans = table_grid(payload)
             ncols = len(grid[0])
-            data = [[Paragraph(_esc(t), st["cell"]) if t else "" for t in row] for row in grid]
             width = A4[0] - 112
             if ncols >= 8:
                 first = [58, 58, 50][: min(3, ncols)]
@@ -121,8 +137,21 @@ def make_pdf(title: str, blocks, stamp: str | None = None) -> bytes:
                 widths = first + [rest] * (ncols - len(first))
             else:
                 widths = [width * 0.34] + [width * 0.66 / (ncols - 1)] * (ncols - 1) if ncols > 1 else [width]
+            data = []
+            for row in grid:
+                out_row = []
+                c = 0
+                for t in row:
+                    span_w = widths[c]
+                    for (r0, c0, r1, c1) in spans:
+                        if (r0, c0) == (len(data), c):
+                            span_w = sum(widths[c0:c1 + 1])
+                    out_row.append(_wrap(t, span_w, 7) if t else "")
+                    c += 1
+                data.append(out_row)
             t = Table(data, colWidths=widths)
-            style = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+            style = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                     ("FONT", (0, 0), (-1, -1), "STSong-Light", 7, 9)]
             for r0, c0, r1, c1 in spans:
                 style.append(("SPAN", (c0, r0), (c1, r1)))
             t.setStyle(TableStyle(style))
@@ -151,6 +180,46 @@ def _fix_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+_TBL_PROTO: dict = {}
+
+
+def _docx_table(rows):
+    """A w:tbl element for `rows`: built with python-docx once per table shape, then copied and filled.
+
+    python-docx's cell merging recomputes the whole grid on every call (slow for 300-cell tables), and
+    every report of one template has the same table shapes; only the texts differ.
+    """
+    import copy
+
+    import docx
+    from docx.oxml.ns import qn
+
+    sig = tuple(tuple((rs, cs) for _, rs, cs in row) for row in rows)
+    proto = _TBL_PROTO.get(sig)
+    if proto is None:
+        marked = [[(f"@@{r}.{i}@@", rs, cs) for i, (_, rs, cs) in enumerate(row)] for r, row in enumerate(rows)]
+        grid, spans = table_grid(marked)
+        ncols = len(grid[0])
+        tmp = docx.Document()
+        t = tmp.add_table(rows=len(grid), cols=ncols)
+        t.style = "Table Grid"
+        cells = t._cells  # computed once: table.cell(r, c) recomputes the grid on every call
+        for r, row in enumerate(grid):
+            for c, text in enumerate(row):
+                if text:
+                    cells[r * ncols + c].text = text
+        for r0, c0, r1, c1 in spans:
+            merged = cells[r0 * ncols + c0].merge(cells[r1 * ncols + c1])
+            merged.text = grid[r0][c0] or ""
+        proto = _TBL_PROTO[sig] = t._tbl
+    tbl = copy.deepcopy(proto)
+    texts = {f"@@{r}.{i}@@": text for r, row in enumerate(rows) for i, (text, _, _) in enumerate(row)}
+    for node in tbl.iter(qn("w:t")):
+        if node.text in texts:
+            node.text = texts[node.text]
+    return tbl
+
+
 def make_docx(title: str, blocks) -> bytes:
     """A real DOCX (python-docx) with paragraphs and merged-cell tables; fixed metadata and zip times."""
     import docx
@@ -172,17 +241,8 @@ def make_docx(title: str, blocks) -> bytes:
         elif kind in ("h", "p"):
             d.add_paragraph(payload)
         elif kind == "table":
-            grid, spans = table_grid(payload)
-            t = d.add_table(rows=len(grid), cols=len(grid[0]))
-            t.style = "Table Grid"
-            for r, row in enumerate(grid):
-                for c, text in enumerate(row):
-                    if text is not None:
-                        t.cell(r, c).text = text
-            for r0, c0, r1, c1 in spans:
-                text = grid[r0][c0]
-                merged = t.cell(r0, c0).merge(t.cell(r1, c1))
-                merged.text = text or ""
+            body = d.element.body
+            body.insert(len(body) - 1, _docx_table(payload))
     buf = io.BytesIO()
     d.save(buf)
     return _fix_zip(buf.getvalue())

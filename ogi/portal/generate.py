@@ -30,17 +30,33 @@ class Agency:
     slug: str  # pinyin-ish abbreviation used in paths
 
 
+_BYTES: dict = {}  # attachment key -> bytes, so that every scenario of a process makes each file once
+
+
 @dataclass
 class Attachment:
     filename: str  # display name, e.g. 附件：xxx.pdf
     ext: str
-    data: bytes
+    source: object  # bytes, or a no-argument callable that makes them (generated on first use)
     signature_only: bool = False
     role: str = "report"  # report | statistics | image
     # filled in by the site that serves it
     path: str = ""
     url: str = ""
     href: str = ""
+
+    key: str = ""  # cache key: the same key always means the same bytes (shared across scenarios)
+
+    @property
+    def data(self) -> bytes:
+        if callable(self.source):
+            if self.key and self.key in _BYTES:
+                self.source = _BYTES[self.key]
+            else:
+                self.source = self.source()
+                if self.key:
+                    _BYTES[self.key] = self.source
+        return self.source
 
     @property
     def sha256(self) -> str:
@@ -614,27 +630,27 @@ def build_report(agency: Agency, year: int, seed: str, *, mode: str | None = Non
         for i in range(2):
             ext = "jpg" if i == 0 else "png"
             s = f"{item.key}:page{i}"
-            data = docs.make_jpeg(s) if ext == "jpg" else docs.make_png(s)
+            data = (lambda s=s: docs.make_jpeg(s)) if ext == "jpg" else (lambda s=s: docs.make_png(s))
             item.attachments.append(Attachment(f"{title}（第{i + 1}页）.{ext}", ext, data, role="image"))
     elif mode == "att_only":
-        item.attachments.append(Attachment(f"{title}.pdf", "pdf", docs.make_pdf(title, blocks)))
+        item.attachments.append(Attachment(f"{title}.pdf", "pdf", lambda: docs.make_pdf(title, blocks)))
     elif mode == "html+att":
         ext = attach_kind or weighted(rng, [("pdf", 55), ("docx", 22), ("doc", 13), ("wps", 10)])
         item.attachments.append(make_attachment(title, blocks, ext))
         if rng.random() < 0.12 and template != "pre2019":
             item.attachments.append(Attachment(f"{agency.name}{year}年政府信息公开情况统计表.xls", "xls",
-                                               docs.make_ole_stub("xls", title), signature_only=True,
+                                               lambda: docs.make_ole_stub("xls", title), signature_only=True,
                                                role="statistics"))
     return item
 
 
 def make_attachment(title: str, blocks, ext: str, stamp: str | None = None) -> Attachment:
     if ext == "pdf":
-        return Attachment(f"{title}.pdf", "pdf", docs.make_pdf(title, blocks, stamp=stamp))
+        return Attachment(f"{title}.pdf", "pdf", lambda: docs.make_pdf(title, blocks, stamp=stamp))
     if ext == "docx":
-        return Attachment(f"{title}.docx", "docx", docs.make_docx(title, blocks))
+        return Attachment(f"{title}.docx", "docx", lambda: docs.make_docx(title, blocks))
     if ext in ("doc", "wps", "xls"):
-        return Attachment(f"{title}.{ext}", ext, docs.make_ole_stub(ext, title), signature_only=True)
+        return Attachment(f"{title}.{ext}", ext, lambda: docs.make_ole_stub(ext, title), signature_only=True)
     raise ValueError(ext)
 
 
@@ -649,7 +665,7 @@ def build_negative(kind: str, agency: Agency, city: str, year: int, seed: str, p
                 blocks=blocks, mode="html", key=f"{seed}:neg:{kind}:{agency.slug}:{year}")
     if with_pdf:
         item.mode = "html+att"
-        item.attachments.append(Attachment(f"{title}.pdf", "pdf", docs.make_pdf(title, blocks)))
+        item.attachments.append(Attachment(f"{title}.pdf", "pdf", lambda: docs.make_pdf(title, blocks)))
     return item
 
 

@@ -1,0 +1,320 @@
+"""Guangdong gkmlpt (政府信息公开目录管理平台) and the 集约化 column pages around it (PORTALS.md §2.4).
+
+Guangdong only (province, 21 cities, districts, departments). URL shapes:
+
+- ``/gkmlpt/index`` carries ``window._CONFIG = {SID: '…', TREE: [{id, name, post_count, children: […]}], …}``
+  (a JS object literal on real sites, ``SID: '2'``; strict JSON also accepted);
+- ``/gkmlpt/annualreport#<catid>`` is the 年报 view (a JS shell; the category id is in the fragment);
+- the list API ``GET /gkmlpt/api/all/<catid>?page=N&sid=<SID>`` answers
+  ``{"classify": {"id", "name", "post_count"}, "articles": [{"id", "title", "url", "date", "attachment": […]…}], "total"}``;
+- details ``/gkmlpt/content/<id//10^6>/<id//10^3>/post_<id>.html`` hold the document as JSON in
+  ``window._CONFIG.DETAIL = {"title", "content": "<p>…", "attachment": [{"name", "url"}], …}``;
+- 集约化 columns (``/zwgk/xxgknb/``, ``…/zfxxgknb/bm/2024n/``) list ``content/post_<id>.html`` pages;
+- attachments ``/attachment/0/<a>/<b>/<id>.pdf``.
+
+Spider: from any entry URL it reads ``/gkmlpt/index`` of the host, picks the 年报 categories by name
+(``年报|年度报告`` and not a negative such as 网站工作年度报表; a ``#<catid>`` fragment or a registry
+``gkmlpt_catids`` list picks them explicitly) together with their sub-categories, and pages the API
+from page 1 until the articles collected reach ``post_count`` (``total``) or a page comes back empty.
+A wrong or missing SID answers 200 with ``{"articles": []}`` — recorded, not retried. Posts are
+requested once per host and post id, whichever list (API or 集约化 column) names them first.
+
+HTTP only: the platform's HTTPS is broken (bad ciphers, redirect loops), so this family rewrites every
+``https://`` link to ``http://`` before requesting it (``force_http`` defaults on; a registry row may
+set ``force_http: false``).
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Optional
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from parsel import Selector
+
+from .base import DATE, ReportSpider, norm_date
+from ..titles import classify_title
+
+CONFIG = re.compile(r"window\._CONFIG\s*=\s*\{")
+DETAIL_ASSIGN = re.compile(r"window\._CONFIG\.DETAIL\s*=\s*\{|\bDETAIL\s*[:=]\s*\{")
+POST = re.compile(r"/(?:gkmlpt/)?content/(?:\d+/\d+/)?post_(\d+)\.html")
+REPORT_CAT = re.compile(r"年报|年度报告")
+
+
+def balanced(text: str, start: int) -> Optional[str]:
+    """The bracketed JSON/JS value starting at text[start] ('{' or '['), respecting strings."""
+    open_ch = text[start]
+    close_ch = {"{": "}", "[": "]"}[open_ch]
+    depth, i, quote = 0, start, None
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+            if depth == 0:
+                return text[start:i + 1]
+        i += 1
+    return None
+
+
+def js_object(text: str) -> Any:
+    """Parse strict JSON, else a simple JS object literal (unquoted keys, single-quoted strings)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    fixed = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(m.group(1).replace("\\'", "'")), text)
+    fixed = re.sub(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:", r'\1"\2":', fixed)
+    fixed = re.sub(r",\s*([}\]])", r"\1", fixed)
+    try:
+        return json.loads(fixed)
+    except json.JSONDecodeError:
+        return None
+
+
+def parse_config(html: str) -> tuple[Optional[str], list]:
+    """(SID, TREE) of a /gkmlpt/index page."""
+    sid = None
+    m = re.search(r"""["']?SID["']?\s*:\s*["']?(\w+)""", html)
+    if m:
+        sid = m.group(1)
+    tree: list = []
+    m = re.search(r"""["']?TREE["']?\s*:\s*\[""", html)
+    if m:
+        raw = balanced(html, m.end() - 1)
+        if raw:
+            tree = js_object(raw) or []
+    return sid, tree
+
+
+def parse_detail_json(html: str) -> Optional[dict]:
+    m = DETAIL_ASSIGN.search(html)
+    if not m:
+        return None
+    raw = balanced(html, m.end() - 1)
+    return js_object(raw) if raw else None
+
+
+def report_categories(tree: list) -> list[dict]:
+    """Categories named 年报/年度报告 (not negatives like 网站工作年度报表), with all their descendants."""
+    out: list[dict] = []
+
+    def walk(nodes, inside: bool):
+        for n in nodes or []:
+            name = n.get("name") or ""
+            hit = inside or (bool(REPORT_CAT.search(name)) and not classify_title(name)[1].startswith("negative"))
+            if hit and not n.get("jump_url"):
+                out.append(n)
+            walk(n.get("children"), hit)
+
+    walk(tree, False)
+    return out
+
+
+class GkmlptSpider(ReportSpider):
+    name = "gkmlpt"
+    family = "gd-gkmlpt"
+    force_http_default = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._posts: set[tuple[str, str]] = set()
+        self._config_requested: set[str] = set()
+
+    def entry_request(self, src: dict, url: str):
+        req = super().entry_request(src, url)
+        frag = urlsplit(url).fragment
+        if re.fullmatch(r"\d+", frag or ""):
+            req.meta["gkmlpt_catids"] = [int(frag)]
+        return req
+
+    # -- listings ----------------------------------------------------------------------------
+    def parse_listing(self, response):
+        if self.verdict(response) in ("soft404", "stub", "empty"):
+            return
+        path = urlsplit(response.url).path
+        html = self.text_of(response)
+        if CONFIG.search(html) and re.search(r"""["']?TREE["']?\s*:""", html):
+            yield from self.parse_config_page(response, html)
+            return
+        if path.startswith("/gkmlpt/"):
+            # a shell page (annualreport) or any other gkmlpt page: the config lives on /gkmlpt/index
+            yield from self.config_request(response)
+            return
+        yield from self.parse_column(response)
+
+    def config_request(self, response):
+        host = urlsplit(response.url).netloc
+        if host in self._config_requested:
+            return
+        self._config_requested.add(host)
+        catids = list(response.meta.get("gkmlpt_catids") or [])
+        m = re.search(r"#(\d+)", response.request.url if response.request else "")
+        if m:
+            catids.append(int(m.group(1)))
+        yield self.listing_request(response, f"{urlsplit(response.url).scheme}://{host}/gkmlpt/index",
+                                   gkmlpt_catids=catids or None)
+
+    def parse_config_page(self, response, html: str):
+        site = response.meta["ogi"]["site"]
+        self._config_requested.add(urlsplit(response.url).netloc)
+        sid, tree = parse_config(html)
+        wanted = set(response.meta.get("gkmlpt_catids") or []) | set(self.option(site, "gkmlpt_catids") or [])
+        cats = []
+        if wanted:
+            def walk(nodes, inside=False):
+                for n in nodes or []:
+                    hit = inside or n.get("id") in wanted
+                    if hit:
+                        cats.append(n)
+                    walk(n.get("children"), hit)
+            walk(tree)
+        if not cats:
+            cats = report_categories(tree)
+        self.ctx.manifest.write(event="gkmlpt_config", url=response.url, site=site, sid=sid,
+                                categories=[{"id": c.get("id"), "name": c.get("name"), "post_count": c.get("post_count")} for c in cats])
+        if not sid or not cats:
+            self.ctx.errors.append({"event": "gkmlpt_no_categories", "url": response.url, "site": site,
+                                    "sid": sid})
+            return
+        done = set()
+        for c in cats:
+            if c.get("id") in done or (c.get("post_count") == 0 and c.get("children")):
+                continue
+            done.add(c.get("id"))
+            yield self.api_request(response, sid, c["id"], 1, {"collected": 0, "name": c.get("name"),
+                                                               "post_count": c.get("post_count")})
+
+    def api_request(self, response, sid: str, catid: int, page: int, state: dict):
+        host = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
+        url = f"{host}/gkmlpt/api/all/{catid}?{urlencode({'page': page, 'sid': sid})}"
+        return self.listing_request(response, url, callback=self.parse_api,
+                                    gkmlpt={**state, "sid": sid, "catid": catid, "page": page})
+
+    def parse_api(self, response):
+        state = response.meta["gkmlpt"]
+        data = self.json_of(response)
+        if not isinstance(data, dict):
+            self.ctx.manifest.write(event="gkmlpt_bad_json", url=response.url, site=response.meta["ogi"]["site"])
+            return
+        articles = data.get("articles") or []
+        classify = data.get("classify") or {}
+        total = classify.get("post_count") or data.get("total") or state.get("post_count")
+        if not articles:
+            if state["page"] == 1 and (total or state.get("post_count")):
+                self.ctx.manifest.write(event="gkmlpt_empty_list", url=response.url, site=response.meta["ogi"]["site"],
+                                        post_count=total)
+            return
+        for art in articles:
+            yield from self.article(response, art)
+        collected = state["collected"] + len(articles)
+        if total is not None and collected >= int(total):
+            return
+        yield self.api_request(response, state["sid"], state["catid"], state["page"] + 1,
+                               {**state, "collected": collected, "post_count": total})
+
+    def article(self, response, art: dict):
+        url = art.get("url") or art.get("post_url")
+        if not url:
+            return
+        if not self._claim(response, url):
+            return
+        date = art.get("display_publish_time") or art.get("date") or art.get("created_at")
+        yield from self.listed_item(response, url, art.get("title") or "", date,
+                                    gkmlpt_attachments=self._attachments(art.get("attachment")) or None,
+                                    gkmlpt_publisher=art.get("publisher") or None)
+
+    def _claim(self, response, url: str) -> bool:
+        """True the first time a post (host, id) is listed; the same post in a 集约化 column and in the
+        API is requested once."""
+        absolute = self.fix_url(urljoin(response.url, url), response.meta["ogi"]["site"])
+        m = POST.search(urlsplit(absolute).path)
+        key = (urlsplit(absolute).hostname or "", m.group(1) if m else absolute)
+        if key in self._posts:
+            return False
+        self._posts.add(key)
+        return True
+
+    @staticmethod
+    def _attachments(atts: Any) -> list[list[str]]:
+        out = []
+        for a in atts or []:
+            if isinstance(a, dict) and (a.get("url") or a.get("link")):
+                out.append([a.get("url") or a.get("link"), a.get("name") or a.get("title") or ""])
+            elif isinstance(a, str):
+                out.append([a, ""])
+        return out
+
+    def parse_column(self, response):
+        """A 集约化 column page: links to content/post_<id>.html, and its pagination."""
+        sel = self.selector(response)
+        depth = response.meta.get("depth_listing", 0)
+        for a in sel.css("a[href]"):
+            href = a.attrib["href"].strip()
+            url = urljoin(response.url, href)
+            path = urlsplit(url).path
+            title = a.attrib.get("title") or " ".join(t.strip() for t in a.css("::text").getall()).strip()
+            if POST.search(path):
+                if not self._claim(response, url):
+                    continue
+                date_text = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1] | ../*[not(self::a)]//text()").getall())
+                m = DATE.search(date_text)
+                yield from self.listed_item(response, href, title, m.group(0) if m else None)
+            elif path.startswith("/gkmlpt/") and ("annualreport" in path or path.rstrip("/").endswith("/gkmlpt/index")):
+                yield from self.config_request(response)
+            elif (depth < self.max_listing_depth and self.site_of(url) and url != response.url
+                  and re.search(r"/index(_\d+)?\.html?$|/$", path) and re.search(r"年报|年度报告|\d{4}\s*年|部门|乡镇|街道", title or "")
+                  and path.startswith(urlsplit(response.url).path.rsplit("/", 1)[0])):
+                yield self.listing_request(response, url, depth=depth + 1)
+        if not response.meta.get("pagination_child"):
+            from .trs import TrsSpider
+            for url in TrsSpider.page_urls(response.url, sel.text):
+                yield self.listing_request(response, url, depth=depth, pagination_child=True)
+            for url in self.numbered_pages(response, sel):
+                yield self.listing_request(response, url, depth=depth, pagination_child=True)
+
+    @staticmethod
+    def numbered_pages(response, sel) -> list[str]:
+        """index_2.html … links of a 集约化 pager (1-based, the first page is index.html)."""
+        out = []
+        base = response.url.rsplit("/", 1)[0] + "/"
+        for href in sel.css("a[href]::attr(href)").getall():
+            url = urljoin(response.url, href.strip())
+            if url.startswith(base) and re.search(r"/index_\d+\.html?$", url) and url not in out:
+                out.append(url)
+        return out
+
+    # -- details -----------------------------------------------------------------------------
+    def parse_detail(self, response):
+        if self.verdict(response) in ("soft404", "stub", "empty"):
+            return
+        html = self.text_of(response)
+        detail = parse_detail_json(html)
+        if not detail:
+            yield from super().parse_detail(response)
+            return
+        ogi = response.meta["ogi"]
+        content = detail.get("content") or ""
+        body_text = " ".join(t.strip() for t in Selector(text=f"<div>{content}</div>").xpath("//text()").getall() if t.strip())
+        atts: dict[str, str] = {}
+        for url, name in self._attachments(detail.get("attachment") or detail.get("attachments")):
+            atts.setdefault(self.fix_url(urljoin(response.url, url), ogi["site"]), name)
+        for url, name in ogi.get("gkmlpt_attachments") or []:
+            atts.setdefault(self.fix_url(urljoin(response.url, url), ogi["site"]), name)
+        for url, name in self.find_attachments(response, html):
+            if "/attachment/" in url or re.search(r"\.(pdf|docx?|wps|xlsx?|ofd)$", url, re.I):
+                atts.setdefault(url, name)
+        published = (detail.get("publish_time") or detail.get("display_publish_time") or detail.get("date")
+                     or detail.get("created_at") or ogi.get("listed_date"))
+        agency = detail.get("publisher") or detail.get("source") or ogi.get("gkmlpt_publisher")
+        yield from self.emit_report(response, title=detail.get("title"), published=norm_date(published),
+                                    attachments=list(atts.items()), body_text=body_text, agency_hint=agency)

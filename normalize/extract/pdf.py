@@ -1,0 +1,611 @@
+"""PDF → Document: pypdfium2 for text, pdfplumber for table geometry.
+
+Opening: pypdfium2 (PDFium) opens the file; it tries the empty password, so owner-password-only
+PDFs are read. A PDF that needs a user password → error 'encrypted_pdf'. A file without a %%EOF near
+its end is 'truncated_pdf': an error when PDFium cannot open it, a warning when it can (PDFium
+rebuilds the cross-reference table and we read the pages that survive). Other failures: 'corrupt_pdf'.
+Only the first `Limits.max_pdf_pages` pages are read (warning 'too_many_pages').
+
+Per page:
+- Characters and their boxes come from PDFium's text layer (fast, and it honours ToUnicode maps that
+  pdfminer sometimes gets wrong). Boxes are put in pdfplumber's coordinate system (top-left origin,
+  /Rotate applied, as pdfminer does it), so both libraries agree.
+- Table geometry comes from pdfplumber (`find_tables`, ruling-line strategy), only on pages that have
+  path objects (no lines, no lattice table) and not too many objects (`Limits.max_page_objects`,
+  warning 'tables_skipped'). Cells become a full grid from their edges: a merged cell repeats its text
+  in every grid position it covers. Characters go to the cell containing their centre; a cell's lines
+  are joined with no separator between CJK fragments, so vertical labels written one character per line
+  read 本年度.
+- The other characters form lines; page furniture is dropped (page numbers such as "- 3 -", "第3页",
+  "3/12", and lines repeated in the top/bottom margin of most pages). Lines join into paragraphs when the
+  previous line reaches the right margin and the next one is not indented, also across a page break.
+
+Across pages: a table that ends its page and a table that starts the next page with the same columns
+are one table; repeated header rows at the top of the continuation are dropped, `row_pages` records
+the page of every row, and a vertically merged label cell cut by the page break is repeated into the
+continuation (as a full grid requires).
+
+OCR: a PDF with (almost) no text layer gets needs_ocr=True and a warning 'needs_ocr'
+(meta['image_pages'] lists image-only pages; some such pages among text pages give 'partly_scanned').
+Text that is mostly private-use or replacement characters (fonts without a Unicode map) gets
+needs_ocr=True and a warning 'garbled_text'.
+"""
+from __future__ import annotations
+
+import bisect
+import io
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..document import DocIssue, Document, Paragraph, Table
+from .cells import clean_text, finish_grid, is_cjk
+from .limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass
+class _Char:
+    ch: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def cx(self):
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self):
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class _Line:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    page: int
+
+    @property
+    def height(self):
+        return max(self.bottom - self.top, 1.0)
+
+
+@dataclass
+class _PTable:
+    rows: list  # raw grid (list of list of str)
+    cell_of: list  # same shape: cell id per position (or -1)
+    rowspan: dict  # cell id -> number of grid rows it covers
+    bbox: tuple  # x0, top, x1, bottom
+    page: int
+    row_pages: list = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- opening
+
+def _has_eof(data: bytes) -> bool:
+    return b"%%EOF" in data[-2048:]
+
+
+def _open(data: bytes):
+    """Returns (pdfium document, error DocIssue or None, warnings)."""
+    import pypdfium2 as pdfium
+
+    warnings = []
+    truncated = not _has_eof(data)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code == 4 or "password" in str(e).lower():
+            return None, DocIssue("encrypted_pdf", "the PDF is encrypted with a user password"), warnings
+        if truncated:
+            return None, DocIssue("truncated_pdf", f"the PDF is truncated (no %%EOF at the end) and cannot be opened: {e}"), warnings
+        return None, DocIssue("corrupt_pdf", f"the PDF cannot be opened: {e}"), warnings
+    if truncated:
+        warnings.append(DocIssue("truncated_pdf", "the PDF is truncated (no %%EOF at the end); pages that survive were read", "warning"))
+    return pdf, None, warnings
+
+
+# --------------------------------------------------------------------------- characters
+
+def _transform(mediabox, rotation):
+    x0, y0, x1, y1 = mediabox
+    if rotation == 90:
+        return lambda x, y: (y - y0, x - x0)
+    if rotation == 180:
+        return lambda x, y: (x1 - x, y - y0)
+    if rotation == 270:
+        return lambda x, y: (y1 - y, x1 - x)
+    return lambda x, y: (x - x0, y1 - y)
+
+
+def _page_chars(page) -> list[_Char]:
+    import ctypes
+
+    import pypdfium2.raw as c
+
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        tf = _transform(page.get_mediabox(), page.get_rotation() % 360)
+        rect = c.FS_RECTF()
+        out = []
+        raw = textpage.raw
+        for i in range(n):
+            u = c.FPDFText_GetUnicode(raw, i)
+            if u in (0, 0xFFFE, 0xFFFF) or c.FPDFText_IsGenerated(raw, i):
+                continue
+            ch = chr(u) if u < 0x110000 else "\ufffd"
+            if ch in "\r\n":
+                continue
+            # loose box: advance width and font ascent/descent (tight glyph boxes make "1" look far from "0")
+            if not c.FPDFText_GetLooseCharBox(raw, i, ctypes.byref(rect)):
+                continue
+            ax, atop = tf(rect.left, rect.top)
+            bx, btop = tf(rect.right, rect.bottom)
+            out.append(_Char(ch, min(ax, bx), min(atop, btop), max(ax, bx), max(atop, btop)))
+        return out
+    finally:
+        textpage.close()
+
+
+def _count_objects(page, cap: int):
+    import pypdfium2.raw as c
+
+    n = c.FPDFPage_CountObjects(page.raw)
+    paths = images = forms = 0
+    for i in range(min(n, cap + 1)):
+        obj = c.FPDFPage_GetObject(page.raw, i)
+        typ = c.FPDFPageObj_GetType(obj)
+        if typ == c.FPDF_PAGEOBJ_PATH:
+            paths += 1
+        elif typ == c.FPDF_PAGEOBJ_IMAGE:
+            images += 1
+        elif typ == c.FPDF_PAGEOBJ_FORM:
+            forms += 1
+    return n, paths, images, forms
+
+
+def _lines(chars: list[_Char], page: int) -> list[_Line]:
+    """Group characters into text lines (top to bottom, left to right)."""
+    if not chars:
+        return []
+    chars = sorted(chars, key=lambda ch: (ch.cy, ch.x0))
+    groups: list[list[_Char]] = []
+    cur: list[_Char] = []
+    top = bottom = 0.0
+    for ch in chars:
+        if cur and top - 0.5 <= ch.cy <= bottom + 0.5:
+            cur.append(ch)
+            if not ch.ch.isspace():
+                top, bottom = min(top, ch.top), max(bottom, ch.bottom)
+            continue
+        if ch.ch.isspace():
+            continue  # a space that belongs to no line
+        if cur:
+            groups.append(cur)
+        cur = [ch]
+        top, bottom = ch.top, ch.bottom
+    if cur:
+        groups.append(cur)
+    out = []
+    for g in groups:
+        g.sort(key=lambda ch: ch.x0)
+        text = _join_chars(g)
+        if text:
+            ink = [ch for ch in g if not ch.ch.isspace()] or g
+            out.append(_Line(text, min(c.x0 for c in ink), min(c.top for c in ink), max(c.x1 for c in ink),
+                             max(c.bottom for c in ink), page))
+    return out
+
+
+def _join_chars(g: list[_Char]) -> str:
+    parts = []
+    prev = None
+    for ch in g:
+        if ch.ch.isspace():
+            parts.append(" ")
+            prev = None
+            continue
+        if prev is not None:
+            gap = ch.x0 - prev.x1
+            h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
+            if gap > 0.25 * h and not (is_cjk(prev.ch) or is_cjk(ch.ch)):
+                parts.append(" ")
+        parts.append(ch.ch)
+        prev = ch
+    text = clean_text("".join(parts))
+    # spaces between CJK and anything are layout (Word's auto-spacing), not content
+    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=\S)|(?<=\S) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+
+
+# --------------------------------------------------------------------------- tables
+
+def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if out and v - out[-1] <= tol:
+            continue
+        out.append(v)
+    return out
+
+
+def _idx(bounds: list[float], v: float, tol: float = 2.0) -> int:
+    i = bisect.bisect_left(bounds, v - tol)
+    return min(i, len(bounds) - 1)
+
+
+def _find_tables(plumber_page, page_no: int) -> list[_PTable]:
+    tables = []
+    for t in plumber_page.find_tables():
+        cells = [c for c in t.cells if c[2] - c[0] > 1 and c[3] - c[1] > 1]
+        if len(cells) < 2:
+            continue
+        xs = _cluster([c[0] for c in cells] + [c[2] for c in cells])
+        ys = _cluster([c[1] for c in cells] + [c[3] for c in cells])
+        nr, nc = len(ys) - 1, len(xs) - 1
+        if nr < 1 or nc < 1:
+            continue
+        cell_of = [[-1] * nc for _ in range(nr)]
+        rowspan = {}
+        for k, (x0, top, x1, bottom) in enumerate(cells):
+            c0, c1 = _idx(xs, x0), _idx(xs, x1)
+            r0, r1 = _idx(ys, top), _idx(ys, bottom)
+            for r in range(r0, max(r1, r0 + 1)):
+                for c in range(c0, max(c1, c0 + 1)):
+                    if r < nr and c < nc and cell_of[r][c] == -1:
+                        cell_of[r][c] = k
+            rowspan[k] = max(r1 - r0, 1)
+        pt = _PTable(rows=[[""] * nc for _ in range(nr)], cell_of=cell_of, rowspan=rowspan, bbox=tuple(t.bbox),
+                     page=page_no, row_pages=[page_no] * nr)
+        pt._xs, pt._ys = xs, ys  # type: ignore[attr-defined]
+        tables.append(pt)
+    if tables:
+        try:
+            chars = [_Char(c["text"], c["x0"], c["top"], c["x1"], c["bottom"]) for c in plumber_page.chars
+                     if c.get("text")]
+        except Exception:  # noqa: BLE001
+            chars = []
+        per_cell, _ = _assign(tables, chars)
+        for t, cells in zip(tables, per_cell):
+            t._alt = _cell_texts(cells, page_no)  # type: ignore[attr-defined]
+    return tables
+
+
+def _assign(tables: list[_PTable], chars: list[_Char]):
+    """Split characters into per-table {cell id: [chars]} and the characters outside every table."""
+    per_cell: list[dict[int, list[_Char]]] = [dict() for _ in tables]
+    rest = []
+    for ch in chars:
+        cx, cy = ch.cx, ch.cy
+        for ti, t in enumerate(tables):
+            x0, top, x1, bottom = t.bbox
+            if x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1:
+                xs, ys = t._xs, t._ys  # type: ignore[attr-defined]
+                c = min(max(bisect.bisect_right(xs, cx) - 1, 0), len(xs) - 2)
+                r = min(max(bisect.bisect_right(ys, cy) - 1, 0), len(ys) - 2)
+                k = t.cell_of[r][c]
+                if k >= 0:
+                    per_cell[ti].setdefault(k, []).append(ch)
+                break
+        else:
+            rest.append(ch)
+    return per_cell, rest
+
+
+def _cell_texts(cells: dict[int, list[_Char]], page: int) -> dict[int, str]:
+    return {k: _join_lines(ln.text for ln in _lines(cs, page)) for k, cs in cells.items()}
+
+
+def _fill_tables(tables: list[_PTable], chars: list[_Char]) -> list[_Char]:
+    """Put PDFium's characters into table cells; return the characters outside every table.
+
+    A cell PDFium leaves empty gets pdfplumber's text for it, if it has any (PDFium drops some glyphs
+    of non-embedded CID fonts; pdfminer misreads others, so PDFium stays first)."""
+    if not tables:
+        return chars
+    per_cell, rest = _assign(tables, chars)
+    for ti, t in enumerate(tables):
+        texts = _cell_texts(per_cell[ti], t.page)
+        alt = getattr(t, "_alt", {})
+        for k, text in alt.items():
+            if not texts.get(k):
+                texts[k] = text
+        t.rows = [[texts.get(k, "") if k >= 0 else "" for k in row] for row in t.cell_of]
+    return rest
+
+
+def _join_lines(texts) -> str:
+    """Join the lines of a PDF paragraph or cell: no space where either side is CJK."""
+    out = ""
+    for t in texts:
+        t = t.strip()
+        if not t:
+            continue
+        if out and not (is_cjk(out[-1]) or is_cjk(t[0])):
+            out += " "
+        out += t
+    return out
+
+
+def _norm_row(row) -> tuple:
+    return tuple(re.sub(r"\s+", "", c) for c in row)
+
+
+def _numeric(s: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?[\d.,，%万元件个]*", s.strip()))
+
+
+def _merge_tables(a: _PTable, b: _PTable) -> None:
+    """Append continuation table b to a (b starts the page after a ends)."""
+    # drop repeated header rows
+    drop = 0
+    while drop < min(len(a.rows), len(b.rows) - 1, 6) and _norm_row(a.rows[drop]) == _norm_row(b.rows[drop]) and any(b.rows[drop]):
+        drop += 1
+    rows, cell_of = b.rows[drop:], b.cell_of[drop:]
+    pages = b.row_pages[drop:]
+    # a vertically merged label cut by the page break: repeat it into the continuation
+    if rows and a.rows:
+        last, last_ids = a.rows[-1], a.cell_of[-1]
+        first_ids = cell_of[0]
+        for c, k in enumerate(first_ids):
+            if k < 0 or rows[0][c].strip() or not last[c].strip() or _numeric(last[c]):
+                continue
+            if b.rowspan.get(k, 1) > 1 or a.rowspan.get(last_ids[c], 1) > 1:
+                for r, ids in enumerate(cell_of):
+                    for cc, kk in enumerate(ids):
+                        if kk == k and not rows[r][cc].strip():
+                            rows[r][cc] = last[c]
+    offset = max((max(r) for r in a.cell_of if r), default=0) + 1
+    a.rows.extend(rows)
+    a.cell_of.extend([[k + offset if k >= 0 else -1 for k in ids] for ids in cell_of])
+    for k, n in b.rowspan.items():
+        a.rowspan[k + offset] = n
+    a.row_pages.extend(pages)
+
+
+# --------------------------------------------------------------------------- furniture and paragraphs
+
+_PAGE_NO = re.compile(
+    r"^(?:[-—–_\s]*\d{1,4}[-—–_\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|page\s*\d+(\s*of\s*\d+)?)$",
+    re.I,
+)
+
+
+def _drop_furniture(pages_lines: list[list[_Line]], heights: list[float]) -> None:
+    counts: dict[str, int] = {}
+    for lines, h in zip(pages_lines, heights):
+        seen = set()
+        for ln in lines:
+            if ln.top < 0.08 * h or ln.bottom > 0.90 * h:
+                key = re.sub(r"\d+", "#", ln.text.replace(" ", ""))
+                if key not in seen:
+                    seen.add(key)
+                    counts[key] = counts.get(key, 0) + 1
+    n = len(pages_lines)
+    for i, (lines, h) in enumerate(zip(pages_lines, heights)):
+        keep = []
+        for ln in lines:
+            in_margin = ln.top < 0.08 * h or ln.bottom > 0.90 * h
+            key = re.sub(r"\d+", "#", ln.text.replace(" ", ""))
+            if in_margin and (_PAGE_NO.match(ln.text.strip()) or (n >= 3 and counts.get(key, 0) >= max(3, n // 2))):
+                continue
+            keep.append(ln)
+        pages_lines[i] = keep
+
+
+def _margins(lines: list[_Line], width: float, fallback=None):
+    """(left, right, line height, full) of a page's text; full: right - left spans half the page."""
+    long = [ln for ln in lines if len(ln.text) >= 8]
+    if len(long) < 5 and fallback is not None:
+        return fallback
+    long = long or lines
+    if not long:
+        return (0.0, 0.0, 10.0, False)
+    xs0 = sorted(ln.x0 for ln in long)
+    xs1 = sorted(ln.x1 for ln in long)
+    left = xs0[len(xs0) // 10]
+    right = xs1[min(len(xs1) - 1, (len(xs1) * 9) // 10)]
+    h = statistics.median([ln.height for ln in long])
+    return (left, right, h, right - left >= 0.5 * width)
+
+
+def _continues(prev: _Line, cur: _Line, prev_m, cur_m) -> bool:
+    """Does `cur` continue the paragraph whose last line is `prev`?"""
+    pleft, pright, ph, pfull = prev_m
+    left, _right, h, _full = cur_m
+    if not pfull or prev.x1 < pright - 1.5 * ph:
+        return False  # previous line ends short (or the page has no full-width text): end of paragraph
+    if cur.x0 > left + 1.0 * h:
+        return False  # indented: a new paragraph
+    if prev.page == cur.page and cur.top - prev.bottom > 1.5 * h:
+        return False
+    if re.match(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[、.．])", cur.text):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- entry point
+
+def extract_pdf(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Document:
+    doc = Document(format="pdf")
+    pdf, err, warnings = _open(data)
+    doc.issues.extend(warnings)
+    if err is not None:
+        doc.issues.append(err)
+        return doc
+    try:
+        return _extract(pdf, data, doc, limits)
+    finally:
+        pdf.close()
+
+
+def _extract(pdf, data: bytes, doc: Document, limits: Limits) -> Document:
+    npages = len(pdf)
+    doc.pages = npages
+    if npages == 0:
+        rule = "truncated_pdf" if any(i.rule == "truncated_pdf" for i in doc.issues) else "corrupt_pdf"
+        doc.issues = [i for i in doc.issues if i.rule != rule]
+        doc.issues.append(DocIssue(rule, "the PDF has no readable pages"))
+        return doc
+    todo = min(npages, limits.max_pdf_pages)
+    if todo < npages:
+        doc.issues.append(DocIssue("too_many_pages", f"only the first {todo} of {npages} pages were read", "warning"))
+    deadline = time.monotonic() + limits.timeout * 0.8
+    plumber = None
+    plumber_failed = False
+    pages_lines: list[list[_Line]] = []
+    pages_tables: list[list[_PTable]] = []
+    heights: list[float] = []
+    widths: list[float] = []
+    text_chars: list[int] = []
+    image_pages: list[int] = []
+    bad_chars = total_chars = 0
+    skipped_tables = []
+    for i in range(todo):
+        if time.monotonic() > deadline:
+            doc.issues.append(DocIssue("timeout", f"stopped after {i} pages: time limit", "warning"))
+            break
+        page = pdf[i]
+        try:
+            w, h = page.get_size()
+            if page.get_rotation() % 180 == 90 and w < h:
+                w, h = h, w
+            chars = _page_chars(page)
+            nobj, paths, images, forms = _count_objects(page, limits.max_page_objects)
+        finally:
+            page.close()
+        ink = [c for c in chars if not c.ch.isspace()]
+        text_chars.append(len(ink))
+        total_chars += len(ink)
+        bad_chars += sum(1 for c in ink if "\ue000" <= c.ch <= "\uf8ff" or c.ch == "\ufffd" or ord(c.ch) < 32)
+        if len(ink) < 10 and (images or forms):
+            image_pages.append(i + 1)
+        tables: list[_PTable] = []
+        if ink and (paths >= 2 or forms):
+            if nobj > limits.max_page_objects:
+                skipped_tables.append(i + 1)
+            elif not plumber_failed:
+                try:
+                    if plumber is None:
+                        import pdfplumber
+
+                        plumber = pdfplumber.open(io.BytesIO(data))
+                    if i < len(plumber.pages):
+                        pp = plumber.pages[i]
+                        tables = _find_tables(pp, i + 1)
+                        try:
+                            pp.close()
+                        except Exception:
+                            pass
+                except Exception as e:  # noqa: BLE001 - tables are optional, text is not
+                    plumber_failed = True
+                    doc.issues.append(DocIssue("tables_unavailable", f"table detection failed: {type(e).__name__}: {e}"[:300], "warning"))
+        rest = _fill_tables(tables, chars)
+        pages_tables.append([t for t in tables if any(any(c for c in r) for r in t.rows)])
+        pages_lines.append(_lines(rest, i + 1))
+        heights.append(h)
+        widths.append(w)
+    if plumber is not None:
+        try:
+            plumber.close()
+        except Exception:
+            pass
+    if skipped_tables:
+        doc.issues.append(DocIssue("tables_skipped", f"too many objects for table detection on pages {skipped_tables[:20]}", "warning"))
+
+    _drop_furniture(pages_lines, heights)
+    doc.blocks = _assemble(pages_lines, pages_tables, widths)
+    for k, t in enumerate(doc.tables):
+        t.index = k
+
+    # OCR and garbled text
+    done = len(text_chars)
+    if image_pages:
+        doc.meta["image_pages"] = image_pages
+    if total_chars < 10 or (done and len(image_pages) >= max(1, done * 0.5)):
+        doc.needs_ocr = True
+        doc.issues.append(DocIssue("needs_ocr", f"the PDF has almost no text layer ({total_chars} characters on {done} pages); it needs OCR", "warning"))
+    elif image_pages:
+        doc.issues.append(DocIssue("partly_scanned", f"pages {image_pages[:20]} are images without text", "warning"))
+    if total_chars and bad_chars > 0.3 * total_chars:
+        doc.needs_ocr = True
+        doc.issues.append(DocIssue("garbled_text", f"{bad_chars} of {total_chars} characters have no Unicode meaning (fonts without a ToUnicode map)", "warning"))
+    return doc
+
+
+def _assemble(pages_lines: list[list[_Line]], pages_tables: list[list[_PTable]], widths: list[float]) -> list:
+    items = []  # (page, top, kind, obj)
+    doc_m = _margins([ln for lines in pages_lines for ln in lines], statistics.median(widths) if widths else 600.0)
+    margins = {p: _margins(lines, widths[p], doc_m) for p, lines in enumerate(pages_lines)}
+    for p, (lines, tables) in enumerate(zip(pages_lines, pages_tables)):
+        for ln in lines:
+            items.append((p, ln.top, 0, ln))
+        for t in tables:
+            items.append((p, t.bbox[1], 1, t))
+    items.sort(key=lambda it: (it[0], it[1], it[2]))
+
+    blocks: list = []
+    para: Optional[list[_Line]] = None
+    open_table: Optional[_PTable] = None  # the last block, if it is a table
+    last_kind_on_page: dict[int, int] = {}
+    for p, _top, kind, _obj in items:
+        last_kind_on_page[p] = kind
+    first_on_page: dict[int, int] = {}
+    for p, _top, kind, _obj in items:
+        first_on_page.setdefault(p, kind)
+
+    def flush_para():
+        nonlocal para
+        if para:
+            blocks.append(Paragraph(_join_lines(ln.text for ln in para), page=para[0].page))
+        para = None
+
+    prev_page = None
+    for p, _top, kind, obj in items:
+        if kind == 1:
+            flush_para()
+            t: _PTable = obj
+            if (open_table is not None and blocks and blocks[-1] is open_table and prev_page == p - 1
+                    and last_kind_on_page.get(p - 1) == 1 and first_on_page.get(p) == 1
+                    and _same_columns(open_table, t)):
+                _merge_tables(open_table, t)
+            else:
+                open_table = t
+                blocks.append(t)
+        else:
+            ln: _Line = obj
+            if para and _continues(para[-1], ln, margins[para[-1].page - 1], margins[p]):
+                para.append(ln)
+            else:
+                flush_para()
+                para = [ln]
+            open_table = None
+        prev_page = p
+    flush_para()
+
+    out = []
+    for b in blocks:
+        if isinstance(b, _PTable):
+            rows, row_pages = finish_grid(b.rows, b.row_pages)
+            if not rows:
+                continue
+            if len(rows[0]) == 1:
+                out.extend(Paragraph(r[0], page=pg) for r, pg in zip(rows, row_pages))
+                continue
+            out.append(Table(rows=rows, page=row_pages[0], row_pages=row_pages))
+        else:
+            out.append(b)
+    return out
+
+
+def _same_columns(a: _PTable, b: _PTable) -> bool:
+    if len(a.rows[0]) != len(b.rows[0]):
+        return False
+    return abs(a.bbox[0] - b.bbox[0]) < 10 and abs(a.bbox[2] - b.bbox[2]) < 10

@@ -1,0 +1,88 @@
+"""Parse one report: `Document` -> the dict printed by `ogi parse --json`.
+
+    {"template", "year", "agency", "published", "title", "level", "region", "t3_rows", "needs_ocr",
+     "sections": {code: text}, "cells": [...], "checks": [...], "issues": [...]}
+
+`parse_document` is pure. `parse_path` reads a file through `normalize.extract.extract_path`
+(falling back to the plain-text dump reader for .txt files when the extractor package does not
+provide `extract_path`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from . import checks, layout, meta, sections, tables
+from .document import Document, ExtractError
+
+CELL_KEYS = ("table", "row", "col", "value", "raw", "unit", "page", "remark", "table_index", "grid_row", "grid_col")
+
+
+def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
+    hints = hints or {}
+    issues: list[dict] = [
+        {"level": i.level, "rule": i.rule, "message": i.message, "source": "extract"} for i in (doc.issues or [])
+    ]
+    lay = layout.detect(doc)
+    template = lay["template"]
+    md = meta.extract_meta(doc, hints)
+    secs = sections.find_sections(doc)
+    cells, t_issues = tables.extract_cells(doc, lay)
+    issues += t_issues
+    if lay["mixture"]:
+        issues.append({"level": "info", "rule": "template_mixture",
+                       "message": f"table 2 is {lay['t2']}, table 3 rows are {lay['t3_rows']} "
+                                  f"(markers {lay['markers']})"})
+    if md["year"] is None:
+        issues.append({"level": "warning", "rule": "no_year", "message": "report year not found in title or text"})
+    if md["agency"] is None:
+        issues.append({"level": "warning", "rule": "no_agency", "message": "agency not found"})
+    if template == "unknown" and not doc.needs_ocr:
+        issues.append({"level": "warning", "rule": "unknown_template",
+                       "message": "no markers of the 2019 or 2021 tables nor of a pre-2019 report"})
+    missing = [c for c in sections.SECTION_CODES if c not in secs]
+    if missing and template in ("2019", "2021"):
+        issues.append({"level": "info", "rule": "missing_sections", "message": f"sections not found: {missing}"})
+    chk = checks.hard_checks(cells, template, lay["t3_rows"])
+    chk += checks.narrative_checks(secs.get("overview"), cells, template)
+    chk += checks.fee_statement_check(secs.get("other"), template)
+    return {
+        "template": template,
+        "year": md["year"],
+        "agency": md["agency"],
+        "published": md["published"],
+        "title": md["title"],
+        "level": md["level"],
+        "region": md["region"],
+        "t3_rows": lay["t3_rows"],
+        "needs_ocr": bool(doc.needs_ocr),
+        "sections": secs,
+        "cells": [{k: c.get(k) for k in CELL_KEYS} for c in cells],
+        "checks": chk,
+        "issues": issues,
+    }
+
+
+def load_document(path) -> Document:
+    """Read a file into a Document via the extractor package (text dumps as a fallback)."""
+    path = Path(path)
+    try:
+        from .extract import extract_path  # type: ignore[attr-defined]
+    except ImportError:
+        extract_path = None
+    if extract_path is not None:
+        return extract_path(path)
+    if path.suffix.lower() in (".txt", ".text"):
+        from .extract.textdump import read_textdump
+        raw = path.read_bytes()
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                return read_textdump(raw.decode(enc))
+            except UnicodeDecodeError:
+                continue
+        raise ExtractError("undecodable_text", f"{path}: not UTF-8 or GB18030 text")
+    raise ExtractError("no_extractor", f"{path}: normalize.extract.extract_path is not available")
+
+
+def parse_path(path, hints: Optional[dict] = None) -> dict:
+    return parse_document(load_document(path), hints)

@@ -1,0 +1,49 @@
+"""Scenario toggles of the fixture portal (PORTALS.md §8.1 "Scenario toggles", §8.2 F faults).
+
+A scenario chooses which sites exist and how hostile they are. Content does not depend on the
+scenario (each site has its own fixed seed), so a report has the same bytes in every scenario where it
+is reachable.
+
+- ``default``: every site, the anti-bot hosts, no faults, permissive robots.
+- ``hostile``: as default plus every fault kind on chosen pages, the 350-byte TRS stub at
+  ``lnnb/index_5.html``, the Hanweb WAF page for requests without ``Accept-Language``, and a
+  ``robots.txt`` on the Ucap host that disallows everyone but Baiduspider.
+- ``demo``: what ``make demo`` / ``ogi demo`` serves: every content site, no anti-bot hosts, no faults.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FAULT_KINDS = ("slow", "flaky", "truncated", "reset", "empty", "soft_404", "redirect_loop")
+# faults a bounded retry gets past (slow is not: the page is slower than any sane timeout)
+RECOVERABLE = {"flaky"}
+
+CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan")
+ANTIBOT_SITES = ("shimen", "jiale", "huaxi", "ningbian", "beishan")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    sites: tuple = CONTENT_SITES + ANTIBOT_SITES
+    faults: frozenset = frozenset()
+    trs_stub: bool = False  # qingyu lnnb/index_5.html is a 350-byte stub
+    waf_without_accept_language: bool = False  # donglan answers a WAF page without Accept-Language
+    robots_hostile: bool = False  # nsa robots.txt disallows * (Baiduspider allowed)
+    slow_seconds: float = 12.0  # the slow fault sleeps this long (> a 10 s DOWNLOAD_TIMEOUT)
+    options: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+SCENARIOS = {
+    "default": Scenario("default"),
+    "hostile": Scenario("hostile", faults=frozenset(FAULT_KINDS), trs_stub=True, waf_without_accept_language=True,
+                        robots_hostile=True),
+    "demo": Scenario("demo", sites=CONTENT_SITES),
+}
+
+
+def get(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
