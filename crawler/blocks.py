@@ -14,7 +14,8 @@ RUISHU = re.compile(rb"\$_ts\s*=|r=['\"]m['\"]|\$_ts\.cd")
 JSL = re.compile(rb"__jsl_clearance|document\.cookie\s*=\s*\(?['\"]__jsl")
 WAF = re.compile("访问异常|online-desc-con|安全狗|云防护|WAF|您的访问被拦截|请求被拦截".encode("utf-8"))
 SLIDER = re.compile("请稍候|滑块|拖动|puzzle|vcode".encode("utf-8"))
-SOFT404 = re.compile("非法请求|页面不存在|您访问的页面不存在|404".encode("utf-8"))
+SOFT404 = re.compile("非法请求|页面不存在|您访问的页面不存在|找不到您要访问的页面|(?<![0-9A-Za-z_])404(?![0-9A-Za-z_])".encode("utf-8"))
+CONTENT_PAGE = re.compile(rb"name=[\"']?ArticleTitle|UCAP-CONTENT|TRS_Editor|id=[\"']zoom", re.I)
 LOCATION_HOME = re.compile(rb"<script[^>]*>\s*(window\.)?location(\.href)?\s*=\s*['\"]/['\"]")
 STUB_BYTES = 600
 
@@ -55,7 +56,7 @@ def classify(status: int, headers: dict, body: bytes, *, is_document: bool = Fal
         if SLIDER.search(head) and (b"vcode" in head or b"puzzle" in head or "请稍候".encode() in head):
             return Verdict("blocked:slider", "slider challenge page")
     if status == 200 and is_html:
-        if len(body) < 2000 and (SOFT404.search(head) or LOCATION_HOME.search(head)):
+        if len(body) < 2000 and (SOFT404.search(head) or LOCATION_HOME.search(head)) and not CONTENT_PAGE.search(head):
             return Verdict("soft404", "soft 404 body")
         low = body.lower()
         if len(body) < STUB_BYTES and b"<a " not in low and b"<img" not in low and b"articletitle" not in low:

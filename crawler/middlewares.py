@@ -96,7 +96,31 @@ class ArchiveMiddleware(_CrawlerBound):
 
 class BlockMiddleware(_CrawlerBound):
     """Classify every response. A challenge (瑞数 412/202, 加速乐 521, WAF, slider) blocks the host for
-    the rest of the run: reported once, and no further request is sent to it."""
+    the rest of the run: reported once, and no further request is sent to it.
+
+    A host that never answers a usable response is reported as ``unreachable`` the same way
+    (PORTALS.md §5: 403/422 from abroad, refused connections — "report it; do not retry without
+    limit"): UNREACHABLE_DENIALS answers of 403/422/451 (robots.txt included), or
+    UNREACHABLE_FAILURES failed download attempts, before any 2xx/3xx/404 from that host."""
+
+    UNREACHABLE_DENIALS = 2
+    UNREACHABLE_FAILURES = 3
+    DENIAL_STATUSES = (401, 403, 422, 451)
+
+    def _host_state(self, host):
+        states = self.__dict__.setdefault("_hosts", {})
+        return states.setdefault(host, {"ok": 0, "denied": 0, "failed": 0})
+
+    def process_exception(self, request, exception):
+        if urlsplit(request.url).scheme != "http":
+            return None  # TLS/CONNECT failures are the scheme's, not the host's: the spider falls back to http
+        host = urlsplit(request.url).hostname or ""
+        st = self._host_state(host)
+        st["failed"] += 1
+        if not st["ok"] and st["failed"] >= self.UNREACHABLE_FAILURES:
+            self.ctx.block_host(host, "unreachable", 0, request.url, "", request.meta.get("ogi", {}).get("site")
+                                or self.site_of(request.url))
+        return None
 
     def process_request(self, request):
         host = urlsplit(request.url).hostname or ""
@@ -114,6 +138,15 @@ class BlockMiddleware(_CrawlerBound):
             ctx.block_host(host, verdict.kind, response.status, request.url, evidence_sha1(response.body),
                            ogi.get("site") or self.site_of(request.url))
             raise IgnoreRequest(f"{verdict.kind} at {request.url}")
+        host = urlsplit(request.url).hostname or ""
+        st = self._host_state(host)
+        if response.status in self.DENIAL_STATUSES:
+            st["denied"] += 1
+            if not st["ok"] and st["denied"] >= self.UNREACHABLE_DENIALS:
+                ctx.block_host(host, "unreachable", response.status, request.url, evidence_sha1(response.body),
+                               ogi.get("site") or self.site_of(request.url))
+        elif response.status < 400 or response.status == 404:
+            st["ok"] += 1
         if verdict.kind != "ok":
             ctx.manifest.write(event="bad_page", url=request.url, status=response.status, kind=verdict.kind,
                                evidence=verdict.evidence, site=ogi.get("site"))

@@ -90,6 +90,7 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
 def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dict], started: str) -> dict:
     sites = []
     errors = []
+    findings = []
     for s in sources:
         sid = s["id"]
         reports = ctx.reports.get(sid, [])
@@ -108,8 +109,12 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
             row["status"] = "error"
             errors.append({"site": sid, "error": f"no spider for family {s['family']!r}"})
         elif row["blocked"]:
-            row["status"] = "blocked"
+            row["status"] = "unreachable" if all(b["kind"] == "unreachable" for b in row["blocked"]) else "blocked"
             errors.append({"site": sid, "error": "blocked: " + ", ".join(f"{b['host']} ({b['kind']})" for b in row["blocked"])})
+        elif row["reports"] == 0 and row["robots_disallowed"]:
+            row["status"] = "robots_disallowed"  # obeyed and reported: a finding, not a crawler error
+            findings.append({"site": sid, "finding": "robots.txt disallows " + ", ".join(
+                f"{h} ({n} URLs)" for h, n in row["robots_disallowed"].items())})
         elif row["reports"] == 0 and row["expected_min_reports"] > 0:
             row["status"] = "error"
             errors.append({"site": sid, "error": f"0 reports found, expected at least {row['expected_min_reports']}"})
@@ -118,7 +123,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
         sites.append(row)
     return {
         "run_id": ctx.run_id, "started_at": started, "finished_at": utcnow(),
-        "sites": sites, "errors": errors, "blocked_hosts": list(ctx.blocked_hosts.values()),
+        "sites": sites, "errors": errors, "findings": findings, "blocked_hosts": list(ctx.blocked_hosts.values()),
         "host_requests": dict(ctx.host_requests),
         "robots_disallowed": {h: u for h, u in ctx.robots_disallowed.items()},
         "request_failures": len(ctx.errors),

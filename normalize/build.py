@@ -71,7 +71,7 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
         "title": src.get("title"), "listed_title": src.get("listed_title"), "published": src.get("published"),
         "agency": src.get("agency"), "year": src.get("year"),
         "site_agency": (site or {}).get("agency"), "site_level": (site or {}).get("level"),
-        "site_region": (site or {}).get("region"), "url": fetch.url,
+        "site_region": (site or {}).get("region"), "url": fetch.url, "encoding": (site or {}).get("encoding"),
     }.items() if v}
 
 
@@ -83,7 +83,7 @@ def _parse_one(data: bytes, fetch: Fetch, hints: dict, *, converted: Optional[by
     if converted is not None:
         doc = extract_bytes(converted, fetch.url, original_format=fmt)
     else:
-        doc = extract_bytes(data, fetch.url)
+        doc = extract_bytes(data, fetch.url, encoding=hints.get("encoding"))
     result = parse_document(doc, hints)
     text = doc.text()
     norm = re.sub(r"\s+", "", text)
@@ -125,7 +125,8 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
 
         runs = reader.runs()
         sites = _load_sites(reader, runs)
-        db["sites"].insert_all(sites.values(), pk="id", replace=True)
+        db["sites"].insert_all([{k: v for k, v in s.items() if k != "encoding"} for s in sites.values()],
+                               pk="id", replace=True)
         db["crawl_runs"].insert_all([_run_row(r) for r in runs], pk="run_id", replace=True)
 
         fetches, pages = collect_documents(reader)
@@ -158,6 +159,7 @@ def _load_sites(reader: ArchiveReader, runs: list[dict]) -> dict[str, dict]:
                     "entry_urls": json.dumps(s.get("entry_urls") or [], ensure_ascii=False),
                     "enabled": int(bool(s.get("enabled", True))), "disabled_reason": s.get("disabled_reason"),
                     "expected_min_reports": s.get("expected_min_reports", 1),
+                    "encoding": s.get("encoding"),
                 }
         for row in run.get("sites", []):
             if row["site"] in sites:
@@ -219,6 +221,9 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
         if fmt in OFFICE and conv is None:
             issues.append({"level": "error", "rule": "conversion_failed",
                            "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"})
+        if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
+            out.append(ParsedDoc(f, document_id(f), fmt, {"cells": [], "checks": [], "issues": []}, None, None, issues))
+            continue
         try:
             result, real_fmt, pages_n, text_sha = _parse_one(data, f, hints, converted=conv, fmt_hint=fmt)
         except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row

@@ -92,23 +92,29 @@ def body_title(doc: Document) -> Optional[str]:
 
 
 def agency_from_title(title: Optional[str]) -> Optional[str]:
-    """The issuing agency named in a report title, or None."""
+    """The issuing agency named in a report title, or None.
+
+    "淄博市大数据局2020年政府信息公开工作年度报告" -> 淄博市大数据局; "2020年区数据局政府信息工作年报" -> 区数据局;
+    "2014年度青屿市人民政府政府信息公开工作年度报告" / "2023青屿市教育局2023年度…" / "青屿市人民政府信息公开工作年度报告
+    （2015年度）" -> the name without the year and without the report words.
+    """
     if not title:
         return None
-    t = re.sub(r"\s+", "", title)
+    t = re.sub(r"\s+", "", clean_title(title) or "")
     t = re.sub(r"^关于", "", t)
+    t = re.sub(r"^(?:19|20)\d{2}(?:年度?|年)?", "", t)  # leading year, with or without 年
+    t = re.sub(r"[（(]\s*(?:19|20)\d{2}\s*年度?\s*[）)]", "", t)  # "（2015年度）"
     m = YEAR_IN_TITLE.search(t)
-    if m and m.start() > 0:
-        cand = t[:m.start()]
-    else:
-        rest = t[m.end():] if m else t
-        rest = re.sub(r"^度", "", rest)
-        e = AGENCY_END.search(rest)
-        cand = rest[:e.start()] if e else ""
-    cand = re.sub(r"(关于|的)$", "", cand).strip("《》“”\"'：:，,、 ")
+    cand = t[:m.start()] if m and m.start() > 0 else t
     e = AGENCY_END.search(cand)
-    if e and e.start() > 0:
-        cand = cand[:e.start()]
+    if e:
+        start = e.start(2)
+        # "…人民政府信息公开…": 政府 belongs to the name, the report words start at 信息公开
+        if cand[max(0, start - 2):start] == "人民" and cand[start:start + 2] == "政府":
+            start += 2
+        cand = cand[:start] if start > 0 else ""
+    cand = re.sub(r"(关于|的)$", "", cand).strip("《》“”\"'：:，,、 ")
+    cand = re.sub(r"(?:19|20)\d{2}年度?$", "", cand)
     return cand or None
 
 

@@ -155,6 +155,21 @@ class ReportSpider(scrapy.Spider):
                 return sid
         return None
 
+    def site_for(self, listing_site: str, url: str) -> str:
+        """The registry row a listed page belongs to: the listing's row when the page is on one of its
+        own hosts, else the row registered for the page's host (a search API or a hub listing pages
+        of another registered site), else the row whose subsites include it, else the listing's row."""
+        src = self.source(listing_site)
+        host = urlsplit(url).hostname or ""
+        own = {urlsplit(u).hostname for u in src.get("entry_urls") or []} | set(src.get("hosts") or [])
+        if host in own:
+            return listing_site
+        if host in self._site_by_host:
+            return self._site_by_host[host]
+        if any(p and (host == p or host.endswith("." + p)) for p in map(self.parent_domain, own - {None})):
+            return listing_site
+        return self.site_of(url) or listing_site
+
     def source(self, site: Optional[str]) -> dict:
         return self.source_by_id.get(site or "") or {}
 
@@ -241,9 +256,11 @@ class ReportSpider(scrapy.Spider):
     def listed_item(self, response: Response, href: str, title: str, date: Any = None,
                     *, in_report_column: bool = True, callback=None, **extra_meta: Any) -> Iterable[Any]:
         """One item of a listing: follow it when its title is a report (or ambiguous), record it as a
-        negative otherwise."""
-        site = response.meta["ogi"]["site"]
-        url = self.fix_url(urljoin(response.url, (href or "").strip()), site)
+        negative otherwise. The item belongs to the registry site of its host (a search API or a hub
+        may list pages of another registered site), else to the listing's site."""
+        url = urljoin(response.url, (href or "").strip())
+        site = self.site_for(response.meta["ogi"]["site"], url)
+        url = self.fix_url(url, site)
         title = re.sub(r"\s+", " ", title or "").strip()
         ok, reason = classify_title(title)
         if not ok and reason.startswith("negative"):
@@ -432,7 +449,7 @@ class ReportSpider(scrapy.Spider):
         confirmed = None
         if not ok and body_marker_count(body_text) >= 2:
             confirmed = "body_markers"
-        elif not ok and any(classify_title(n)[0] or re.search(r"年报|年度报告", n or "") for n in attachment_names):
+        elif not ok and any(classify_title(re.sub(r"\.\w{2,4}$", "", n or ""))[0] for n in attachment_names):
             confirmed = "attachment_name"  # "详见附件" pages: the report is the attached file
         if not ok and not confirmed:
             return {"type": "negative", "site": site, "url": response.url, "title": full_title,
@@ -441,8 +458,7 @@ class ReportSpider(scrapy.Spider):
         item = {
             "type": "report", "site": site, "url": response.url, "title": full_title, "listed_title": listed,
             "year": year_from_title(full_title) or year_from_title(listed) or year_from_body(body_text),
-            "agency": (agency_from_title(full_title) or agency_from_title(listed) or agency_from_body(body_text)
-                       or agency_hint or src.get("agency")),
+            "agency": self.pick_agency(full_title, listed, body_text, agency_hint, src.get("agency")),
             "published": norm_date(published) or ogi.get("listed_date"),
             "listing": ogi.get("listing"), "attachments": attachments,
             "sha256": response.meta.get("ogi_sha256"), "family": self.family,
@@ -452,6 +468,16 @@ class ReportSpider(scrapy.Spider):
         if extra:
             item.update(extra)
         return item
+
+    @staticmethod
+    def pick_agency(title: str, listed: str, body_text: str, hint: Optional[str], registry: Optional[str]) -> Optional[str]:
+        """The agency named in the title; a relative name (区数据局, 市教育局 — 'the district's data
+        bureau') gives way to the page's 发布机构/来源 when that is the full name ending the same way."""
+        name = agency_from_title(title) or agency_from_title(listed)
+        if name and hint and re.match(r"^[省市区县州盟旗镇乡]", name) and len(hint) > len(name) \
+                and hint[-1] == name[-1] and hint[0] != name[0]:
+            return hint
+        return name or agency_from_body(body_text) or hint or registry
 
     def parse_detail(self, response: Response):
         if self.verdict(response) in BAD_VERDICTS:
@@ -528,6 +554,9 @@ class ReportSpider(scrapy.Spider):
             self.ctx.robots_disallowed[urlsplit(request.url).hostname or ""].append(request.url)
         elif isinstance(exc, IgnoreRequest) and "blocked" in str(exc):
             entry["event"] = "skipped_blocked_host"
+        elif (isinstance(exc, HttpError) and entry.get("status") == 404 and ogi.get("role") == "listing"
+              and not ogi.get("entry")):
+            entry["event"] = "dead_link"  # a followed link to a column that does not exist: not a crawl error
         elif (urlsplit(request.url).scheme == "https" and not isinstance(exc, (HttpError, IgnoreRequest))
               and type(exc).__name__ in HTTPS_FALLBACK_ERRORS and not request.meta.get("ogi_https_fallback")):
             fallback = request.replace(url="http://" + request.url[len("https://"):], dont_filter=True)

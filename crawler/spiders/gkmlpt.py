@@ -127,7 +127,8 @@ class GkmlptSpider(ReportSpider):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._posts: set[tuple[str, str]] = set()
+        # (host, post id) -> {"state": pending|done|failed, "alts": [(url, title, date, meta), …]}
+        self._posts: dict[tuple[str, str], dict] = {}
         self._config_requested: set[str] = set()
 
     def entry_request(self, src: dict, url: str):
@@ -226,23 +227,59 @@ class GkmlptSpider(ReportSpider):
         url = art.get("url") or art.get("post_url")
         if not url:
             return
-        if not self._claim(response, url):
-            return
         date = art.get("display_publish_time") or art.get("date") or art.get("created_at")
-        yield from self.listed_item(response, url, art.get("title") or "", date,
-                                    gkmlpt_attachments=self._attachments(art.get("attachment")) or None,
-                                    gkmlpt_publisher=art.get("publisher") or None)
+        yield from self._listed_post(response, url, art.get("title") or "", date,
+                                     gkmlpt_attachments=self._attachments(art.get("attachment")) or None,
+                                     gkmlpt_publisher=art.get("publisher") or None)
 
-    def _claim(self, response, url: str) -> bool:
-        """True the first time a post (host, id) is listed; the same post in a 集约化 column and in the
-        API is requested once."""
+    def _listed_post(self, response, href: str, title: str, date, **meta):
+        """A listed post: negatives are recorded under every URL they are listed with; anything
+        followed is requested once per (host, post id). When that request fails (error, empty body,
+        soft 404) the same post is tried under its other listed URL (gkmlpt vs 集约化 column)."""
+        if classify_title(title)[1].startswith("negative"):
+            yield from self.listed_item(response, href, title, date)
+            return
+        key = self._post_key(response, href)
+        entry = self._posts.setdefault(key, {"state": None, "alts": [], "tried": set()})
+        url = urljoin(response.url, href)
+        if url in entry["tried"] or any(a[0] == url for a in entry["alts"]):
+            return
+        if entry["state"] in ("pending", "done"):
+            entry["alts"].append((url, title, date, meta, response.url, response.meta["ogi"]["site"]))
+            return
+        yield from self._follow_post(response, key, entry, url, title, date, meta)
+
+    def _follow_post(self, response, key, entry, url, title, date, meta):
+        entry["state"] = "pending"
+        entry["tried"].add(url)
+        for r in self.listed_item(response, url, title, date, gkmlpt_post=list(key), **meta):
+            if hasattr(r, "errback") and r.callback == self.parse_detail:
+                r = r.replace(errback=self.on_post_error)
+            yield r
+
+    def _post_key(self, response, url: str) -> tuple[str, str]:
         absolute = self.fix_url(urljoin(response.url, url), response.meta["ogi"]["site"])
         m = POST.search(urlsplit(absolute).path)
-        key = (urlsplit(absolute).hostname or "", m.group(1) if m else absolute)
-        if key in self._posts:
-            return False
-        self._posts.add(key)
-        return True
+        return (urlsplit(absolute).hostname or "", m.group(1) if m else absolute)
+
+    def _post_failed(self, request_meta: dict):
+        key = tuple(request_meta.get("ogi", {}).get("gkmlpt_post") or ())
+        entry = self._posts.get(key)
+        if not entry:
+            return
+        entry["state"] = "failed"
+        while entry["alts"]:
+            url, title, date, meta, listing, site = entry["alts"].pop(0)
+            if url in entry["tried"]:
+                continue
+            self.ctx.manifest.write(event="mirror_fallback", url=url, site=site, post=key[1])
+            parent = _Listing(listing, site)
+            yield from self._follow_post(parent, key, entry, url, title, date, meta)
+            return
+
+    def on_post_error(self, failure):
+        yield from self.on_error(failure)
+        yield from self._post_failed(failure.request.meta)
 
     @staticmethod
     def _attachments(atts: Any) -> list[list[str]]:
@@ -264,11 +301,9 @@ class GkmlptSpider(ReportSpider):
             path = urlsplit(url).path
             title = a.attrib.get("title") or " ".join(t.strip() for t in a.css("::text").getall()).strip()
             if POST.search(path):
-                if not self._claim(response, url):
-                    continue
                 date_text = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1] | ../*[not(self::a)]//text()").getall())
                 m = DATE.search(date_text)
-                yield from self.listed_item(response, href, title, m.group(0) if m else None)
+                yield from self._listed_post(response, href, title, m.group(0) if m else None)
             elif path.startswith("/gkmlpt/") and ("annualreport" in path or path.rstrip("/").endswith("/gkmlpt/index")):
                 yield from self.config_request(response)
             elif (depth < self.max_listing_depth and self.site_of(url) and url != response.url
@@ -296,7 +331,11 @@ class GkmlptSpider(ReportSpider):
     # -- details -----------------------------------------------------------------------------
     def parse_detail(self, response):
         if self.verdict(response) in ("soft404", "stub", "empty"):
+            yield from self._post_failed(response.meta)
             return
+        key = tuple(response.meta["ogi"].get("gkmlpt_post") or ())
+        if key in self._posts:
+            self._posts[key]["state"] = "done"
         html = self.text_of(response)
         detail = parse_detail_json(html)
         if not detail:
@@ -318,3 +357,11 @@ class GkmlptSpider(ReportSpider):
         agency = detail.get("publisher") or detail.get("source") or ogi.get("gkmlpt_publisher")
         yield from self.emit_report(response, title=detail.get("title"), published=norm_date(published),
                                     attachments=list(atts.items()), body_text=body_text, agency_hint=agency)
+
+
+class _Listing:
+    """The listing context (url, site) a post was found in, for a request made later from it."""
+
+    def __init__(self, url: str, site: str):
+        self.url = url
+        self.meta = {"ogi": {"site": site, "role": "listing"}}

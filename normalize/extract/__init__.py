@@ -10,12 +10,14 @@ Public API
 `extract_bytes` never raises on bad input: a document that cannot be read gives a Document with no
 blocks and an error-level DocIssue (rule codes below); problems that leave something usable are
 warnings. Rules:
-    errors    empty_file, too_large, truncated_pdf, encrypted_pdf, corrupt_pdf, zip_bomb, corrupt_docx,
-              corrupt_xlsx, corrupt_mhtml, encrypted_office, converter_missing, conversion_failed,
-              no_text, unknown_format, timeout, memory_limit, extraction_failed
+    errors    empty_file, too_large, read_failed, truncated_pdf, encrypted_pdf, corrupt_pdf, zip_bomb,
+              corrupt_docx, corrupt_xlsx, corrupt_mhtml, encrypted_office, converter_missing,
+              conversion_failed, no_text, unknown_format, timeout, memory_limit, extraction_failed,
+              extractor_missing (textdump.py absent)
     warnings  extension_mismatch, unsupported_format (xls, ofd, other zip), needs_ocr, partly_scanned,
-              garbled_text, truncated_pdf (readable), too_many_pages, tables_skipped,
-              tables_unavailable, table_too_large, encoding_mismatch, decode_errors, corrupt_image
+              garbled_text, truncated_pdf (pages readable), too_many_pages, tables_skipped,
+              tables_unavailable, table_too_large, encoding_mismatch, decode_errors, corrupt_image,
+              numbering_unreadable, embedded_objects
 
 Dispatch by sniffed type: html → html.py, mhtml → html.py (its HTML part), docx → docx.py,
 pdf → pdf.py (in a forked child with memory and time limits, see limits.run_isolated), doc/wps/rtf →
@@ -32,7 +34,7 @@ from typing import Optional
 
 from ..document import DocIssue, Document, ExtractError
 from .limits import DEFAULT_LIMITS, Limits, run_isolated
-from .office import SETUP_HINT, convert_office_batch, find_soffice
+from .office import convert_office_batch, find_soffice
 from .sniff import extension_mismatch, is_encrypted_ooxml, sniff
 
 __all__ = ["sniff", "extract_bytes", "extract_path", "convert_office_batch", "Limits", "DEFAULT_LIMITS",
@@ -50,22 +52,14 @@ def _error(fmt: str, rule: str, message: str, issues: Optional[list] = None) -> 
 
 
 def decode_text(data: bytes, encoding: Optional[str] = None) -> tuple[str, list[DocIssue]]:
-    """Plain text: BOM (UTF-8/16/32) first, then the hint, then UTF-8, then GB18030."""
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-                     (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+    """Plain text: BOM (UTF-8/16/32) first, then the hint, then UTF-8, then GB18030 (see html.decode_bytes)."""
+    for bom, enc in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace"), []
-    from .html import norm_encoding
+    from .html import decode_bytes
 
-    for enc in [norm_encoding(encoding), "utf-8", "gb18030"]:
-        if not enc:
-            continue
-        try:
-            return data.decode(enc), []
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode("gb18030", errors="replace"), [
-        DocIssue("decode_errors", "text is neither valid UTF-8 nor GB18030; undecodable bytes replaced", "warning")]
+    text, _enc, issues = decode_bytes(data, encoding)
+    return text, issues
 
 
 def extract_bytes(data: bytes, name: Optional[str] = None, *, limits: Limits = DEFAULT_LIMITS,

@@ -7,7 +7,9 @@
   insertions (w:ins, w:moveTo) are read through; deletions (w:del, w:moveFrom), field codes
   (w:instrText) and the Fallback branch of mc:AlternateContent (a duplicate of the Choice) are not.
   Text boxes become paragraphs after the paragraph that anchors them. Headers, footers and footnotes
-  are page furniture and are skipped.
+  are page furniture and are skipped. w:altChunk parts (HTML/MHT that web editors embed when they
+  "export to Word") are read in place. Embedded OLE objects (an Excel table pasted as an object) cannot
+  be read: warning 'embedded_objects'. A document of images only: needs_ocr.
 - Word auto-numbering is rendered (numbering.xml levels with decimal, chineseCounting, ideograph,
   letter, roman, enclosed formats; direct and style-based w:numPr): "一、总体情况" keeps its "一、"
   even when Word generated it.
@@ -257,11 +259,13 @@ _SKIP_INLINE = {"del", "moveFrom", "instrText", "delText", "rPr", "pPr", "fldCha
 
 
 class _DocxWalker:
-    def __init__(self, numbering: _Numbering, limits: Limits, issues: list):
+    def __init__(self, numbering: _Numbering, limits: Limits, issues: list, alt_chunk=None):
+        self.alt_chunk = alt_chunk  # r:id -> blocks of an embedded HTML/MHT part (w:altChunk)
         self.numbering = numbering
         self.limits = limits
         self.issues = issues
         self.images = 0
+        self.objects = 0  # embedded OLE objects (an Excel table pasted as an object shows as a picture)
 
     # -- paragraphs
     def paragraph_lines(self, p, extra: list) -> list[str]:
@@ -303,6 +307,8 @@ class _DocxWalker:
                     extra.extend(self.blocks(ch, depth + 1))
                 elif ln in ("blip", "imagedata"):
                     self.images += 1
+                elif ln == "OLEObject":
+                    self.objects += 1
                 elif ln == "AlternateContent":
                     choice = _child(ch, "Choice")
                     walk(choice if choice is not None else ch, depth + 1)
@@ -340,6 +346,8 @@ class _DocxWalker:
                     out.extend(self.blocks(content, depth + 1))
             elif ln in ("customXml", "ins", "moveTo", "smartTag", "sdtContent"):
                 out.extend(self.blocks(el, depth + 1))
+            elif ln == "altChunk" and self.alt_chunk is not None:
+                out.extend(self.alt_chunk(_attr(el, "id")))
             elif ln == "AlternateContent":
                 choice = _child(el, "Choice")
                 if choice is not None:
@@ -447,8 +455,8 @@ class _DocxWalker:
 
 # --------------------------------------------------------------------------- entry point
 
-def _rels(zf: zipfile.ZipFile, part: str, limits: Limits) -> dict[str, str]:
-    """Relationship type suffix → target part name for `part` (e.g. 'word/document.xml')."""
+def _rels(zf: zipfile.ZipFile, part: str, limits: Limits, by_id: bool = False) -> dict[str, str]:
+    """Relationship type suffix (or, by_id, relationship id) → target part name of `part`."""
     d, base = posixpath.split(part)
     rels_name = posixpath.join(d, "_rels", base + ".rels") if part else "_rels/.rels"
     try:
@@ -462,7 +470,7 @@ def _rels(zf: zipfile.ZipFile, part: str, limits: Limits) -> dict[str, str]:
         if rel.get("TargetMode") == "External" or not target:
             continue
         name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(d, target))
-        out.setdefault(typ, name)
+        out.setdefault(rel.get("Id") if by_id else typ, name)
     return out
 
 
@@ -472,6 +480,32 @@ def _read_xml(zf, name, limits):
     except KeyError:
         return None
     return etree.fromstring(data, _PARSER)
+
+
+def _alt_chunks(data: bytes, main: str, limits: Limits, doc: Document):
+    """Resolver for w:altChunk: HTML or MHT parts embedded by web editors that 'export to Word'."""
+    def resolve(rid):
+        from .html import extract_html, extract_mhtml
+        from .sniff import sniff
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                name = _rels(zf, main, limits, by_id=True).get(rid or "")
+                if not name:
+                    return []
+                part = read_member(zf, name, limits)
+        except (KeyError, ExtractError, zipfile.BadZipFile, OSError, RuntimeError):
+            return []
+        kind = sniff(part)
+        if kind == "mhtml":
+            sub = extract_mhtml(part, limits=limits)
+        elif kind in ("html", "text"):
+            sub = extract_html(part, limits=limits, whole_page=True)
+        else:
+            return []
+        doc.meta["alt_chunks"] = doc.meta.get("alt_chunks", 0) + 1
+        return [b for b in sub.blocks]
+    return resolve
 
 
 def extract_docx(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Document:
@@ -518,10 +552,15 @@ def extract_docx(data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Document:
     if body is None:
         doc.issues.append(DocIssue("corrupt_docx", "document.xml has no w:body"))
         return doc
-    walker = _DocxWalker(_Numbering(numbering, styles), limits, doc.issues)
+    walker = _DocxWalker(_Numbering(numbering, styles), limits, doc.issues, alt_chunk=_alt_chunks(data, main, limits, doc))
     doc.blocks = walker.blocks(body)
     for i, t in enumerate(doc.tables):
         t.index = i
+    if walker.objects:
+        doc.meta["embedded_objects"] = walker.objects
+        doc.issues.append(DocIssue("embedded_objects", f"{walker.objects} embedded OLE object(s) (e.g. Excel tables) are not read", "warning"))
+    if walker.images:
+        doc.meta["images"] = walker.images
     text_len = sum(len(b.text) for b in doc.paragraphs) + sum(len(c) for t in doc.tables for r in t.rows for c in r)
     if text_len == 0:
         if walker.images:

@@ -3,20 +3,26 @@
 Decoding: BOM, then the caller's `encoding` hint (per-site override), then the page's own
 `<meta charset>` / `http-equiv` declaration, then UTF-8, then GB18030. GBK, GB2312, CP936 and
 friends are always decoded as GB18030 (a superset; GB2312 pages routinely contain GBK characters).
-A declared Latin-1/ASCII is distrusted on pages whose bytes are valid UTF-8 or GB18030.
+A declared Latin-1/ASCII is distrusted on pages whose bytes are valid UTF-8 or GB18030. A page with a
+few bad bytes keeps its encoding (replacement characters, warning 'decode_errors') instead of being
+decoded as GB18030 mojibake; a declaration the bytes contradict gives 'encoding_mismatch'.
 
-Finding the report body, first match wins:
+Word's own HTML (Word/WPS "save as web page", xmlns:w=urn:schemas-microsoft-com:office:word, a
+Generator meta naming Word or WPS; often served as .doc) and MIME web pages (.mht) are read whole: all
+of <body> is the document. For portal pages, finding the report body, first match wins:
 1. gkmlpt (Guangdong 政府信息公开目录平台): HTML in the "content" field of the JSON object assigned to
    `window._CONFIG.DETAIL`; its title/date/source fields fill in the metas.
 2. Hanweb markers: the part of the page between `<meta name="ContentStart">` and
    `<meta name="ContentEnd">` (or the same words in comments).
 3. CMS containers: TRS `.TRS_Editor` / `.trs_editor_view` / `.Custom_UnionStyle`, Hanweb `#zoom`,
    Ucap `#UCAP-CONTENT` (class/id matched case-insensitively; unquoted attributes are fine). The
-   outermost matches are taken; several disjoint ones are read in page order.
+   outermost matches are taken; several disjoint ones (each with at least a tenth of the largest
+   one's text) are read in page order.
 4. Fallback: portal chrome is removed (script/style/nav/header/footer/forms and elements whose
    class or id says menu, nav, footer, breadcrumb, share, search, … when they are small or mostly
    links), then the element that directly holds the most non-link text in paragraph-like children
-   wins. It must hold at least 200 characters and be less than half links.
+   wins. It must hold at least 200 characters and be less than half links. (Not trafilatura: we need
+   the body *element*, to expand its tables ourselves; trafilatura returns text and loses spans.)
 A body with less than 100 characters of text is no report: error 'no_text' (or 'needs_ocr' when the
 body shows images instead of text). Links to attachments in the body go to meta['attachments'].
 
@@ -77,37 +83,49 @@ def norm_encoding(name: Optional[str]) -> Optional[str]:
         return None
 
 
+def _bad_sequences(data: bytes, enc: str) -> int:
+    try:
+        data.decode(enc)
+        return 0
+    except UnicodeDecodeError:
+        return data.decode(enc, errors="replace").count("\ufffd")
+    except LookupError:
+        return len(data) + 1
+
+
 def decode_bytes(data: bytes, hint: Optional[str] = None, declared: Optional[str] = None):
-    """Decode markup or text. Returns (text, encoding, issues)."""
+    """Decode markup or text. Returns (text, encoding, issues).
+
+    Order: BOM; the hint; a declared non-Latin charset; UTF-8; GB18030 (GBK/GB2312 always as GB18030).
+    The first strict decode wins. When none is strict, a candidate with only a few bad sequences (at
+    most 1 per 500 non-ASCII bytes: a truncated page, one stray byte) is used with replacement characters,
+    before any later candidate: a UTF-8 page with one bad byte must not become GB18030 mojibake.
+    """
     issues: list[DocIssue] = []
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace"), enc, issues
-    cands: list[str] = []
     h = norm_encoding(hint)
     d = norm_encoding(declared)
-    if h:
-        cands.append(h)
-    if d and d not in ("latin-1", "iso8859-1", "ascii", "cp1252") and (declared or "").lower() not in _LATIN:
-        cands.append(d)
-    cands += ["utf-8", "gb18030"]
-    if d:
-        cands.append(d)
-    seen = []
+    latin = d in ("latin-1", "iso8859-1", "ascii", "cp1252") or (declared or "").lower() in _LATIN
+    cands: list[str] = []
+    for enc in ([h] if h else []) + ([d] if d and not latin else []) + ["utf-8", "gb18030"] + ([d] if d else []):
+        if enc not in cands:
+            cands.append(enc)
+    nonascii = len(data.translate(None, bytes(range(128))))  # bytes >= 0x80
+    tolerance = max(2, nonascii // 500)
+    bad = {}
     for enc in cands:
-        if enc in seen:
-            continue
-        seen.append(enc)
-        try:
-            text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        if d and enc != d and declared and d not in ("latin-1", "iso8859-1", "ascii", "cp1252"):
-            issues.append(DocIssue("encoding_mismatch", f"declared {declared}, decoded as {enc}", "warning"))
-        return text, enc, issues
-    enc = seen[0]
-    issues.append(DocIssue("decode_errors", f"bytes are not valid {enc}; undecodable bytes replaced", "warning"))
-    return data.decode(enc, errors="replace"), enc, issues
+        bad[enc] = _bad_sequences(data, enc)
+        if bad[enc] == 0 or bad[enc] <= tolerance:
+            break
+    enc = next((e for e in cands if e in bad and bad[e] <= tolerance), None) or min(bad, key=bad.get)
+    text = data.decode(enc, errors="replace")
+    if bad[enc]:
+        issues.append(DocIssue("decode_errors", f"{bad[enc]} byte sequence(s) are not valid {enc}; replaced", "warning"))
+    if declared and d and not latin and enc != d and not h:
+        issues.append(DocIssue("encoding_mismatch", f"declared {declared}, decoded as {enc}", "warning"))
+    return text, enc, issues
 
 
 # --------------------------------------------------------------------------- element helpers
@@ -460,10 +478,13 @@ def _fallback_body(root):
 # --------------------------------------------------------------------------- entry points
 
 MIN_REPORT_CHARS = 100
+_WORD_HTML = re.compile(r"urn:schemas-microsoft-com:office:word|<meta[^>]+Generator[^>]+(?:Microsoft Word|WPS)|KSOProductBuildVer", re.I)
 
 
 def extract_html(data: bytes, *, encoding: Optional[str] = None, limits: Limits = DEFAULT_LIMITS,
-                 text: Optional[str] = None) -> Document:
+                 text: Optional[str] = None, whole_page: bool = False) -> Document:
+    """A portal page (see module doc). whole_page=True reads all of <body> as the document (Word's own
+    HTML: MHT "web pages" and altChunk parts of a DOCX), with no body finding and no minimum length."""
     doc = Document(format="html")
     if text is None:
         m = _META_CHARSET.search(data[:8192])
@@ -478,13 +499,18 @@ def extract_html(data: bytes, *, encoding: Optional[str] = None, limits: Limits 
     except (etree.ParserError, ValueError) as e:
         doc.issues.append(DocIssue("no_text", f"page cannot be parsed as HTML: {e}"))
         return doc
+    if not whole_page and _WORD_HTML.search(text[:20000]):
+        whole_page = True  # Word/WPS "save as web page" (often served as .doc): the whole body is the report
     doc.meta.update(_metas(root))
     pub = _published(root)
     if pub:
         doc.meta["published"] = pub
 
     bodies, how = [], None
-    gk = _gkmlpt(text, doc.meta)
+    gk = None if whole_page else _gkmlpt(text, doc.meta)
+    if whole_page:
+        body = root.find("body")
+        bodies, how = [body if body is not None else root], "whole_page"
     if gk is not None:
         bodies, how = [gk], "gkmlpt"
     if not bodies:
@@ -520,7 +546,7 @@ def extract_html(data: bytes, *, encoding: Optional[str] = None, limits: Limits 
     if atts:
         doc.meta["attachments"] = atts[:500]
     nchars = sum(len(b.text) if isinstance(b, Paragraph) else sum(len(c) for r in b.rows for c in r) for b in blocks)
-    if nchars < MIN_REPORT_CHARS:
+    if nchars < (1 if whole_page else MIN_REPORT_CHARS):
         if images:
             doc.needs_ocr = True
             doc.blocks = blocks
@@ -552,6 +578,6 @@ def extract_mhtml(data: bytes, *, encoding: Optional[str] = None, limits: Limits
         charset = part_html.get_content_charset()
     except Exception as e:  # noqa: BLE001
         return Document(format="mhtml", issues=[DocIssue("corrupt_mhtml", f"cannot read MIME web page: {e}")])
-    doc = extract_html(payload, encoding=encoding or charset, limits=limits)
+    doc = extract_html(payload, encoding=encoding or charset, limits=limits, whole_page=True)
     doc.format = "mhtml"
     return doc

@@ -144,7 +144,15 @@ def _head_text(head: bytes) -> str | None:
         except UnicodeDecodeError as e:
             # a multi-byte character cut at the end of the 4 KB head is fine
             if e.start >= len(head) - 4:
-                return head[: e.start].decode(enc, errors="replace")
+                try:
+                    return head[: e.start].decode(enc)
+                except UnicodeDecodeError:
+                    pass
+    # a few stray bytes (damaged or mixed pages) do not make markup binary
+    for enc in ("utf-8", "gb18030"):
+        text = head.decode(enc, errors="replace")
+        if text.count("\ufffd") <= max(2, len(text) // 200):
+            return text
     return None
 
 

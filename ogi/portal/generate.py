@@ -31,6 +31,70 @@ class Agency:
 
 
 _BYTES: dict = {}  # attachment key -> bytes, so that every scenario of a process makes each file once
+CACHE_VERSION = "1"
+
+
+def _cache_dir():
+    """On-disk cache of generated attachments (PDF/DOCX rendering dominates build time).
+
+    ``OGI_PORTAL_CACHE=0`` disables it; another value is the directory. Entries are keyed by the
+    attachment key, the cache version and the reportlab / python-docx versions, so stale bytes are never
+    served; deleting the directory is always safe.
+    """
+    import os
+    v = os.environ.get("OGI_PORTAL_CACHE")
+    if v == "0":
+        return None
+    if v:
+        return v
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "ogi-portal")
+
+
+_CODE_VERSION = []
+
+
+def _code_version() -> str:
+    """Cache version + library versions + a hash of every source file of the portal (any edit invalidates)."""
+    if not _CODE_VERSION:
+        import hashlib
+        from pathlib import Path
+        h = hashlib.sha256(CACHE_VERSION.encode())
+        try:
+            import docx as _docx
+            import reportlab
+            h.update(f"{reportlab.Version}:{getattr(_docx, '__version__', '')}".encode())
+        except Exception:  # pragma: no cover
+            pass
+        for f in sorted(Path(__file__).parent.rglob("*.py")):
+            h.update(f.name.encode() + f.read_bytes())
+        _CODE_VERSION.append(h.hexdigest())
+    return _CODE_VERSION[0]
+
+
+def _disk_cached(key: str, make):
+    import hashlib
+    import os
+    d = _cache_dir() if key else None
+    if not d:
+        return make()
+    name = hashlib.sha256(f"{_code_version()}\x00{key}".encode("utf-8")).hexdigest()
+    path = os.path.join(d, name[:2], name)
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        pass
+    data = make()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return data
 
 
 @dataclass
@@ -53,7 +117,7 @@ class Attachment:
             if self.key and self.key in _BYTES:
                 self.source = _BYTES[self.key]
             else:
-                self.source = self.source()
+                self.source = _disk_cached(self.key, self.source)
                 if self.key:
                     _BYTES[self.key] = self.source
         return self.source
@@ -641,6 +705,8 @@ def build_report(agency: Agency, year: int, seed: str, *, mode: str | None = Non
             item.attachments.append(Attachment(f"{agency.name}{year}年政府信息公开情况统计表.xls", "xls",
                                                lambda: docs.make_ole_stub("xls", title), signature_only=True,
                                                role="statistics"))
+    for i, a in enumerate(item.attachments):
+        a.key = f"{item.key}:{mode}:{i}:{a.filename}"
     return item
 
 
@@ -665,7 +731,8 @@ def build_negative(kind: str, agency: Agency, city: str, year: int, seed: str, p
                 blocks=blocks, mode="html", key=f"{seed}:neg:{kind}:{agency.slug}:{year}")
     if with_pdf:
         item.mode = "html+att"
-        item.attachments.append(Attachment(f"{title}.pdf", "pdf", lambda: docs.make_pdf(title, blocks)))
+        item.attachments.append(Attachment(f"{title}.pdf", "pdf", lambda: docs.make_pdf(title, blocks),
+                                           key=f"{item.key}:pdf"))
     return item
 
 

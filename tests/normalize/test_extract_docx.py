@@ -8,7 +8,7 @@ import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from normalize.document import Paragraph, Table
+from normalize.document import Table
 from normalize.extract import Limits, extract_bytes
 from normalize.extract.docx import format_number
 
@@ -239,3 +239,21 @@ def test_billion_laughs_not_expanded():
     doc = extract_bytes(make_zip({"word/document.xml": xml}))
     assert time.monotonic() - t0 < 2
     assert len(doc.text()) < 1000
+
+
+def test_alt_chunk_html_part_is_read():
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    d = docx.Document()
+    d.add_paragraph("前言")
+    html = "<html><body><p>一、总体情况</p>" + GRID_HTML.split("<body>")[1]
+    part = Part(PackURI("/word/afchunk.htm"), "text/html", html.encode(), d.part.package)
+    rid = d.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk")
+    chunk = OxmlElement("w:altChunk")
+    chunk.set(qn("r:id"), rid)
+    d.element.body.insert(1, chunk)
+    d.add_paragraph("结尾")
+    doc = extract_bytes(save(d))
+    assert [p.text for p in doc.paragraphs][:2] == ["前言", "一、总体情况"] and doc.paragraphs[-1].text == "结尾"
+    assert doc.tables[0].rows == GRID

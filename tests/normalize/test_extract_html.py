@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from normalize.document import Paragraph, Table
+from normalize.document import Paragraph
 from normalize.extract import Limits, extract_bytes, extract_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -258,3 +258,21 @@ def test_mhtml_word_web_page():
     assert doc.format == "mhtml"
     assert [i.rule for i in doc.issues] == ["extension_mismatch"]
     assert doc.tables[0].rows == GRID and "一、总体情况" in doc.text()
+
+
+def test_utf8_page_with_one_bad_byte_stays_utf8():
+    html = page(f'<div class="TRS_Editor">{REPORT}</div>').encode()
+    doc = extract_bytes(html[:200] + b"\xff" + html[200:])
+    assert doc.meta["encoding"] == "utf-8" and "一、总体情况" in doc.text()
+    assert [i.rule for i in doc.issues] == ["decode_errors"]
+
+
+def test_word_html_served_as_doc_is_read_whole():
+    html = ('<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word">'
+            '<head><meta http-equiv=Content-Type content="text/html; charset=gb2312"><meta name=Generator content="Microsoft Word 15">'
+            '</head><body lang=ZH-CN><div class=WordSection1><p class=MsoNormal>一、总体情况</p>'
+            '<p class=MsoNormal>共收到申请<span lang=EN-US>7</span>件。</p></div></body></html>')
+    doc = extract_bytes(html.encode("gbk"), "P020240101.doc")
+    assert doc.format == "html" and doc.meta["body"] == "whole_page"
+    assert [p.text for p in doc.paragraphs] == ["一、总体情况", "共收到申请7件。"]
+    assert [i.rule for i in doc.issues] == ["extension_mismatch"]

@@ -16,7 +16,7 @@ from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as RLTable
 
-from normalize.document import ExtractError, Paragraph, Table
+from normalize.document import ExtractError, Table
 from normalize.extract import Limits, extract_bytes
 from normalize.extract.limits import run_isolated
 

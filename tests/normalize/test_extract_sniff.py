@@ -1,6 +1,5 @@
 """sniff() and the never-raise contract of extract_bytes on bad input (no LibreOffice needed)."""
 import io
-import os
 import random
 import struct
 import sys

@@ -100,9 +100,9 @@ def build(name: str, scenario) -> SiteBuild:
         ("白石县发展和改革局", "县发改局", "fgj"), ("白石县教育局", "县教育局", "jyj"), ("白石县财政局", "县财政局", "czj"))]
     towns = [g.Agency(n, s, "township", REGION, code(n), slug) for n, s, slug in (
         ("白石县石角镇人民政府", "石角镇", "sjz"), ("白石县龙塘镇人民政府", "龙塘镇", "ltz"))]
-    gov_items = [g.build_report(gov, y, "baishi") for y in range(2016, 2026)]
-    dept_items = [g.build_report(d, y, "baishi") for d in depts + towns for y in (2022, 2023, 2024, 2025)
-                  if not (d.level == "township" and y == 2022)]
+    gov_items = [g.build_report(gov, y, "baishi") for y in range(2018, 2026)]
+    dept_items = [g.build_report(d, y, "baishi") for d in depts + towns for y in (2023, 2024, 2025)
+                  if not (d.level == "township" and y == 2023)]
     gov_items += [g.build_negative("publication_notice", gov, "白石县", 2024, "baishi"),
                   g.build_negative("statistical_bulletin", gov, "白石县", 2023, "baishi")]
     dept_items += [g.build_negative("rule_of_law_report", depts[0], "白石县", 2024, "baishi"),

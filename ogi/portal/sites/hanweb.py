@@ -347,9 +347,9 @@ class Builder:
             if a.ext == "pdf":
                 na = g.Attachment(a.filename, "pdf",
                                   lambda t=it.title, bl=it.blocks: docs.make_pdf(t, bl, subject="政府信息公开"),
-                                  a.signature_only, a.role)
+                                  a.signature_only, a.role, key=a.key + ":restamped" if a.key else "")
             else:
-                na = g.Attachment(a.filename, a.ext, a.source, a.signature_only, a.role)
+                na = g.Attachment(a.filename, a.ext, a.source, a.signature_only, a.role, key=a.key)
             c.attachments.append(na)
         return c
 
@@ -372,7 +372,7 @@ class Builder:
                 site.columns[str(c.colid)] = c
 
         # 省政府 2008–2025 and two negatives
-        items101 = [g.build_report(gov, y, "donglan") for y in range(2008, 2026)]
+        items101 = [g.build_report(gov, y, "donglan") for y in range(2012, 2026)]
         items101 += [g.build_negative("compilation_notice", gov, "东岚省", 2023, "donglan"),
                      g.build_negative("publication_notice", gov, "东岚省", 2024, "donglan")]
         for it in g.sort_items(items101):

@@ -27,7 +27,7 @@ from importlib import resources
 
 from .. import generate as g
 from ..world import SiteBuild, negative_entry, report_entry
-from .base import Request, Response, Site, apache_404, nginx_404
+from .base import Request, Response, Site, apache_404
 
 # ============================================================================ 青屿市 (GBK)
 
@@ -194,7 +194,7 @@ class QingyuBuilder:
                 special["two_columns"] = it
         # departments: a few years each; two of them have pre-2019 reports in the legacy column
         for d in depts:
-            years = sorted(rng.sample(list(YEARS_COLUMNS), rng.randint(3, 4)))
+            years = sorted(rng.sample(list(YEARS_COLUMNS), rng.randint(2, 3)))
             if d.slug == "jyj" and 2022 not in years:
                 years = sorted(years + [2022])
             if d.slug == "czj" and 2022 not in years:

@@ -18,6 +18,7 @@ Guesses: the shell's script, the ``catMap`` placement of ministry documents (``b
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from .. import generate as g
 from ..world import SiteBuild, negative_entry, report_entry
@@ -192,7 +193,7 @@ $.getJSON('./ndbg.json', function (data) {{
     sousuo = SousuoSite(scenario, search_docs)
 
     shell_url, json_url = site.absolute(COL + "index.htm"), site.absolute(COL + "ndbg.json")
-    search_url = (f"http://{SOUSUO}/search-gov/data?t=zhengcelibrary&q=政府信息公开工作年度报告&searchfield=title"
+    search_url = (f"http://{SOUSUO}/search-gov/data?t=zhengcelibrary&q={quote('政府信息公开工作年度报告')}&searchfield=title"
                   "&sort=score&sortType=1&p=1&n=20")
     for it in col_items:
         if it.kind == "negative":
