@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libreoffice-writer-nogui poppler-utils
+APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium
 
 .PHONY: setup demo test system-packages clean-data bench
 
@@ -19,16 +19,16 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-# LibreOffice (DOC/WPS conversion) and poppler-utils (benchmark baseline) come from apt.
+# LibreOffice (DOC/WPS conversion), poppler-utils (benchmark baseline) and Chromium (browser tests) come from apt.
 system-packages:
-	@if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then \
-	  echo "==> system packages present (soffice, pdftotext)"; \
+	@if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then \
+	  echo "==> system packages present (soffice, pdftotext, chromium)"; \
 	elif command -v apt-get >/dev/null 2>&1; then \
 	  echo "==> installing $(APT_PACKAGES) with apt-get (needed to read DOC/WPS reports)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -q --no-install-recommends $(APT_PACKAGES) >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q --no-install-recommends $(APT_PACKAGES) >/dev/null; } || \
-	  { echo "!! apt-get could not install $(APT_PACKAGES): DOC/WPS reports will be recorded as issues (converter_missing)"; exit 1; }; \
+	  { echo "!! apt-get could not install $(APT_PACKAGES): DOC/WPS reports would be recorded as issues (converter_missing) and browser tests cannot run"; exit 1; }; \
 	else \
 	  echo "!! apt-get is not available: install LibreOffice (soffice) and poppler-utils yourself to read DOC/WPS reports"; \
 	fi

@@ -39,6 +39,11 @@ def build_settings(run_id: str, archive_dir: str, *, proxy: Optional[str] = None
         s.set("RANDOMIZE_DOWNLOAD_DELAY", False)
         s.set("OGI_RETRY_BACKOFF_BASE", 0.05)
         s.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
+    # deployment/test overrides without code changes: OGI_SCRAPY_SETTINGS='{"DOWNLOAD_TIMEOUT": 5}'
+    env = os.environ.get("OGI_SCRAPY_SETTINGS")
+    if env:
+        for k, v in json.loads(env).items():
+            s.set(k, v)
     for k, v in (overrides or {}).items():
         s.set(k, v)
     return s

@@ -35,7 +35,7 @@ TOPIC_NEG = re.compile(
 NEG = re.compile(STRONG_NEG.pattern + "|" + TOPIC_NEG.pattern)  # kept for callers that want one regex
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?")
 YEAR_PAREN = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?度?\s*[)）]")
-YEAR_BODY = re.compile(r"统计期限\s*(?:为|是|自|从)?\s*[:：]?\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+YEAR_BODY = re.compile(r"统计(?:数据)?(?:期限|时限|时间)\s*(?:为|是|自|从)?\s*[:：]?\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 YEAR_LOOSE = re.compile(r"((?:19|20)\d{2})")
 QUOTED_TITLE = re.compile(r"《([^《》]{4,80}?信息公开[^《》]{0,20}?(?:报告|年报))》")
 # Body markers that confirm an ambiguous item (PORTALS.md §6.4); a real report has at least two.

@@ -182,7 +182,10 @@ def _run_row(run: dict) -> dict:
 
 def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fetch], sites: dict[str, dict],
                say: Progress, convert_cache) -> list[ParsedDoc]:
+    from .document import ExtractError
     from .extract import convert_office_batch, sniff
+
+    converter_error: Optional[dict] = None
 
     # DOC/WPS go through LibreOffice in one batch (its start-up dominates single conversions).
     kinds = {}
@@ -199,7 +202,11 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     office = sorted(set(office))
     if office:
         say("convert", 0, len(office))
-        outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache)
+        try:
+            outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache)
+        except ExtractError as exc:  # LibreOffice missing: every DOC/WPS gets an issue row, the build goes on
+            outs = [None] * len(office)
+            converter_error = {"level": "error", "rule": exc.rule, "message": exc.message}
         converted = dict(zip(office, outs))
         say("convert", len(office), len(office))
 
@@ -219,8 +226,9 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
         fmt = kinds.get(f.sha256)
         conv = converted.get(f.sha256) if fmt in OFFICE else None
         if fmt in OFFICE and conv is None:
-            issues.append({"level": "error", "rule": "conversion_failed",
-                           "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"})
+            issues.append(dict(converter_error) if converter_error else {
+                "level": "error", "rule": "conversion_failed",
+                "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"})
         if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
             out.append(ParsedDoc(f, document_id(f), fmt, {"cells": [], "checks": [], "issues": []}, None, None, issues))
             continue

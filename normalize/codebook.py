@@ -95,11 +95,6 @@ def t2_row_columns(template: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def t2_all_columns(template: str) -> tuple[str, ...]:
-    """Distinct table-2 column codes of a template, in code-book order."""
-    return tuple(c.code for c in columns("t2", template))
-
-
 def sort_key(table: str, row: str, col: str) -> tuple:
     """Canonical order of a cell: table, then row, then column as in the code book."""
     ti = TABLES.index(table) if table in TABLES else 9

@@ -185,18 +185,6 @@ def parse_value(raw: Optional[str]) -> Value:
     return Value("number", dec, unit, remark)
 
 
-def is_value_cell(cell: str) -> bool:
-    return parse_value(cell).is_valueish
-
-
-def is_number_cell(cell: str) -> bool:
-    return parse_value(cell).kind in ("number", "placeholder")
-
-
-def has_cjk(text: str) -> bool:
-    return any("\u4e00" <= c <= "\u9fff" for c in text or "")
-
-
 _VALUE_WITH_WORDS = re.compile(r"^(约|近|共|计|合计|大约|超过|不足|逾|约计)?[+-]?\d")
 _ITEM_NUMBERING = re.compile(r"^\d{1,2}[.、,](?!\d)")
 

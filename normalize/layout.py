@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .document import Document
-from .labels import norm, parse_value, split_numbering
+from .labels import norm
 
 T2_2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "采购项目数量",
            "采购总金额", "政府集中采购", "其他对外管理服务事项")
@@ -35,20 +35,6 @@ def _table_text(doc: Document) -> str:
 
 def _count(markers, text: str) -> list[str]:
     return [m for m in markers if norm(m) in text]
-
-
-def t3_other_single_row(doc: Document) -> bool:
-    """True when a table row's most specific label is （六）其他处理 and the row carries values."""
-    for t in doc.tables:
-        for r in t.rows:
-            labels = [c for c in r if c.strip() and not parse_value(c).is_valueish]
-            if not labels:
-                continue
-            n = split_numbering(labels[-1])
-            if n.kind == "paren_cn" and n.number == 6 and n.core.startswith("其他"):
-                if any(parse_value(c).kind in ("number", "placeholder") for c in r):
-                    return True
-    return False
 
 
 def detect(doc: Document) -> dict:

@@ -6,7 +6,8 @@ Sources, in order of trust:
 - agency and year: read from that title (a title hint beats body text); the year falls back to
   the statistics period ("统计期限为2020年1月1日至12月31日", "时限为…", "期限自…起至…止"). Never from a folder
   or URL date. The agency falls back to the body title, then the signature line, then the crawler's
-  site agency;
+  agency / site agency; a title agency that abbreviates the crawler's agency name ("区数据局" for
+  "下城区数据资源管理局") is replaced by that full name;
 - published: PubDate (hint, then html meta), then a "发布时间/发布日期" line, then a dated signature line
   at the end ("2021年1月26日", also in Chinese numerals "二〇二一年一月二十六日");
 - level: national | province | city | county | township (governments, by the last place word of
@@ -116,6 +117,15 @@ def agency_from_title(title: Optional[str]) -> Optional[str]:
     cand = re.sub(r"(关于|的)$", "", cand).strip("《》“”\"'：:，,、 ")
     cand = re.sub(r"(?:19|20)\d{2}年度?$", "", cand)
     return cand or None
+
+
+def is_abbreviation(short: str, full: str) -> bool:
+    """`short` is `full` with characters left out, ending the same way ("区数据局" of "下城区数据资源管理局")."""
+    short, full = re.sub(r"\s+", "", short), re.sub(r"\s+", "", full)
+    if len(short) < 2 or len(short) >= len(full) or short[-1] != full[-1]:
+        return False
+    it = iter(full)
+    return all(ch in it for ch in short)
 
 
 def year_from_title(title: Optional[str]) -> Optional[int]:
@@ -272,6 +282,13 @@ def extract_meta(doc: Document, hints: Optional[dict] = None) -> dict:
     if agency is None:
         sig_agency = signature(doc)[0]
         agency = sig_agency or _hint(hints, HINT_AGENCY_KEYS)
+    else:
+        # a title that abbreviates the name ("区数据局") yields to the crawler's full name of the same agency
+        for k in HINT_AGENCY_KEYS:
+            full = _hint(hints, (k,))
+            if full and full != agency and is_abbreviation(agency, full):
+                agency = full
+                break
     return {
         "title": title,
         "agency": agency,

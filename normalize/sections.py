@@ -17,8 +17,8 @@ canonical wording (+2) — and a candidate followed directly by another heading 
 an introduction listing the sections line by line) gets −10. An introduction naming all six
 sections in one paragraph is not a heading at all (too long, not numbered).
 
-Candidates in the full wording that are not chosen but lie after the first chosen heading and have a
-body (e.g. an
+Numbered candidates in the full wording that are not chosen but lie after the first chosen heading
+and have a body (e.g. an
 agency that writes its own sections 一…六 and then numbers the statistical tables 一、二、三 again)
 start a secondary part: their text is cut from the section they sit in and appended to their own
 section. A dated signature at the end (agency line + "2021年1月26日") is left out of the last section.
@@ -66,6 +66,7 @@ class Candidate:
     score: int
     rest: str  # body text on the heading line itself
     strong: bool
+    numbered: bool
 
 
 def _remainder(text: str) -> str:
@@ -96,6 +97,8 @@ def heading_of(text: str) -> Optional[tuple[str, bool, Optional[str], Optional[i
         if code == "proactive" and not strong and n.kind is None and not core.startswith("主动公开政府信息"):
             continue  # "主动公开情况" without a number is a sub-heading in 一
         tail = core[m.end():]
+        if n.kind is None and (core.endswith(":") or core.endswith("如下") or len(core) > 30):
+            return None  # "主动公开政府信息情况如下：" introduces a list, it is not a heading
         if len(core) <= _SHORT and not re.search(r"[。；;]", core[:-1] if core.endswith("。") else core):
             return code, strong, n.kind, n.number, ""
         # long line: numbered, keywords first, then a sentence break and the body
@@ -132,7 +135,7 @@ def candidates(doc: Document) -> list[Candidate]:
             score -= 3 if kind == "ar" else 2
         if strong:
             score += 2
-        out.append(Candidate(code, i, score, rest, strong))
+        out.append(Candidate(code, i, score, rest, strong, kind is not None))
     # a candidate followed directly by another candidate has no body: table of contents
     blocks_with_heading = {c.block for c in out}
     for c in out:
@@ -154,7 +157,7 @@ def find_sections(doc: Document) -> dict[str, str]:
     first = min(c.block for c in chosen.values())
     starts: list[Candidate] = sorted(chosen.values(), key=lambda c: c.block)
     chosen_blocks = {c.block for c in starts}
-    secondary = [c for c in cands if c.block not in chosen_blocks and c.block > first and c.strong]
+    secondary = [c for c in cands if c.block not in chosen_blocks and c.block > first and c.strong and c.numbered]
     bounds = sorted(starts + secondary, key=lambda c: c.block)
     # a dated signature at the very end (agency line + date) belongs to no section
     sig_start = signature(doc)[2]

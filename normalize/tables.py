@@ -34,7 +34,7 @@ Row labels
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
@@ -148,8 +148,6 @@ def split_row(cells: list[str]) -> tuple[list[tuple[int, str]], list[tuple[int, 
         if is_label_cell(cells[i]):
             last_label = i
     if last_label is None:
-        if first_num is None:
-            return [], [(i, c) for i, c in enumerate(cells)]
         return [], [(i, c) for i, c in enumerate(cells)]
     labels = [(i, cells[i]) for i in range(last_label + 1) if clean_ws(cells[i])]
     values = [(i, cells[i]) for i in range(last_label + 1, len(cells))]
@@ -161,7 +159,6 @@ class Alignment:
     placed: list[Optional[tuple[int, str]]]  # per column: (grid col, raw) or None (not placed)
     problem: Optional[str] = None  # 'extra_cells' | 'missing_cells' | None
     detail: str = ""
-    dropped: list[str] = field(default_factory=list)
 
 
 def align(values: list[tuple[int, str]], n: int) -> Alignment:

@@ -50,6 +50,8 @@ META = re.compile(r"""<meta\s+name=["']?(ArticleTitle|PubDate|ContentSource|pubd
 CONTENT_SELECTORS = (".TRS_Editor", ".trs_editor_view", ".Custom_UnionStyle", "#zoom", ".zoom", "#UCAP-CONTENT",
                      ".article-content", ".content", "#content", "article")
 BAD_VERDICTS = ("soft404", "stub", "empty")
+HUB_LINK = re.compile(r"信息公开(工作)?\s*年(度)?\s*报|年报|年度报告")
+MAX_DISCOVERY_LEVELS = 2
 CHINA = timezone(timedelta(hours=8))
 HTTPS_FALLBACK_ERRORS = ("TunnelError", "SSLError", "ConnectionRefusedError", "DownloadConnectionRefusedError",
                          "ConnectError", "ResponseNeverReceived", "ConnectionLost", "DownloadFailedError")
@@ -237,6 +239,45 @@ class ReportSpider(scrapy.Spider):
     def parse_listing(self, response: Response):  # pragma: no cover - families implement
         raise NotImplementedError
 
+    # -- discovery: registry URLs move (PORTALS.md §7) ------------------------------------------
+    def dead_listing(self, response: Response) -> Iterable[Any]:
+        """Call when a listing is a soft 404, stub or empty page. For an entry URL of the registry
+        this starts the discovery step; pages reached by pagination just end."""
+        ogi = response.meta.get("ogi", {})
+        if ogi.get("entry") and response.meta.get("depth_listing", 0) == 0:
+            yield from self.discover(ogi["site"], response.url, 0)
+
+    def discover(self, site: str, url: str, level: int) -> Iterable[Any]:
+        """Walk up the path of a dead entry URL and look for 年报 links on the page above (at most
+        MAX_DISCOVERY_LEVELS levels)."""
+        parts = urlsplit(url)
+        path = parts.path
+        parent = path.rsplit("/", 2)[0] + "/" if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+        if level >= MAX_DISCOVERY_LEVELS or parent == path or not parent.startswith("/"):
+            self.ctx.errors.append({"event": "entry_gone", "url": url, "site": site})
+            return
+        up = urlunsplit(parts._replace(path=parent, query="", fragment=""))
+        self.ctx.manifest.write(event="discovery", url=up, site=site, level=level + 1, dead=url)
+        yield scrapy.Request(up, callback=self.parse_discovery, errback=self.on_error,
+                             meta={**self.ogi_meta(site, "listing", discovery=level + 1), "depth_listing": 1})
+
+    def parse_discovery(self, response: Response):
+        site = response.meta["ogi"]["site"]
+        sel = self.selector(response)
+        found = []
+        for a in sel.css("a[href]"):
+            href = a.attrib["href"].strip()
+            text = a.attrib.get("title") or " ".join(t.strip() for t in a.css("::text").getall())
+            if href.startswith(("javascript:", "#", "mailto:")) or not HUB_LINK.search(text or ""):
+                continue
+            url = urljoin(response.url, href)
+            if self.site_of(url) and url not in found and not DOC_EXT.search(urlsplit(url).path):
+                found.append(url)
+        for url in found[:5]:
+            yield self.listing_request(response, url, depth=1)
+        if not found:
+            yield from self.discover(site, response.url, response.meta["ogi"].get("discovery", 1))
+
     def listing_request(self, response: Response, url: str, *, callback=None, depth: Optional[int] = None,
                         method: str = "GET", formdata: Optional[dict] = None, headers: Optional[dict] = None,
                         errback=None, dont_filter: bool = False, **meta: Any) -> scrapy.Request:
@@ -329,7 +370,8 @@ class ReportSpider(scrapy.Spider):
             if u.hostname != cur.hostname:
                 return
             q = dict(parse_qsl(u.query, keep_blank_values=True))
-            if u.path == cur.path and any(re.fullmatch(r"(19|20)\d{2}", q.get(k, "")) for k in keys):
+            if u.path == cur.path and any(re.fullmatch(r"(19|20)\d{2}", q.get(k, "")) and q.get(k) != cur_q.get(k)
+                                          for k in keys):
                 out.setdefault(urlunsplit(u._replace(fragment="")), None)
             elif year_in_path and re.fullmatch(re.escape(cur.path[:year_in_path.start()]) + r"(19|20)\d{2}"
                                                + re.escape(cur.path[year_in_path.end():]), u.path):
@@ -557,6 +599,9 @@ class ReportSpider(scrapy.Spider):
         elif (isinstance(exc, HttpError) and entry.get("status") == 404 and ogi.get("role") == "listing"
               and not ogi.get("entry")):
             entry["event"] = "dead_link"  # a followed link to a column that does not exist: not a crawl error
+        elif isinstance(exc, HttpError) and entry.get("status") in (404, 410) and ogi.get("entry"):
+            entry["event"] = "entry_gone"  # the registry URL moved: look for the column from the page above
+            fallback = self.discover(ogi.get("site"), request.url, 0)
         elif (urlsplit(request.url).scheme == "https" and not isinstance(exc, (HttpError, IgnoreRequest))
               and type(exc).__name__ in HTTPS_FALLBACK_ERRORS and not request.meta.get("ogi_https_fallback")):
             fallback = request.replace(url="http://" + request.url[len("https://"):], dont_filter=True)
@@ -565,8 +610,10 @@ class ReportSpider(scrapy.Spider):
         self.ctx.manifest.write(**entry)
         if entry["event"] == "request_failed":
             self.ctx.errors.append(entry)
-        if fallback is not None:
+        if isinstance(fallback, scrapy.Request):
             yield fallback
+        elif fallback is not None:
+            yield from fallback
 
     @staticmethod
     def json_of(response: Response) -> Any:

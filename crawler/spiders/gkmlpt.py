@@ -141,6 +141,7 @@ class GkmlptSpider(ReportSpider):
     # -- listings ----------------------------------------------------------------------------
     def parse_listing(self, response):
         if self.verdict(response) in ("soft404", "stub", "empty"):
+            yield from self.dead_listing(response)
             return
         path = urlsplit(response.url).path
         html = self.text_of(response)
@@ -189,7 +190,7 @@ class GkmlptSpider(ReportSpider):
             return
         done = set()
         for c in cats:
-            if c.get("id") in done or (c.get("post_count") == 0 and c.get("children")):
+            if c.get("id") in done or c.get("post_count") == 0:
                 continue
             done.add(c.get("id"))
             yield self.api_request(response, sid, c["id"], 1, {"collected": 0, "name": c.get("name"),

@@ -141,6 +141,7 @@ class HanwebSpider(ReportSpider):
     # -- listings --------------------------------------------------------------------------
     def parse_listing(self, response):
         if self.verdict(response) in ("soft404", "stub", "empty"):
+            yield from self.dead_listing(response)
             return
         sel = self.selector(response)
         html = sel.text
@@ -152,7 +153,9 @@ class HanwebSpider(ReportSpider):
             for rec in records:
                 for href, title, date in record_entries(rec):
                     yield from self._entry(response, href, title, date, seen)
-            yield from self._first_proxy_group(response, unit_html, unitid, cfg, len(records), seen)
+            static = len({urljoin(response.url, h) for h in sel.css("a[href]::attr(href)").getall()
+                          if ART.search(urlsplit(urljoin(response.url, h.strip())).path)})
+            yield from self._first_proxy_group(response, unit_html, unitid, cfg, len(records), seen, static)
         # 2. static lists (Shandong-style filtered columns, xxgk year lists) and sub-columns
         for a in sel.css("a[href]"):
             href = a.attrib["href"].strip()
@@ -168,7 +171,7 @@ class HanwebSpider(ReportSpider):
             elif "xxgkAnnualReport.jsp" in path:
                 yield self.listing_request(response, url, depth=depth + 1)
             elif (COL.search(path) and path == urlsplit(response.url).path and "vc_" in urlsplit(url).query
-                  and depth < self.max_listing_depth):
+                  and url != response.url and depth < self.max_listing_depth):
                 yield self.listing_request(response, url, depth=depth + 1)  # the column's area filter (Shandong)
             elif (depth < self.max_listing_depth and COL.search(path) and url.split("#")[0] != response.url
                   and self.site_of(url) and COLUMN_WORDS.search(title or "")):
@@ -211,7 +214,8 @@ class HanwebSpider(ReportSpider):
             yield xml, unitid, cfg
 
     # -- data proxy ---------------------------------------------------------------------------
-    def _first_proxy_group(self, response, xml: str, unitid: Optional[str], cfg: str, inline: int, seen):
+    def _first_proxy_group(self, response, xml: str, unitid: Optional[str], cfg: str, inline: int, seen,
+                           static: int = 0):
         site = response.meta["ogi"]["site"]
         ng = NEXTGROUP.search(xml)
         proxy_path, params = proxy_params((ng.group(1) or ng.group(2)) if ng else "")
@@ -234,8 +238,8 @@ class HanwebSpider(ReportSpider):
         per_page = min(per_page, MAX_GROUP)
         proxy = _jpage_str(cfg, "proxyUrl") or proxy_path or DEFAULT_PROXY
         start = inline + 1
-        if total is not None and start > total:
-            return
+        if total is not None and (start > total or (not inline and static >= total)):
+            return  # everything is inline, or (Shandong) the static list already holds all records
         form = {"col": "1", "appid": params.get("appid", "1"), "webid": params.get("webid", "1"),
                 "path": params.get("path", "/"), "columnid": params["columnid"], "sourceContentType": "1",
                 "unitid": params["unitid"], "webname": params.get("webname", ""),

@@ -52,6 +52,7 @@ class PlatformSpider(ReportSpider):
 
     def parse_listing(self, response):
         if self.verdict(response) in ("soft404", "stub", "empty"):
+            yield from self.dead_listing(response)
             return
         site = response.meta["ogi"]["site"]
         sel = self.selector(response)

@@ -34,6 +34,7 @@ class TrsSpider(ReportSpider):
 
     def parse_listing(self, response):
         if response.meta.get("ogi_verdict") in ("stub", "soft404", "empty"):
+            yield from self.dead_listing(response)
             return
         sel = self.selector(response)
         html = sel.text

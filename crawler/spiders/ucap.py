@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from ..titles import classify_title, year_from_title
 from .base import DATE, ReportSpider
 from .trs import TrsSpider
 
@@ -39,6 +40,7 @@ class UcapSpider(ReportSpider):
 
     def parse_listing(self, response):
         if self.verdict(response) in ("soft404", "stub", "empty"):
+            yield from self.dead_listing(response)
             return
         body = response.body.lstrip(b"\xef\xbb\xbf \r\n\t")
         if body[:1] in (b"[", b"{"):
@@ -94,9 +96,9 @@ class UcapSpider(ReportSpider):
             title = str(low.get("title") or low.get("filename") or low.get("name") or "")
             sub = str(low.get("sub_title") or low.get("subtitle") or "")
             if sub and sub not in title:
-                from ..titles import classify_title
-                if not classify_title(title)[0] and classify_title(title + sub)[0]:
-                    title = title + sub
+                if (not classify_title(title)[0] and classify_title(title + sub)[0]) or \
+                        (year_from_title(title) is None and year_from_title(sub) is not None):
+                    title = title + sub  # "…工作年度报告" + "（2023年度）"
             date = low.get("docrelpubtime") or low.get("docreltime") or low.get("pubtime") or low.get("date")
             yield from self.listed_item(response, str(url), title, date)
 

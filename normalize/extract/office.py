@@ -5,7 +5,8 @@ LibreOffice takes a second or more to start, so `convert_office_batch` converts 
 profile (`-env:UserInstallation=file:///tmp/...`), so parallel builds never share (or lock) a profile,
 and runs in its own process group, killed as a group on timeout.
 
-A document that hangs LibreOffice cannot stop the batch: LibreOffice converts in argument order, so
+A document LibreOffice failed on is remembered (by sha256) for the life of the process and not tried
+again. A document that hangs LibreOffice cannot stop the batch: LibreOffice converts in argument order, so
 when the batch times out the first document without output is given up (None) and the rest are
 converted again in a new call. Every other failure is a None in the result list, at the document's
 position. With `cache_dir`, results are stored as <sha256 of the input>.docx and reused.
@@ -29,6 +30,10 @@ from ..document import ExtractError
 from .sniff import sniff
 
 CONVERTIBLE = {"doc": ".doc", "wps": ".doc", "rtf": ".rtf"}
+# sha256 of inputs LibreOffice failed on in this process: asking again (e.g. extract_bytes on a DOC whose
+# batch conversion failed) returns None at once instead of starting LibreOffice for nothing.
+_FAILED: set[str] = set()
+_FAILED_MAX = 100_000
 SETUP_HINT = "LibreOffice (soffice) is not installed; run `make setup` (it installs Debian libreoffice-writer-nogui)"
 
 
@@ -82,6 +87,8 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
         if kind not in CONVERTIBLE:
             continue
         keys[i] = hashlib.sha256(data).hexdigest()
+        if keys[i] in _FAILED:
+            continue
         if cache is not None:
             hit = cache / f"{keys[i]}.docx"
             if hit.is_file():
@@ -105,6 +112,10 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
                 results[i] = out
                 if cache is not None:
                     _cache_write(cache, keys[i], out)
+        attempted = pending if hung is None else pending[: pending.index(hung) + 1]
+        for i in attempted:
+            if results[i] is None and len(_FAILED) < _FAILED_MAX:
+                _FAILED.add(keys[i])
         if hung is None:
             break
         # skip the document LibreOffice was stuck on, retry those after it

@@ -77,3 +77,12 @@ def split(results) -> tuple[list[dict], list[Request]]:
     for r in results or []:
         (requests if isinstance(r, Request) else items).append(r)
     return items, requests
+
+
+def failure_for(request: Request, exc: BaseException):
+    """The Failure an errback receives (Scrapy sets failure.request)."""
+    from twisted.python.failure import Failure
+
+    f = Failure(exc)
+    f.request = request
+    return f

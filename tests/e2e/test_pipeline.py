@@ -9,43 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler import registry as reg
-from ogi.portal import expected, registry_rows, start_portal
-
 REPO = Path(__file__).resolve().parents[2]
-OGI = [sys.executable, "-m", "ogi.cli"]
-SCENARIO = "demo"
-
-
-def run_ogi(*args, cwd=REPO):
-    proc = subprocess.run(OGI + list(args), cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "200"})
-    assert proc.returncode == 0, f"ogi {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("pipeline")
-    archive, db = tmp / "archive", tmp / "ogi.db"
-    registry = tmp / "sources.yaml"
-    reg.dump(registry_rows(SCENARIO), registry)
-    with start_portal(port=0, scenario=SCENARIO) as portal:
-        run_ogi("crawl", "--registry", str(registry), "--proxy", portal.url, "--no-delay", "--archive", str(archive))
-        run_ogi("build", "--archive", str(archive), "--db", str(db))
-        first = _counts(db)
-        run_ogi("crawl", "--registry", str(registry), "--proxy", portal.url, "--no-delay", "--archive", str(archive))
-        run_ogi("build", "--archive", str(archive), "--db", str(db))
-    return {"archive": archive, "db": db, "first": first, "second": _counts(db), "expected": expected(SCENARIO)}
-
-
-def _counts(db):
-    conn = sqlite3.connect(db)
-    try:
-        return {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
-                for t in ("sites", "documents", "reports", "crawl_runs")}
-    finally:
-        conn.close()
+def pipeline(built_demo):
+    return built_demo
 
 
 def test_every_bundled_report_present_with_year_and_agency(pipeline):

@@ -133,3 +133,20 @@ def test_parse_sections_renumbered_statistical_tables():
 def test_parse_sections_signature_not_in_last_section():
     s = find_sections(paras(*STD, "某某市某某局", "2021年1月26日"))
     assert s["other"] == "其他正文。"
+
+
+def test_parse_sections_unnumbered_list_intro_is_not_a_heading():
+    lines = STD[:2] + ["主动公开政府信息情况如下：", "列表。"] + STD[2:]
+    s = find_sections(paras(*lines))
+    assert s["overview"] == "总体正文。\n主动公开政府信息情况如下：\n列表。"
+    assert s["proactive"] == "主动正文。"
+
+
+def test_parse_sections_pre2019_headings():
+    lines = ["一、概述", "概述正文。", "二、主动公开政府信息的情况", "主动。", "三、依申请公开政府信息和不予公开政府信息的情况", "申请。",
+             "四、政府信息公开的收费及减免情况", "收费。", "五、因政府信息公开申请行政复议、提起行政诉讼的情况", "复议。",
+             "六、政府信息公开工作存在的主要问题和改进措施", "问题。", "七、其他需要报告的事项", "无。"]
+    s = find_sections(paras(*lines))
+    assert s["overview"] == "概述正文。" and s["proactive"] == "主动。"
+    assert s["requests"] == "申请。\n四、政府信息公开的收费及减免情况\n收费。"
+    assert s["review_litigation"] == "复议。" and s["problems"] == "问题。" and s["other"] == "无。"

@@ -86,3 +86,23 @@ def test_parse_meta_page_title_suffix_dropped():
     m = extract_meta(d)
     assert m["title"] == "平潭综合实验区行政审批局2023年政府信息公开工作年度报告"
     assert m["agency"] == "平潭综合实验区行政审批局"
+
+
+def test_parse_meta_abbreviated_title_agency_takes_full_hint_name():
+    d = paras("2020年区数据局政府信息工作年报", "正文。")
+    assert extract_meta(d)["agency"] == "区数据局"
+    assert extract_meta(d, hints={"site_agency": "下城区数据资源管理局"})["agency"] == "下城区数据资源管理局"
+    # a different agency on the same site is not an abbreviation: the title wins
+    d2 = paras("青屿市人民政府办公室2019年政府信息公开工作年度报告", "正文。")
+    assert extract_meta(d2, hints={"site_agency": "青屿市人民政府"})["agency"] == "青屿市人民政府办公室"
+
+
+@pytest.mark.parametrize("title,agency", [
+    ("2014年度青屿市人民政府政府信息公开工作年度报告", "青屿市人民政府"),
+    ("青屿市人民政府信息公开工作年度报告（2015年度）", "青屿市人民政府"),
+    ("2023青屿市教育局2023年度政府信息公开工作年度报告", "青屿市教育局"),
+    ("青屿市发展和改革委员会政府信息公开工作年度报告（2023年度）", "青屿市发展和改革委员会"),
+    ("2023年政府信息公开工作年度报告", None),
+])
+def test_parse_agency_from_title_more(title, agency):
+    assert agency_from_title(title) == agency
