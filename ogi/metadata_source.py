@@ -61,7 +61,7 @@ TABLES = {
     }),
     "documents": ("文档", "Every archived report page and attachment", {
         "id": ("文档编号", "Document id (hash of URL and content)"),
-        "sha256": ("SHA-256", "sha256 of the archived bytes (the raw archive's file name)"),
+        "sha256": ("内容哈希（SHA-256）", "sha256 of the archived bytes (the raw archive's file name)"),
         "url": ("网址", "URL fetched"),
         "final_url": ("最终网址", "URL after redirects"),
         "site_id": ("站点", "Site id"),

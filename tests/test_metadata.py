@@ -1,0 +1,53 @@
+"""metadata.json is current and documents every table and column of the schema in Chinese and English."""
+import json
+import re
+from pathlib import Path
+
+import sqlite_utils
+
+from normalize.schema import MIGRATIONS, migrate, schema_version
+from ogi.metadata_source import build_metadata
+
+REPO = Path(__file__).resolve().parent.parent
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_metadata_json_is_generated_from_source():
+    assert json.loads((REPO / "metadata.json").read_text("utf-8")) == build_metadata(), \
+        "metadata.json is stale: run `python -m ogi.metadata_source`"
+
+
+def test_every_table_and_column_is_described_in_chinese_and_english(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "x.db")
+    migrate(db)
+    tables = build_metadata()["databases"]["ogi"]["tables"]
+    missing = []
+    for name in db.table_names() + db.view_names():
+        if name.startswith("sections_fts"):
+            continue
+        meta = tables.get(name)
+        if not meta or not CJK.search(meta.get("description", "")) or not re.search(r"[A-Za-z]", meta["description"]):
+            missing.append(name)
+            continue
+        if name in db.view_names():
+            continue
+        for col in db[name].columns_dict:
+            desc = meta.get("columns", {}).get(col, "")
+            if not (CJK.search(desc) and re.search(r"[A-Za-z]", desc)):
+                missing.append(f"{name}.{col}")
+    assert missing == []
+
+
+def test_migrations_are_versioned_and_idempotent(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "x.db")
+    assert migrate(db) == [name for name, _ in MIGRATIONS]
+    assert migrate(db) == []
+    assert schema_version(db) == len(MIGRATIONS)
+
+
+def test_canned_queries_reference_existing_tables(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "x.db")
+    migrate(db)
+    for name, q in build_metadata()["databases"]["ogi"]["queries"].items():
+        params = {p: "x" for p in re.findall(r":(\w+)", q["sql"])}
+        db.execute(q["sql"], params).fetchall()  # raises on a missing table or column
