@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium
+APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-wqy-microhei
 
 .PHONY: setup demo test system-packages clean-data bench
 

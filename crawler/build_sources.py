@@ -24,6 +24,8 @@ FAMILY_RULES = [  # (regex on the researched `cms` label, family)
     (r"^govcn-search-json|ucap|kaipu", "ucap"),
     (r"^(ah-public-platform|sc-public-column|ah-OpennessAnnualReport)", "province-platform"),
 ]
+# hosts whose pages a row's entry lists although they are not the entry's host
+EXTRA_HOSTS = [(r"^govcn-search-json", ["www.gov.cn"])]  # the gov.cn search API lists www.gov.cn pages
 BLOCK_HINTS = {"412": "412 瑞数 challenge reported by research", "slider": "slider challenge reported by research",
                "UA-strict WAF": "WAF reported by research"}
 
@@ -64,13 +66,17 @@ def convert(rows: list[dict]) -> list[dict]:
                 reason = (reason + "; " if reason else "") + why
         if "not derivable" in r["cms"]:
             enabled, reason = False, (reason + "; " if reason else "") + "list URL not derivable from evidence"
-        out.append({
+        row = {
             "id": site_id(r), "name": r["name"], "agency": agency_of(r["name"]), "level": level_of(r),
             "region": r["region"], "family": fam, "entry_urls": [r["url"]],
             "encoding": "gb18030" if "gbk" in r["cms"].lower() or "gb2312" in r["cms"].lower() else None,
             "enabled": enabled, "disabled_reason": reason, "expected_min_reports": 1,
             "evidence": r["evidence_url"], "cms_note": r["cms"],
-        })
+        }
+        for rx, hosts in EXTRA_HOSTS:
+            if re.search(rx, r["cms"]):
+                row["hosts"] = hosts
+        out.append(row)
     return out
 
 

@@ -216,6 +216,7 @@ def build_metadata() -> dict:
         "source_url": "https://github.com/ogi-reports/ogi-reports",
         "about": "ogi-reports",
         "about_url": "https://github.com/ogi-reports/ogi-reports",
+        "extra_css_urls": ["/ogi-static/ogi.css"],
         "databases": {"ogi": {"tables": tables, "queries": QUERIES}},
     }
 

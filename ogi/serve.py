@@ -22,6 +22,7 @@ def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, me
     return [
         sys.executable, "-m", "datasette", "serve", "-i", str(db),
         "--metadata", str(metadata), "--host", host, "--port", str(port),
+        "--static", f"ogi-static:{Path(__file__).resolve().parent / 'static'}",
         "--setting", "sql_time_limit_ms", "5000",
         "--setting", "max_returned_rows", "5000",
         "--setting", "facet_time_limit_ms", "1000",

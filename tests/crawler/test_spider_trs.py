@@ -1,6 +1,8 @@
 """TRS WCM spider against saved pages in their real encoding (GBK bytes, gb2312 meta, no charset header)."""
 from crawler.spiders.trs import TrsSpider
-from fakes import fake_response, fixture, make_spider, row, split
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from fakes import failure_for, fake_response, fixture, make_spider, response_for, row, split
 
 HOST = "http://www.qingyu.fixture.gov.cn"
 COL = HOST + "/zwgk/zfxxgknb/"
@@ -131,3 +133,24 @@ def test_detail_truncated_listing_resolved_by_detail_title():
     html2 = html.replace("管理中心2023年政府信息公开工作年度报告".encode(), "2023年年度报告".encode())
     items, reqs = split(sp.parse_detail(fake_response(COL + "202403/t20240302_100127.html", html2, meta=meta)))
     assert items[0]["type"] == "negative" and items[0]["reason"] == "negative:住房公积金" and reqs == []
+
+
+def test_dead_entry_url_starts_discovery_from_the_page_above():
+    """Registry URLs move (PORTALS.md §7): a soft-404 entry walks up and follows 年报 links on the hub."""
+    sp = spider()
+    entry = COL + "2019nb/"
+    r = fake_response(entry, b"<html><body><h3>\xe9\x9d\x9e\xe6\xb3\x95\xe8\xaf\xb7\xe6\xb1\x82 404\xef\xbc\x81</h3></body></html>",
+                      meta={"ogi": {"site": "qingyu", "role": "listing", "entry": entry}, "depth_listing": 0})
+    assert r.meta["ogi_verdict"] == "soft404"
+    (up,) = list(sp.parse_listing(r))
+    assert up.url == COL and up.callback == sp.parse_discovery
+    hub = ('<html><head><meta charset="utf-8"></head><body><a href="/">首页</a>'
+           '<a href="./xxgknb2024/">政府信息公开工作年度报告</a><a href="./jd/">政策解读</a></body></html>').encode()
+    (col,) = list(sp.parse_discovery(response_for(up, hub)))
+    assert col.url == COL + "xxgknb2024/" and col.callback == sp.parse_listing
+    # an entry answering 404 does the same from the errback
+    req = up.replace(url=COL + "old/", meta={"ogi": {"site": "qingyu", "role": "listing", "entry": COL + "old/"}})
+    out = list(sp.on_error(failure_for(req, HttpError(fake_response(req.url, b"", status=404, request=req)))))
+    assert [q.url for q in out] == [COL]
+    assert [e["event"] for e in sp.ctx.events if e["event"] in ("entry_gone", "discovery")][-2:] == ["entry_gone", "discovery"]
+
