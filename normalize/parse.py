@@ -13,13 +13,28 @@ from pathlib import Path
 from typing import Optional
 
 from . import checks, layout, meta, sections, tables
-from .document import Document, ExtractError
+from .document import Document, ExtractError, Paragraph, Table
 
 CELL_KEYS = ("table", "row", "col", "value", "raw", "unit", "page", "remark", "table_index", "grid_row", "grid_col")
 
 
+def _sanitised(doc: Document) -> Document:
+    """The same document with None cells as "" and None texts as "" (extractors should not give them)."""
+    blocks = []
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            rows = [["" if c is None else str(c) for c in (r or [])] for r in (b.rows or [])]
+            blocks.append(Table(rows=rows, index=b.index, page=b.page, row_pages=list(b.row_pages or []),
+                                ragged=b.ragged))
+        elif isinstance(b, Paragraph):
+            blocks.append(Paragraph(b.text or "", b.page))
+    return Document(blocks=blocks, format=doc.format, pages=doc.pages, meta=dict(doc.meta or {}),
+                    needs_ocr=doc.needs_ocr, issues=list(doc.issues or []))
+
+
 def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
     hints = hints or {}
+    doc = _sanitised(doc)
     issues: list[dict] = [
         {"level": i.level, "rule": i.rule, "message": i.message, "source": "extract"} for i in (doc.issues or [])
     ]

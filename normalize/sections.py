@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .document import Document, Paragraph, Table
-from .labels import split_numbering
+from .labels import norm, split_numbering
 from .meta import signature
 
 SECTION_CODES = ("overview", "proactive", "requests", "review_litigation", "problems", "other")
@@ -69,10 +69,14 @@ class Candidate:
     numbered: bool
 
 
-def _remainder(text: str) -> str:
-    """Body text on a long heading line: what follows the first sentence break after the keywords."""
-    m = re.search(r"[。：:；;]", text)
-    return text[m.end():].strip() if m else ""
+def _raw_after(raw: str, norm_pos: int) -> str:
+    """The raw text after the first `norm_pos` characters of its normalised key (see labels.norm)."""
+    count = 0
+    for i, ch in enumerate(raw):
+        if count >= norm_pos:
+            return raw[i:]
+        count += len(norm(ch))
+    return ""
 
 
 def heading_of(text: str) -> Optional[tuple[str, bool, Optional[str], Optional[int], str]]:
@@ -99,11 +103,16 @@ def heading_of(text: str) -> Optional[tuple[str, bool, Optional[str], Optional[i
         tail = core[m.end():]
         if n.kind is None and (core.endswith(":") or core.endswith("如下") or len(core) > 30):
             return None  # "主动公开政府信息情况如下：" introduces a list, it is not a heading
-        if len(core) <= _SHORT and not re.search(r"[。；;]", core[:-1] if core.endswith("。") else core):
-            return code, strong, n.kind, n.number, ""
-        # long line: numbered, keywords first, then a sentence break and the body
-        if n.kind in ("cn", "ar", "part") and re.match(r"^(情况)?[。：:；;]", tail):
-            return code, strong, n.kind, n.number, _remainder(raw)
+        tail_words = tail[:-1] if tail.endswith("。") else tail
+        if len(core) <= _SHORT and len(tail_words) <= 14 and not re.search(r"[。；;,:\d]", tail_words):
+            return code, strong, n.kind, n.number, ""  # the heading alone ("…情况", "…情况综述")
+        if re.fullmatch(r"[.…·・\-—_]*\d{0,3}", tail_words):
+            return code, strong, n.kind, n.number, ""  # a table-of-contents line ("一、总体情况……1")
+        # long line: numbered, keywords first, then the body ("一、总体情况。2020年…", "一、总体情况 2020年…")
+        if n.kind in ("cn", "ar", "part") and (strong or re.match(r"^(情况)?[。：:；;]", tail)):
+            pos = len(norm(raw)) - len(core) + m.end()
+            rest = _raw_after(raw, pos).strip()
+            return code, strong, n.kind, n.number, re.sub(r"^(情况)?[。：:；;，,\s]+", "", rest).strip()
         return None
     return None
 

@@ -8,8 +8,8 @@ How rows are found
     All table rows of the document are read as one stream (tables break across pages and text dumps
     split table 2 into pieces). A row carrying a marker of table 2, 3 or 4 (a row or column label of
     that table, or its 第二十条 / 勾稽关系 / 行政复议 headings) switches the stream to that table; rows without
-    markers (e.g. table 4's data row) stay in the current table. A short paragraph between tables
-    that is a section heading also switches (or ends) the current table.
+    markers (e.g. table 4's data row) stay in the current table. A paragraph that is a section
+    heading (see `sections.heading_of`) also switches to its table, or ends the current one.
 
 How a row is split
     The label cells come first, the values after: the label part ends at the last label-like cell
@@ -40,6 +40,7 @@ from typing import Optional
 
 from . import codebook
 from .document import Document, Paragraph, Table
+from .sections import heading_of
 from .labels import (clean_ws, dec_to_py, is_label_cell, label_score, norm, parse_value, split_numbering,
                      strip_parens)
 
@@ -77,6 +78,7 @@ class Row:
     page: Optional[int]
     ragged: bool
     joined_from: Optional[int] = None  # grid row of the label when a broken row was joined
+    col_offset: int = 0  # cells prepended to `cells` (joined rows): grid column = index - col_offset
 
 
 def row_marker(cells: list[str]) -> Optional[str]:
@@ -93,20 +95,15 @@ def row_marker(cells: list[str]) -> Optional[str]:
     return None
 
 
+SECTION_TABLE = {"proactive": "t2", "requests": "t3", "review_litigation": "t4"}
+
+
 def heading_table(text: str) -> Optional[str]:
-    """A short paragraph that is a section heading: which table follows it ('t2'|'t3'|'t4'|'none')."""
-    t = norm(text)
-    if not t or len(t) > 40:
+    """A paragraph that is a section heading: which table follows it ('t2'|'t3'|'t4'|'none'), else None."""
+    h = heading_of(text)
+    if not h:
         return None
-    if ("复议" in t and "诉讼" in t) or "行政法复议" in t:
-        return "t4"
-    if "收到和处理" in t or "依申请公开" in t and "情况" in t:
-        return "t3"
-    if "主动公开政府信息" in t:
-        return "t2"
-    if "存在的主要问题" in t or "存在主要问题" in t or "其他需要报告" in t or "总体情况" in t:
-        return "none"
-    return None
+    return SECTION_TABLE.get(h[0], "none")
 
 
 def segment(doc: Document) -> dict[str, list[Row]]:
@@ -227,6 +224,7 @@ def money(raw: str, header_unit: Optional[str]) -> tuple[Optional[Decimal], Opti
 def make_cell(table: str, row_code: str, col_code: str, template: str, pos: tuple[int, str], r: Row,
               issues: list, money_unit: Optional[str] = None, is_money: bool = False) -> dict:
     grid_col, raw_text = pos
+    grid_col -= r.col_offset
     raw = clean_ws(raw_text)
     unit = codebook.unit(table, row_code, col_code, template)
     remark = None
@@ -365,7 +363,10 @@ def map_t2(rows: list[Row], template: str, issues: list) -> list[dict]:
     money_unit = "万元" if template == "2021" else None  # 2021 prescribes 万元; 2019 prescribes nothing
     seen: set[str] = set()
     current_table = None
-    for r in rows:
+    for r in join_broken_rows(rows):
+        if r.joined_from is not None:
+            issues.append(_row_issue("row_joined", "t2", r, f"t2: label on grid row {r.joined_from} and values on "
+                                     f"grid row {r.grid_row} read as one row", level="info"))
         if r.table_index != current_table:
             current_table, header = r.table_index, None  # a header holds for its own table block only
         labels, values = split_row(r.cells)
@@ -503,7 +504,9 @@ def match_t3_row(label_cells: list[str], group: Optional[str], template: str) ->
 
 
 def join_broken_rows(rows: list[Row]) -> list[Row]:
-    """A label row without values directly followed by a value row without a label is one row."""
+    """A label row without values directly followed by a value row without a label is one row
+    (a row broken over two lines of a dump, or over a page break). The joined row is read by position;
+    `col_offset` keeps the value cells' grid columns those of the row that printed them."""
     out: list[Row] = []
     i = 0
     while i < len(rows):
@@ -513,10 +516,11 @@ def join_broken_rows(rows: list[Row]) -> list[Row]:
             nl, nv = split_row(rows[i + 1].cells)
             if (labels and not any(clean_ws(v) for _, v in values) and not nl
                     and any(parse_value(v).kind == "number" for _, v in nv)
-                    and not is_t3_header(r.cells) and rows[i + 1].ragged):
+                    and not is_t3_header(r.cells) and not is_t3_header(rows[i + 1].cells)):
                 nxt = rows[i + 1]
-                cells = [t for _, t in labels] + list(nxt.cells)
-                out.append(Row(cells, nxt.table_index, nxt.grid_row, nxt.page, True, joined_from=r.grid_row))
+                head = [t for _, t in labels]
+                out.append(Row(head + list(nxt.cells), nxt.table_index, nxt.grid_row, nxt.page, True,
+                               joined_from=r.grid_row, col_offset=len(head)))
                 i += 2
                 continue
         out.append(r)
@@ -532,7 +536,7 @@ def map_t3(rows: list[Row], template: str, issues: list) -> list[dict]:
     header_by_table: dict[int, Optional[dict[str, int]]] = {}
     for ti in {r.table_index for r in rows if not r.ragged}:
         header_by_table[ti] = t3_header_columns([r for r in rows if r.table_index == ti and not r.ragged])
-    rows = join_broken_rows(rows)
+    rows = join_broken_rows([r for r in rows if not is_t3_header(r.cells)])
     group: Optional[str] = None
     # (code or None, row, label cells, value cells, how)
     matched: list[list] = []

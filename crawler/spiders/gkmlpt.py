@@ -43,8 +43,6 @@ REPORT_CAT = re.compile(r"年报|年度报告")
 
 def balanced(text: str, start: int) -> Optional[str]:
     """The bracketed JSON/JS value starting at text[start] ('{' or '['), respecting strings."""
-    open_ch = text[start]
-    close_ch = {"{": "}", "[": "]"}[open_ch]
     depth, i, quote = 0, start, None
     while i < len(text):
         ch = text[i]
@@ -104,15 +102,17 @@ def parse_detail_json(html: str) -> Optional[dict]:
     return js_object(raw) if raw else None
 
 
-def report_categories(tree: list) -> list[dict]:
-    """Categories named 年报/年度报告 (not negatives like 网站工作年度报表), with all their descendants."""
+def report_categories(tree: list, roots_only: bool = False) -> list[dict]:
+    """Categories named 年报/年度报告 (not negatives like 网站工作年度报表), with all their descendants
+    (or, with roots_only, just the named categories, whose descendants the caller walks)."""
     out: list[dict] = []
 
     def walk(nodes, inside: bool):
         for n in nodes or []:
             name = n.get("name") or ""
-            hit = inside or (bool(REPORT_CAT.search(name)) and not classify_title(name)[1].startswith("negative"))
-            if hit and not n.get("jump_url"):
+            named = bool(REPORT_CAT.search(name)) and not classify_title(name)[1].startswith("negative")
+            hit = inside or named
+            if hit and not n.get("jump_url") and not (roots_only and inside):
                 out.append(n)
             walk(n.get("children"), hit)
 
@@ -130,6 +130,7 @@ class GkmlptSpider(ReportSpider):
         # (host, post id) -> {"state": pending|done|failed, "alts": [(url, title, date, meta), …]}
         self._posts: dict[tuple[str, str], dict] = {}
         self._config_requested: set[str] = set()
+        self._config_parsed: set[str] = set()
 
     def entry_request(self, src: dict, url: str):
         req = super().entry_request(src, url)
@@ -168,33 +169,62 @@ class GkmlptSpider(ReportSpider):
 
     def parse_config_page(self, response, html: str):
         site = response.meta["ogi"]["site"]
-        self._config_requested.add(urlsplit(response.url).netloc)
+        host = urlsplit(response.url).netloc
+        self._config_requested.add(host)
+        if host in self._config_parsed:
+            return  # the shell page may carry the same _CONFIG as /gkmlpt/index
+        self._config_parsed.add(host)
         sid, tree = parse_config(html)
         wanted = set(response.meta.get("gkmlpt_catids") or []) | set(self.option(site, "gkmlpt_catids") or [])
-        cats = []
+        roots: list[dict] = []
         if wanted:
-            def walk(nodes, inside=False):
+            def walk(nodes):
                 for n in nodes or []:
-                    hit = inside or n.get("id") in wanted
-                    if hit:
-                        cats.append(n)
-                    walk(n.get("children"), hit)
+                    if n.get("id") in wanted:
+                        roots.append(n)
+                    else:
+                        walk(n.get("children"))
             walk(tree)
-        if not cats:
-            cats = report_categories(tree)
+        if not roots:
+            roots = report_categories(tree, roots_only=True)
         self.ctx.manifest.write(event="gkmlpt_config", url=response.url, site=site, sid=sid,
-                                categories=[{"id": c.get("id"), "name": c.get("name"), "post_count": c.get("post_count")} for c in cats])
-        if not sid or not cats:
+                                categories=[{"id": c.get("id"), "name": c.get("name"), "post_count": c.get("post_count"),
+                                             "children": len(c.get("children") or [])} for c in roots])
+        if not sid or not roots:
             self.ctx.errors.append({"event": "gkmlpt_no_categories", "url": response.url, "site": site,
                                     "sid": sid})
             return
-        done = set()
-        for c in cats:
-            if c.get("id") in done or c.get("post_count") == 0:
-                continue
-            done.add(c.get("id"))
-            yield self.api_request(response, sid, c["id"], 1, {"collected": 0, "name": c.get("name"),
-                                                               "post_count": c.get("post_count")})
+        for c in roots:
+            yield from self.category_requests(response, sid, c)
+
+    def category_requests(self, response, sid: str, cat: dict):
+        """Page a category. Its sub-categories are asked for only when needed: a category that has
+        no posts of its own (post_count 0) is a container, and a parent whose API answer held fewer
+        posts than its sub-categories count did not include them (``/api/all/`` normally does)."""
+        children = [c for c in cat.get("children") or [] if not c.get("jump_url")]
+        if cat.get("post_count") == 0 or cat.get("jump_url"):
+            for c in children:
+                yield from self.category_requests(response, sid, c)
+            return
+        yield self.api_request(response, sid, cat["id"], 1, {"collected": 0, "name": cat.get("name"),
+                                                              "post_count": cat.get("post_count"),
+                                                              "children": children or None})
+
+    def children_if_needed(self, response, state: dict, collected: int):
+        children = state.get("children") or []
+        if not children:
+            return
+        def posts(c):
+            return int(c.get("post_count") or 0) or sum(posts(x) for x in c.get("children") or [])
+        in_children = sum(posts(c) for c in children)
+        if not in_children:
+            return
+        if collected >= in_children:
+            self.ctx.manifest.write(event="gkmlpt_children_covered", url=response.url, site=response.meta["ogi"]["site"],
+                                    collected=collected, in_children=in_children)
+            return
+        for c in children:
+            yield from self.category_requests(response, state["sid"], c)
 
     def api_request(self, response, sid: str, catid: int, page: int, state: dict):
         host = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
@@ -215,11 +245,13 @@ class GkmlptSpider(ReportSpider):
             if state["page"] == 1 and (total or state.get("post_count")):
                 self.ctx.manifest.write(event="gkmlpt_empty_list", url=response.url, site=response.meta["ogi"]["site"],
                                         post_count=total)
+            yield from self.children_if_needed(response, state, state["collected"])
             return
         for art in articles:
             yield from self.article(response, art)
         collected = state["collected"] + len(articles)
         if total is not None and collected >= int(total):
+            yield from self.children_if_needed(response, state, collected)
             return
         yield self.api_request(response, state["sid"], state["catid"], state["page"] + 1,
                                {**state, "collected": collected, "post_count": total})

@@ -2,21 +2,20 @@
 
 URL shapes (docs/PORTALS.md §2.1): column roots like ``/zwgk/zfxxgknb/`` with ``index.html`` and
 ``index_1.html`` … ``index_{N-1}.html`` (0-based pages written by ``createPageHTML(N, cur, "index",
-"html")``), or the newer ``createPageHTML('page_div', N, cur, 'fg', 'shtml', total)`` with 1-based
-``fg_2.shtml``; details at ``./YYYYMM/tYYYYMMDD_<id>.html`` (also .shtml/.htm) linked relatively;
+"html")``, usually with ``var countPage = N`` / ``var currentPage = 0`` variables as arguments), or
+the newer ``createPageHTML('page_div', N, cur, 'fg', 'shtml', total)`` with 1-based ``fg_2.shtml``; details at ``./YYYYMM/tYYYYMMDD_<id>.html`` (also .shtml/.htm) linked relatively;
 hubs link year sub-columns (``2023nb/szfbm/``).
 
 Quirks handled: truncated list titles (the ``title=`` attribute wins, then the detail's
 ArticleTitle meta), 404 pages or 300-byte stubs past the last page, attachments written by
 ``document.write`` (not in the DOM), ``OLDSRC`` links, image-only 图片版 reports, GBK pages without
-a charset header, the t-date in the URL is not the publication date.
+a charset header, the t-date in the URL is not the publication date, an entry column that has
+moved (404/soft 404: the base class's discovery step walks up the path).
 """
 from __future__ import annotations
 
 import re
 from urllib.parse import urljoin, urlsplit
-
-import scrapy
 
 from .base import ReportSpider
 
@@ -38,10 +37,7 @@ class TrsSpider(ReportSpider):
             return
         sel = self.selector(response)
         html = sel.text
-        site = response.meta["ogi"]["site"]
         depth = response.meta.get("depth_listing", 0)
-        base_dir = response.url.rsplit("/", 1)[0] + "/"
-        seen_detail = False
         for a in sel.css("a[href]"):
             href = a.attrib["href"].strip()
             if not href or href.startswith(("javascript:", "#", "mailto:")):
@@ -49,7 +45,6 @@ class TrsSpider(ReportSpider):
             url = urljoin(response.url, href)
             title = a.attrib.get("title") or " ".join(t.strip() for t in a.css("::text").getall()).strip()
             if DETAIL.search(urlsplit(url).path):
-                seen_detail = True
                 date = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1] | ../*[not(self::a)]//text()").getall())
                 yield from self.listed_item(response, href, title, date)
             elif depth < self.max_listing_depth and self._is_subcolumn(response.url, url, title):

@@ -10,6 +10,10 @@
 - `GridBuilder`: places cells with row and column spans into a full grid; a merged cell repeats its
   text in every position it covers. `finish_grid` pads rows and drops all-empty rows and columns, so
   that an HTML table and the same table in Word give the same grid.
+- `drop_spanned_columns`: a grid column that starts no cell in any row is a copy of the column before
+  it (every row has one cell spanning both). Word tables converted by LibreOffice (and Word's own HTML)
+  carry such columns: a 1-twip w:gridCol left by rounding, spanned by a gridSpan=2 in every row. They are
+  dropped, so the same table has the same grid whatever made it.
 """
 from __future__ import annotations
 
@@ -106,8 +110,11 @@ class GridBuilder:
         self.width = 0
         self._next_row = 0
         self._cells = 0
+        self.starts: list[set[int]] = []  # per grid row: columns where a cell (or a rowspan through it) begins
 
     def _row(self, r: int) -> dict[int, str]:
+        while len(self.starts) <= r:
+            self.starts.append(set())
         while len(self.rows) <= r:
             self.rows.append({})
         return self.rows[r]
@@ -130,6 +137,8 @@ class GridBuilder:
                 raise ExtractError("table_too_large", f"table grid exceeds {self.limits.max_table_cells} cells")
             for dr in range(rowspan):
                 target = self._row(r + dr)
+                if c not in target:
+                    self.starts[r + dr].add(c)
                 for dc in range(colspan):
                     target.setdefault(c + dc, text)
             c += colspan
@@ -138,12 +147,36 @@ class GridBuilder:
     def set(self, r: int, c: int, text: str):
         row = self._row(r)
         row[c] = text
+        self.starts[r].add(c)
         self.width = max(self.width, c + 1)
 
     def grid(self) -> list[list[str]]:
         if len(self.rows) * self.width > 4 * self.limits.max_table_cells:
             raise ExtractError("table_too_large", f"table grid {len(self.rows)}x{self.width} is too large")
         return [[row.get(c, "") for c in range(self.width)] for row in self.rows]
+
+    def spanless_grid(self) -> list[list[str]]:
+        """`grid()` without the columns no cell starts in (see `drop_spanned_columns`)."""
+        return drop_spanned_columns(self.grid(), self.starts)
+
+
+def drop_spanned_columns(rows: list[list[str]], starts: list[set[int]]) -> list[list[str]]:
+    """Drop grid columns c > 0 at which no cell starts in any row (see module doc).
+
+    rows: the expanded grid; starts: per row, the grid columns where a cell begins (a cell covered by a
+    vertical merge from above begins where that merge does). Positions past the end of a row count as
+    starts, so ragged rows never lose a column.
+    """
+    if not rows:
+        return rows
+    width = max(len(r) for r in rows)
+    keep = [0] if width else []
+    for c in range(1, width):
+        if any(c >= len(r) or c in (starts[i] if i < len(starts) else {c}) for i, r in enumerate(rows)):
+            keep.append(c)
+    if len(keep) == width:
+        return rows
+    return [[r[c] for c in keep if c < len(r)] for r in rows]
 
 
 def finish_grid(rows: list[list[str]], row_pages: Optional[list] = None):

@@ -18,7 +18,8 @@
 - Tables: w:gridBefore/w:gridAfter leave empty positions, w:gridSpan repeats the text across the
   columns it covers, w:vMerge="continue" (or a bare w:vMerge) repeats the text of the cell above,
   legacy w:hMerge is honoured. Grids then get the same finishing as HTML (pad, drop empty rows and
-  columns), so the same table in HTML and Word gives the same grid.
+  columns, drop grid columns no cell starts in — a sliver w:gridCol spanned in every row, as LibreOffice
+  leaves in converted DOC files), so the same table in HTML and Word gives the same grid.
 - Layout tables (our choice, same as HTML): a table with a single column, or whose cells hold a real
   nested table (≥ 2 rows and ≥ 2 columns), is read as content: its paragraphs and nested tables become
   blocks of their own. Smaller nested tables are flattened into their cell's text.
@@ -422,10 +423,13 @@ class _DocxWalker:
                     out.extend(self.blocks(tc, depth + 1))
             return out
         grid: list[list[Optional[str]]] = []
+        ids: list[list[int]] = []  # per grid position: the w:tc covering it (-1: gridBefore/gridAfter)
         cells_total = 0
+        next_id = 0
         for r, tr in enumerate(rows):
             before, _after = self._grid_before_after(tr)
             row: list[Optional[str]] = [""] * before
+            row_ids: list[int] = [-1] * before
             for tc in self._cells(tr):
                 tcpr = _child(tc, "tcPr")
                 span = parse_span(_attr(_child(tcpr, "gridSpan"), "val"), self.limits)
@@ -437,20 +441,73 @@ class _DocxWalker:
                     text = above[col] if col < len(above) else ""
                 elif hmerge is not None and (_attr(hmerge, "val") or "continue") == "continue" and row:
                     text = row[-1]
+                    next_id -= 1  # the same cell as the one before it
                 else:
                     text = self.cell_text(tc, depth)
                 row.extend([text] * span)
+                row_ids.extend([next_id] * span)
+                next_id += 1
                 cells_total += span
                 if cells_total > self.limits.max_table_cells:
                     self.issues.append(DocIssue("table_too_large", f"table grid exceeds {self.limits.max_table_cells} cells", "warning"))
                     return []
             grid.append(row)
-        grid_rows, _ = finish_grid([[c or "" for c in r] for r in grid])
+            ids.append(row_ids)
+        grid_rows = [[c or "" for c in r] for r in grid]
+        drop = _spanned_columns(ids) | _sliver_columns(tbl, ids, grid_rows)
+        if drop:
+            grid_rows = [[c for i, c in enumerate(r) if i not in drop] for r in grid_rows]
+        grid_rows, _ = finish_grid(grid_rows)
         if not grid_rows:
             return []
         if len(grid_rows[0]) == 1:
             return [Paragraph(r[0]) for r in grid_rows]
         return [Table(rows=grid_rows)]
+
+
+def _spanned_columns(ids: list[list[int]]) -> set[int]:
+    """Grid columns c > 0 that no cell starts in, in any row: every row has one cell covering both c-1
+    and c, so column c is a copy of column c-1 (see cells.drop_spanned_columns)."""
+    width = max((len(r) for r in ids), default=0)
+    return {c for c in range(1, width) if all(c < len(r) and r[c] != -1 and r[c] == r[c - 1] for r in ids)}
+
+
+SLIVER_TWIPS = 30  # a w:gridCol narrower than this (0.53 mm) holds no readable text
+
+
+def _sliver_columns(tbl, ids: list[list[int]], grid: list[list[str]]) -> set[int]:
+    """Hairline grid columns (w:gridCol under SLIVER_TWIPS, left by rounding when LibreOffice or Word
+    re-grids a table whose borders are a twip apart) where every row either leaves the position empty or
+    covers it with a cell that also covers a neighbouring column: dropping them loses nothing."""
+    grid_el = _child(tbl, "tblGrid")
+    if grid_el is None:
+        return set()
+    widths = []
+    for gc in grid_el:
+        if _ln(gc) == "gridCol":
+            w = _attr(gc, "w")
+            try:
+                widths.append(float(w) if w is not None else None)
+            except ValueError:
+                widths.append(None)
+    out = set()
+    for c, w in enumerate(widths):
+        if w is None or w >= SLIVER_TWIPS:
+            continue
+        ok = True
+        for r_ids, r_text in zip(ids, grid):
+            if c >= len(r_ids):
+                continue
+            k = r_ids[c]
+            spans_neighbour = k != -1 and ((c > 0 and r_ids[c - 1] == k) or (c + 1 < len(r_ids) and r_ids[c + 1] == k))
+            if not spans_neighbour and (r_text[c] or "").strip():
+                ok = False
+                break
+        if ok:
+            out.add(c)
+    if len(out) >= len(widths):
+        return set()
+    return out
 
 
 # --------------------------------------------------------------------------- entry point

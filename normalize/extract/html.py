@@ -263,7 +263,7 @@ class _Walker:
                     cells.append((self.cell_text(cell, depth + 2), parse_span(cell.get("rowspan"), self.limits),
                                   parse_span(cell.get("colspan"), self.limits)))
                 grid.add_row(cells, nrows_total=n)
-            grid_rows, _ = finish_grid(grid.grid())
+            grid_rows, _ = finish_grid(grid.spanless_grid())
         except ExtractError as e:
             self.issues.append(DocIssue(e.rule, e.message, "warning"))
             return

@@ -3,6 +3,7 @@ an HtmlResponse/TextResponse whose Request carries the ``ogi`` meta a spider cal
 classified by crawler.blocks as the BlockMiddleware would have done."""
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -50,7 +51,7 @@ class FakeCtx:
     def __init__(self):
         self.events: list[dict] = []
         self.errors: list[dict] = []
-        self.robots_disallowed: dict[str, list] = {}
+        self.robots_disallowed: dict[str, list] = defaultdict(list)
         self.manifest = self
 
     def write(self, **entry: Any) -> None:

@@ -4,7 +4,7 @@ import asyncio
 from scrapy.http import Request
 
 from crawler.spiders.gkmlpt import GkmlptSpider, js_object, parse_config, report_categories
-from fakes import fake_response, make_spider, response_for, row, split
+from fakes import fixture, make_spider, response_for, row, split
 
 H = "http://www.baishi.example.gov.cn"
 JSON = {"Content-Type": "application/json;charset=UTF-8"}
@@ -46,7 +46,7 @@ def test_shell_asks_for_the_config_page_once():
 
 
 def test_config_js_literal_sid_and_tree_pick_report_category():
-    sid, tree = parse_config((__import__("fakes").fixture("gkmlpt/index.html")).decode())
+    sid, tree = parse_config(fixture("gkmlpt/index.html").decode())
     assert sid == "760123"
     assert [c["id"] for c in report_categories(tree)] == [2629, 2631]  # not 通知公告, not 网站工作年度报表
     assert js_object("{SID: '2', TREE: [{\"id\": 1}],}") == {"SID": "2", "TREE": [{"id": 1}]}
@@ -120,3 +120,26 @@ def test_failed_post_is_tried_under_its_other_url():
     assert [q.url for q in retry] == [H + "/zwgk/xxgknb/content/post_4804001.html"]
     assert sp.ctx.events[-1]["event"] == "mirror_fallback"
     assert isinstance(retry[0], Request) and retry[0].callback == sp.parse_detail
+
+
+def test_sub_categories_only_when_the_parent_did_not_cover_them():
+    sp = spider()
+    tree = [{"id": 10, "name": "政府信息公开年报", "post_count": 3, "children": [
+        {"id": 11, "name": "县政府年报", "post_count": 1, "children": []},
+        {"id": 12, "name": "部门年报", "post_count": 2, "children": []}]},
+        {"id": 20, "name": "年度报告", "post_count": 0, "children": [{"id": 21, "name": "2024年", "post_count": 4}]}]
+    index = ("<script>window._CONFIG = {SID: '9', TREE: " + __import__("json").dumps(tree, ensure_ascii=False)
+             + ", SERVICE_AREA_ID: 1};</script>" + " " * 600).encode()
+    entry = starts(sp)[0]
+    _, (index_req,) = split(sp.parse_listing(response_for(entry, "gkmlpt/annualreport.html")))
+    index_req.meta["gkmlpt_catids"] = None
+    _, api = split(sp.parse_listing(response_for(index_req, index)))
+    # 10 is asked first; 20 has no posts of its own, so its child 21 is asked directly
+    assert [q.url.split("/api/all/")[1] for q in api] == ["10?page=1&sid=9", "21?page=1&sid=9"]
+    arts = lambda ids: ('{"classify":{"post_count":%d},"articles":[' % len(ids) + ",".join(
+        '{"id":%d,"title":"白石县第%d局2023年政府信息公开工作年度报告","url":"/gkmlpt/content/0/%d/post_%d.html"}' % (i, i, i, i)
+        for i in ids) + ']}').encode()
+    _, reqs = split(sp.parse_api(response_for(api[0], arts([1, 2, 3]), kind="text")))
+    assert [q for q in reqs if q.callback == sp.parse_api] == []  # 3 posts >= 1 + 2 in the children
+    _, reqs = split(sp.parse_api(response_for(api[0], arts([4]), kind="text")))  # a parent without its children's posts
+    assert [q.url.split("/api/all/")[1] for q in reqs if q.callback == sp.parse_api] == ["11?page=1&sid=9", "12?page=1&sid=9"]

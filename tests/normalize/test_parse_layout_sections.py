@@ -150,3 +150,39 @@ def test_parse_sections_pre2019_headings():
     assert s["overview"] == "概述正文。" and s["proactive"] == "主动。"
     assert s["requests"] == "申请。\n四、政府信息公开的收费及减免情况\n收费。"
     assert s["review_litigation"] == "复议。" and s["problems"] == "问题。" and s["other"] == "无。"
+
+
+def test_parse_pre2019_report_has_sections_no_cells():
+    from normalize.parse import parse_document
+    d = paras("某某市人民政府2015年政府信息公开工作年度报告", "一、概述", "概述正文。", "二、主动公开政府信息情况", "共主动公开政府信息120条。",
+              "三、依申请公开政府信息情况", "受理申请5件。", "四、政府信息公开的收费及减免情况", "未收取费用。",
+              "五、因政府信息公开申请行政复议、提起行政诉讼的情况", "无。", "六、政府信息公开工作存在的主要问题及改进情况", "问题。",
+              "七、其他需要报告的事项", "无。")
+    res = parse_document(d)
+    assert res["template"] == "pre2019" and res["cells"] == [] and res["checks"] == []
+    assert list(res["sections"]) == ["overview", "proactive", "requests", "review_litigation", "problems", "other"]
+    assert (res["year"], res["agency"], res["level"]) == (2015, "某某市人民政府", "city")
+
+
+def test_parse_subsection_paragraph_does_not_switch_tables():
+    from normalize.tables import segment
+    d = Document(blocks=[Paragraph("一、总体情况"), Paragraph("（二）依申请公开情况"),
+                         Table(rows=[["当面申请", "网络申请", "合计"], ["3", "4", "7"]], index=0),
+                         Paragraph("三、收到和处理政府信息公开申请情况"),
+                         Table(rows=[["一、本年新收政府信息公开申请数量"] + ["0"] * 7], index=1)])
+    seg = segment(d)
+    assert [r.table_index for r in seg["t3"]] == [1] and not seg["t2"] and not seg["t4"]
+
+
+def test_parse_sections_heading_merged_with_body_text():
+    s = find_sections(paras("一、总体情况 2023年以来，我局全面推进政务公开。", *STD[2:]))
+    assert s["overview"] == "2023年以来，我局全面推进政务公开。"
+    s = find_sections(paras("一、 总体情况：全年主动公开信息20条。", *STD[2:]))
+    assert s["overview"] == "全年主动公开信息20条。"
+
+
+def test_parse_sections_skip_toc_with_page_numbers():
+    toc = ["目  录", "一、总体情况……………1", "二、主动公开政府信息情况……2", "三、收到和处理政府信息公开申请情况……3",
+           "四、政府信息公开行政复议、行政诉讼情况……4", "五、存在的主要问题及改进情况……5", "六、其他需要报告的事项……6"]
+    s = find_sections(paras("标题", *toc, *STD))
+    assert s["overview"] == "总体正文。" and s["requests"] == "申请正文。" and s["other"] == "其他正文。"

@@ -380,3 +380,21 @@ def test_parse_textdump_2019_seed_like_dump_end_to_end():
             "\t一、本年新收政府信息\n公开申请数量\n" + "\t1\n" * 6 + "\t6\n\n")
     res = parse_document(read_textdump(text))
     assert cellmap(res)[("t3", "new_received", "total")]["value"] == 6
+
+
+def test_parse_grid_row_broken_over_page_break():
+    d = grid_2021(t3_values={"denied_internal_affairs": ["2", "0", "0", "0", "0", "0", "2"],
+                             "new_received": ["2", "0", "0", "0", "0", "0", "2"],
+                             "total_processed": ["2", "0", "0", "0", "0", "0", "2"]}, split_at=9)
+    # the row 5.属于三类内部事务信息 is cut: its label stays on page 1, its values go to page 2
+    t1, t2 = d.tables[1], d.tables[2]
+    label_row = t1.rows[-1]
+    assert "5.属于三类内部事务信息" in label_row[2]
+    vals = label_row[3:]
+    t1.rows[-1] = label_row[:3] + [""] * 7
+    t2.rows.insert(3, ["", ""] + vals)
+    res = parse_document(d)
+    c = cellmap(res)[("t3", "denied_internal_affairs", "total")]
+    assert (c["value"], c["page"], c["table_index"], c["grid_row"], c["grid_col"]) == (2, 2, 2, 3, 8)
+    assert issues(res, "row_joined")
+    assert all(x["status"] == "pass" for x in res["checks"] if x["level"] == "hard")
