@@ -251,23 +251,29 @@ def _identity(p: ParsedDoc) -> tuple[Optional[str], Optional[int]]:
 
 def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
                    say: Progress) -> dict:
-    # attachments inherit the identity of their page when their own text names none
-    by_url = {p.fetch.url: p for p in parsed if p.fetch.role == "report_page"}
-    groups: dict[str, list[ParsedDoc]] = {}
+    # A crawl item is a report page with its attachments. The item's identity comes from its best
+    # document (most cells, then most sections): a page that only says 详见附件 and titles the
+    # report with an abbreviated agency belongs to the report its attachment identifies.
+    items: dict[str, list[ParsedDoc]] = {}
     for p in parsed:
-        agency, year = _identity(p)
-        if (not agency or not year) and p.fetch.role == "attachment":
-            parent = by_url.get(p.fetch.meta.get("parent_url") or "")
-            if parent:
-                pa, py = _identity(parent)
-                agency, year = agency or pa, year or py
+        key = p.fetch.meta.get("parent_url") if p.fetch.role == "attachment" else p.fetch.url
+        items.setdefault(key or p.fetch.url, []).append(p)
+    groups: dict[str, list[ParsedDoc]] = {}
+    for key, docs in items.items():
+        ranked = sorted(docs, key=lambda p: (len(p.result.get("cells") or []), len(p.result.get("sections") or {}),
+                                              p.fetch.role == "report_page"), reverse=True)
+        _page_defers_to_attachment(docs)
+        agency = next((a for a, _ in map(_identity, ranked) if a), None)
+        year = next((y for _, y in map(_identity, ranked) if y), None)
         if agency and year:
-            p.report_id = report_id(agency, int(year))
-            groups.setdefault(p.report_id, []).append(p)
+            rid = report_id(agency, int(year))
+            for p in docs:
+                p.report_id = rid
+            groups.setdefault(rid, []).extend(docs)
         else:
-            p.issues.append({"level": "error", "rule": "no_report_identity",
-                             "message": f"agency ({agency or '?'}) or report year ({year or '?'}) not found"})
-    # a page whose only content is an attachment belongs to that attachment's report
+            for p in docs:
+                p.issues.append({"level": "error", "rule": "no_report_identity",
+                                 "message": f"agency ({agency or '?'}) or report year ({year or '?'}) not found"})
     latest_run_by_site: dict[str, str] = {}
     for run in runs:
         for row in run.get("sites", []):
@@ -350,6 +356,22 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     say("reports", len(groups), len(groups))
     return {"documents": len(doc_rows), "reports": len(report_rows), "cells": len(cell_rows),
             "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows)}
+
+
+DEFERRED_RULES = {"no_text", "unknown_template", "missing_sections", "no_tables"}
+
+
+def _page_defers_to_attachment(docs: list[ParsedDoc]) -> None:
+    """A page that only says 详见附件 is not an error when an attachment of it holds the report."""
+    if not any(d.fetch.role == "attachment" and (d.result.get("cells") or d.result.get("sections")) for d in docs):
+        return
+    for d in docs:
+        if d.fetch.role != "report_page" or d.result.get("cells"):
+            continue
+        for iss in d.result.get("issues") or []:
+            if iss.get("rule") in DEFERRED_RULES:
+                iss["level"] = "info"
+                iss["message"] = f"{iss.get('message')} (the report is in an attachment of this page)"
 
 
 def _s(v) -> Optional[str]:
