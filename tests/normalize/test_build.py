@@ -1,0 +1,98 @@
+"""`ogi build` from an archive alone: documents, reports, issues; atomic publishing."""
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler.archive import Archive
+from normalize import build as build_mod
+from normalize.build import build
+
+REPO = Path(__file__).resolve().parents[2]
+DOCS = REPO / "ogi" / "portal" / "documents"
+SITE = "http://www.example.fixture.gov.cn/zwgk/zfxxgknb/"
+
+
+def _page(a, url, body, title, run="r1"):
+    a.store(body.encode("utf-8"), url=url, kind="report_page", site="ex", run_id=run,
+            meta={"role": "report_page", "title": title, "listed_title": title, "listing": SITE})
+
+
+def _attachment(a, url, data, parent, run="r1"):
+    a.store(data, url=url, kind="attachment", site="ex", run_id=run,
+            meta={"role": "attachment", "parent_url": parent})
+
+
+@pytest.fixture()
+def archive(tmp_path):
+    a = Archive(tmp_path / "archive")
+    (a.run_dir("r1")).mkdir(parents=True)
+    (a.run_dir("r1") / "sources.json").write_text(json.dumps([{
+        "id": "ex", "name": "示例市 年报", "agency": "示例市人民政府", "level": "city", "region": "示例省示例市",
+        "family": "trs-wcm", "entry_urls": [SITE], "enabled": True, "expected_min_reports": 1}], ensure_ascii=False))
+    a.write_summary("r1", {"run_id": "r1", "started_at": "2026-01-01T00:00:00+00:00",
+                           "finished_at": "2026-01-01T00:01:00+00:00", "sites": [{"site": "ex", "status": "ok"}],
+                           "errors": [], "blocked_hosts": [], "totals": {"reports": 2}})
+    # 1. a real HTML report page (Pingtan 2023, 2021 template)
+    a.store((DOCS / "dev-reports" / "pingtan_xzspj_2023.html").read_bytes(), url=SITE + "202401/t20240130_86659.htm",
+            kind="report_page", site="ex", run_id="r1",
+            meta={"role": "report_page", "title": "平潭综合实验区行政审批局2023年政府信息公开工作年度报告"})
+    # 2. a 详见附件 page whose attachment is a seed text dump (title names an abbreviated agency)
+    seed_page = SITE + "202101/t20210126_1.html"
+    _page(a, seed_page, "<html><body><div class=TRS_Editor><p>详见附件</p></div></body></html>",
+          "淄博市大数据局2020年政府信息公开工作年度报告")
+    _attachment(a, SITE + "202101/P020210126.txt", (DOCS / "seeds" / "002_30fde63b7d2b0111.txt").read_bytes(), seed_page)
+    # 3. broken documents attached to a page: empty, truncated PDF, a DOC that is only an OLE signature
+    broken_page = SITE + "202201/t20220126_2.html"
+    _page(a, broken_page, "<html><body><div class=TRS_Editor><p>详见附件</p></div></body></html>",
+          "示例市交通局2021年政府信息公开工作年度报告")
+    _attachment(a, SITE + "202201/P1.pdf", b"", broken_page)
+    _attachment(a, SITE + "202201/P2.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", broken_page)
+    _attachment(a, SITE + "202201/P3.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, broken_page)
+    # 4. something that is not a report page at all (and is not fetched with status 200)
+    a.store(b"<html>404</html>", url=SITE + "index_9.html", status=404, kind="listing", site="ex", run_id="r1")
+    return a.root
+
+
+def test_build_from_archive_alone(archive, tmp_path):
+    db_path = tmp_path / "ogi.db"
+    counts = build(archive, db_path)
+    conn = sqlite3.connect(db_path)
+    reports = {r[0]: r for r in conn.execute("select agency, year, template, cells, documents from reports")}
+    assert reports["平潭综合实验区行政审批局"][1:4] == (2023, "2021", 200)
+    assert reports["淄博市大数据局"][1:4] == (2020, "2019", 198)
+    assert reports["淄博市大数据局"][4] == 2  # the page and its attachment are one report
+    assert conn.execute("select count(*) from documents").fetchone()[0] == 7 == counts["documents"]
+    assert conn.execute("select count(*) from sites").fetchone()[0] == 1
+    assert conn.execute("select count(*) from crawl_runs").fetchone()[0] == 1
+    # every broken attachment keeps its documents row and gets an error issue row
+    rows = dict(conn.execute("select d.url, group_concat(i.rule) from documents d join issues i on i.document_id = d.id "
+                             "where i.level = 'error' group by d.url"))
+    assert "empty_file" in rows[SITE + "202201/P1.pdf"]
+    assert "truncated_pdf" in rows[SITE + "202201/P2.pdf"] or "corrupt_pdf" in rows[SITE + "202201/P2.pdf"]
+    assert rows[SITE + "202201/P3.doc"]  # conversion_failed (or converter_missing without LibreOffice)
+    statuses = dict(conn.execute("select url, parse_status from documents"))
+    assert statuses[SITE + "202201/P1.pdf"] == "error"
+    # sections, cells and checks are queryable; the FTS index finds Chinese text
+    assert conn.execute("select count(*) from sections where report_id like '淄博%'").fetchone()[0] >= 5
+    assert conn.execute("select count(*) from sections_fts where sections_fts match '大数据'").fetchone()[0] >= 1
+    assert conn.execute("select count(*) from checks where status = 'fail' and level = 'hard'").fetchone()[0] == 0
+
+
+def test_build_is_atomic(archive, tmp_path, monkeypatch):
+    db_path = tmp_path / "ogi.db"
+    build(archive, db_path)
+    before = db_path.read_bytes()
+    reader = sqlite3.connect(db_path)
+    n = reader.execute("select count(*) from reports").fetchone()[0]
+
+    def explode(*a, **k):
+        raise RuntimeError("crash in the middle of a build")
+
+    monkeypatch.setattr(build_mod, "_write_reports", explode)
+    with pytest.raises(RuntimeError):
+        build(archive, db_path)
+    assert db_path.read_bytes() == before  # the published file is untouched
+    assert reader.execute("select count(*) from reports").fetchone()[0] == n
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ogi.db.tmp")] == []
