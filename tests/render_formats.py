@@ -24,7 +24,10 @@ pingtan_xzspj_2023.html, gold tests/golden/dev-reports/pingtan_xzspj_2023.json).
 Formats: `render_html` (a portal article page: TRS_Editor body, rowspan/colspan), `render_docx`
 (python-docx, gridSpan/vMerge merges, A4, "Table Grid" borders; byte-stable), and, from that DOCX, the
 PDF and the DOC LibreOffice makes (`soffice_convert`: one soffice run per target format for all
-documents, the two runs in parallel). `render_all` does everything and caches the files in a directory.
+documents, the two runs in parallel). A second PDF producer, `render_reportlab_pdf` (format
+'pdf_reportlab'), draws the same blocks with the local portal's ReportLab generator (non-embedded
+STSong-Light CID font, its own table geometry). `render_all` does everything and caches the files in a
+directory.
 
 The expectation of a rendering (`Case.expected`) is the gold: cells (value, raw, unit, remark), template,
 t3_rows, year, agency, title, published, section codes.
@@ -63,8 +66,10 @@ GOLD_SEEDS = ROOT / "tests/golden/seeds"
 DEV = ROOT / "ogi/portal/documents/dev-reports"
 GOLD_DEV = ROOT / "tests/golden/dev-reports"
 
-FORMATS = ("html", "docx", "pdf", "doc")
+FORMATS = ("html", "docx", "pdf", "doc", "pdf_reportlab")
 SOFFICE_FORMATS = ("pdf", "doc")  # made by LibreOffice from the DOCX
+SUFFIX = {"pdf_reportlab": "reportlab.pdf"}  # file name suffix when it is not the format name
+REAL_FORMAT = {"pdf_reportlab": "pdf"}  # what the extractor must sniff
 _SOFFICE_FILTER = {"pdf": "pdf:writer_pdf_Export", "doc": "doc:MS Word 97"}
 
 
@@ -406,6 +411,21 @@ def _fixed_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+# --------------------------------------------------------------------------- ReportLab PDF
+
+
+def render_reportlab_pdf(case: Case) -> bytes:
+    """The same document drawn by the local portal's PDF generator (ogi.portal.docs.make_pdf)."""
+    from ogi.portal.docs import make_pdf
+
+    blocks = [("p", t) if k == "p" else ("table", LAYOUTS[t](case)) for k, t in case.blocks]
+    return make_pdf(case.expected.get("title") or case.name, blocks)
+
+
+def file_name(name: str, fmt: str) -> str:
+    return f"{name}.{SUFFIX.get(fmt, fmt)}"
+
+
 # --------------------------------------------------------------------------- LibreOffice
 
 
@@ -488,7 +508,7 @@ def render_all(cases: list[Case], outdir: Path, formats: Iterable[str] = FORMATS
     outdir.mkdir(parents=True, exist_ok=True)
     fp = _fingerprint(cases)
     stamp = outdir / ".fingerprint"
-    paths = {(c.name, f): outdir / f"{c.name}.{f}" for c in cases for f in formats}
+    paths = {(c.name, f): outdir / file_name(c.name, f) for c in cases for f in formats}
     if stamp.is_file() and stamp.read_text() == fp and all(p.is_file() for p in paths.values()):
         return paths
     stamp.unlink(missing_ok=True)
@@ -498,6 +518,8 @@ def render_all(cases: list[Case], outdir: Path, formats: Iterable[str] = FORMATS
             (outdir / f"{c.name}.html").write_bytes(render_html(c))
         if "docx" in formats:
             (outdir / f"{c.name}.docx").write_bytes(docx_bytes[c.name])
+        if "pdf_reportlab" in formats:
+            (outdir / file_name(c.name, "pdf_reportlab")).write_bytes(render_reportlab_pdf(c))
     todo = [f for f in formats if f in SOFFICE_FORMATS]
     if todo:
         for (name, fmt), data in soffice_convert(docx_bytes, todo, workdir=outdir).items():

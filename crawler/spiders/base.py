@@ -430,14 +430,15 @@ class ReportSpider(scrapy.Spider):
                 found.setdefault(url, re.sub(r"\s+", " ", name or "").strip())
 
         content_css = ", ".join(f"{c} a" for c in CONTENT_SELECTORS[:6])
-        in_content = {id(x.root) for x in sel.css(content_css)} if content_css else set()
+        # keep the element proxies alive: lxml hands out the same proxy for a node only while one exists
+        in_content = {x.root for x in sel.css(content_css)}
         for a in sel.css("a"):
             href = (a.attrib.get("href") or "").strip()
             name = " ".join(a.css("::text").getall()).strip()
             oldsrc = a.attrib.get("oldsrc") or a.attrib.get("OLDSRC") or ""
             path = urlsplit(href).path
             is_image = bool(IMAGE_EXT.search(path))
-            if is_image and id(a.root) not in in_content:
+            if is_image and a.root not in in_content:
                 continue  # logos and banners around the page are not attachments
             if href and not href.startswith("javascript:") and (
                     DOC_EXT.search(path) or "downfile.jsp" in href or "/attachment/" in path):

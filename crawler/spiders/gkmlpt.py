@@ -131,6 +131,8 @@ class GkmlptSpider(ReportSpider):
         self._posts: dict[tuple[str, str], dict] = {}
         self._config_requested: set[str] = set()
         self._config_parsed: set[str] = set()
+        self._gkmlpt_hosts = {urlsplit(u).hostname for src in self.sources for u in src["entry_urls"]
+                              if urlsplit(u).path.startswith("/gkmlpt/")}
 
     def entry_request(self, src: dict, url: str):
         req = super().entry_request(src, url)
@@ -274,13 +276,32 @@ class GkmlptSpider(ReportSpider):
             return
         key = self._post_key(response, href)
         entry = self._posts.setdefault(key, {"state": None, "alts": [], "tried": set()})
-        url = urljoin(response.url, href)
+        url = self.fix_url(urljoin(response.url, href), response.meta["ogi"]["site"])
+        canonical = self.canonical_post_url(url)
+        if canonical != url:
+            # a 集约化 copy of a post on a gkmlpt host: ask for the gkmlpt page, keep this one as the
+            # fallback; the same post is fetched under the same URL whatever list is read first
+            if url not in entry["tried"] and not any(a[0] == url for a in entry["alts"]):
+                entry["alts"].append((url, title, date, meta, response.url, response.meta["ogi"]["site"]))
+            url = canonical
         if url in entry["tried"] or any(a[0] == url for a in entry["alts"]):
             return
         if entry["state"] in ("pending", "done"):
             entry["alts"].append((url, title, date, meta, response.url, response.meta["ogi"]["site"]))
             return
+        entry["alts"] = [a for a in entry["alts"] if a[0] != url]
         yield from self._follow_post(response, key, entry, url, title, date, meta)
+
+    def canonical_post_url(self, url: str) -> str:
+        """``/gkmlpt/content/<id//10^6>/<id//10^3>/post_<id>.html`` for a ``…/content/post_<id>.html``
+        page on a host the registry reads through gkmlpt (PORTALS.md §2.4: the 集约化 columns and the
+        gkmlpt directory publish the same posts)."""
+        parts = urlsplit(url)
+        m = re.search(r"/content/post_(\d+)\.html$", parts.path)
+        if not m or parts.path.startswith("/gkmlpt/") or parts.hostname not in self._gkmlpt_hosts:
+            return url
+        pid = int(m.group(1))
+        return f"{parts.scheme}://{parts.netloc}/gkmlpt/content/{pid // 10**6}/{pid // 10**3}/post_{pid}.html"
 
     def _follow_post(self, response, key, entry, url, title, date, meta):
         entry["state"] = "pending"

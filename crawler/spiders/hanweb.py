@@ -148,13 +148,13 @@ class HanwebSpider(ReportSpider):
         depth = response.meta.get("depth_listing", 0)
         seen: set[str] = set()
         # 1. the inline datastores (first group) and the proxy groups after them
+        static = len({urljoin(response.url, h.strip()) for h in sel.css("a[href]::attr(href)").getall()
+                      if ART.search(urlsplit(urljoin(response.url, h.strip())).path)})
         for unit_html, unitid, cfg in self._datastores(html):
             records = records_of(unit_html)
             for rec in records:
                 for href, title, date in record_entries(rec):
                     yield from self._entry(response, href, title, date, seen)
-            static = len({urljoin(response.url, h) for h in sel.css("a[href]::attr(href)").getall()
-                          if ART.search(urlsplit(urljoin(response.url, h.strip())).path)})
             yield from self._first_proxy_group(response, unit_html, unitid, cfg, len(records), seen, static)
         # 2. static lists (Shandong-style filtered columns, xxgk year lists) and sub-columns
         for a in sel.css("a[href]"):

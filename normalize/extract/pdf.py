@@ -21,9 +21,12 @@ Per page:
   previous line reaches the right margin and the next one is not indented, also across a page break.
 
 Across pages: a table that ends its page and a table that starts the next page with the same columns
-are one table; repeated header rows at the top of the continuation are dropped, `row_pages` records
+are one table. "Same columns": the same outer edges, and the column edges of one part are all edges of
+the other (a continuation whose rows all span two columns lacks that inner edge; both parts are put on
+the finer grid). Repeated header rows at the top of the continuation are dropped, `row_pages` records
 the page of every row, and a vertically merged label cell cut by the page break is repeated into the
-continuation (as a full grid requires).
+continuation (as a full grid requires); when its text itself was cut (Word and LibreOffice flow the
+rest of an overflowing cell onto the next page: "三、本年度办" | "理结果"), the pieces are joined.
 
 OCR: a PDF with (almost) no text layer gets needs_ocr=True and a warning 'needs_ocr'
 (meta['image_pages'] lists image-only pages; some such pages among text pages give 'partly_scanned').
@@ -41,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..document import DocIssue, Document, Paragraph, Table
-from .cells import clean_text, finish_grid, is_cjk
+from .cells import clean_text, finish_grid, is_cjk, join_pieces
 from .limits import DEFAULT_LIMITS, Limits
 
 
@@ -84,6 +87,8 @@ class _PTable:
     bbox: tuple  # x0, top, x1, bottom
     page: int
     row_pages: list = field(default_factory=list)
+    boxes: dict = field(default_factory=dict)  # cell id -> (x0, top, x1, bottom) on its page
+    ink: dict = field(default_factory=dict)  # cell id -> (top, bottom, line height) of its characters
 
 
 # --------------------------------------------------------------------------- opening
@@ -254,7 +259,9 @@ def _find_tables(plumber_page, page_no: int) -> list[_PTable]:
             continue
         cell_of = [[-1] * nc for _ in range(nr)]
         rowspan = {}
+        boxes = {}
         for k, (x0, top, x1, bottom) in enumerate(cells):
+            boxes[k] = (x0, top, x1, bottom)
             c0, c1 = _idx(xs, x0), _idx(xs, x1)
             r0, r1 = _idx(ys, top), _idx(ys, bottom)
             for r in range(r0, max(r1, r0 + 1)):
@@ -263,7 +270,7 @@ def _find_tables(plumber_page, page_no: int) -> list[_PTable]:
                         cell_of[r][c] = k
             rowspan[k] = max(r1 - r0, 1)
         pt = _PTable(rows=[[""] * nc for _ in range(nr)], cell_of=cell_of, rowspan=rowspan, bbox=tuple(t.bbox),
-                     page=page_no, row_pages=[page_no] * nr)
+                     page=page_no, row_pages=[page_no] * nr, boxes=boxes)
         pt._xs, pt._ys = xs, ys  # type: ignore[attr-defined]
         tables.append(pt)
     if tables:
@@ -312,6 +319,11 @@ def _fill_tables(tables: list[_PTable], chars: list[_Char]) -> list[_Char]:
         return chars
     per_cell, rest = _assign(tables, chars)
     for ti, t in enumerate(tables):
+        for k, cs in per_cell[ti].items():
+            inked = [c for c in cs if not c.ch.isspace()]
+            if inked:
+                t.ink[k] = (min(c.top for c in inked), max(c.bottom for c in inked),
+                            statistics.median(c.bottom - c.top for c in inked))
         texts = _cell_texts(per_cell[ti], t.page)
         alt = getattr(t, "_alt", {})
         for k, text in alt.items():
@@ -342,22 +354,91 @@ def _numeric(s: str) -> bool:
     return bool(re.fullmatch(r"[-+]?[\d.,，%万元件个]*", s.strip()))
 
 
+_EDGE_TOL = 3.0  # points: column edges of two parts of one table closer than this are the same edge
+
+
+def _covers(big: list[float], small: list[float]) -> bool:
+    """Every edge of `small` is an edge of `big` (within _EDGE_TOL)."""
+    return all(any(abs(x - y) <= _EDGE_TOL for y in big) for x in small)
+
+
+def _remap_columns(t: _PTable, edges: list[float]) -> None:
+    """Re-grid `t` onto finer column `edges` (a superset of its own): a column that covers several of
+    the new columns repeats its text and cell id in each (a full grid)."""
+    xs = t._xs  # type: ignore[attr-defined]
+    if len(xs) == len(edges):
+        t._xs = edges  # type: ignore[attr-defined]
+        return
+    spans = []
+    for i in range(len(xs) - 1):
+        js = [j for j in range(len(edges) - 1)
+              if edges[j] >= xs[i] - _EDGE_TOL and edges[j + 1] <= xs[i + 1] + _EDGE_TOL]
+        spans.append(js)
+    n = len(edges) - 1
+    rows, ids = [], []
+    for row, row_ids in zip(t.rows, t.cell_of):
+        nr, ni = [""] * n, [-1] * n
+        for i, (text, k) in enumerate(zip(row, row_ids)):
+            for j in spans[i]:
+                nr[j], ni[j] = text, k
+        rows.append(nr)
+        ids.append(ni)
+    t.rows, t.cell_of, t._xs = rows, ids, edges  # type: ignore[attr-defined]
+
+
+def _cut_by_page_break(a: _PTable, k: int) -> bool:
+    """Is cell k of `a` (a cell of a's last row) a merged cell whose text runs on to the next page?
+
+    Its text reaches the bottom of the cell (LibreOffice and Word flow the rest of an overflowing cell's
+    text onto the next page), and it covers several grid rows: a complete label in a tall merged cell
+    leaves space under it, a one-row cell is filled by its own text anyway and proves nothing."""
+    if k < 0 or k not in a.boxes or k not in a.ink or a.rowspan.get(k, 1) < 2:
+        return False
+    _x0, top, _x1, bottom = a.boxes[k]
+    ink_top, ink_bottom, line_h = a.ink[k]
+    if bottom - top < 2.5 * line_h:
+        return False
+    return bottom - ink_bottom <= max(3.0, 0.4 * line_h)
+
+
 def _merge_tables(a: _PTable, b: _PTable) -> None:
-    """Append continuation table b to a (b starts the page after a ends)."""
+    """Append continuation table b to a (b starts the page after a ends).
+
+    The parts are first put on one column grid (a part may lack internal edges the other has: a page
+    whose rows all span two columns). Repeated header rows are dropped. A merged label cell cut by the
+    page break continues in b: its text is joined across the break ("三、本年度办" + "理结果") and
+    repeated in every position of both parts; when b's part of it is empty, a's text is repeated.
+    """
+    edges = _cluster(a._xs + b._xs, _EDGE_TOL)  # type: ignore[attr-defined]
+    _remap_columns(a, edges)
+    _remap_columns(b, edges)
     # drop repeated header rows
     drop = 0
     while drop < min(len(a.rows), len(b.rows) - 1, 6) and _norm_row(a.rows[drop]) == _norm_row(b.rows[drop]) and any(b.rows[drop]):
         drop += 1
     rows, cell_of = b.rows[drop:], b.cell_of[drop:]
     pages = b.row_pages[drop:]
-    # a vertically merged label cut by the page break: repeat it into the continuation
     if rows and a.rows:
         last, last_ids = a.rows[-1], a.cell_of[-1]
         first_ids = cell_of[0]
+        done: set = set()
         for c, k in enumerate(first_ids):
-            if k < 0 or rows[0][c].strip() or not last[c].strip() or _numeric(last[c]):
+            ka = last_ids[c]
+            if k < 0 or (ka, k) in done or not last[c].strip() or _numeric(last[c]):
                 continue
-            if b.rowspan.get(k, 1) > 1 or a.rowspan.get(last_ids[c], 1) > 1:
+            done.add((ka, k))
+            if rows[0][c].strip():
+                # a merged label whose text was cut by the page break: join the two pieces
+                if not _numeric(rows[0][c]) and _cut_by_page_break(a, ka):
+                    joined = join_pieces([last[c], rows[0][c]])
+                    for grid, ids, kk in ((a.rows, a.cell_of, ka), (rows, cell_of, k)):
+                        for r, rids in enumerate(ids):
+                            for cc, x in enumerate(rids):
+                                if x == kk:
+                                    grid[r][cc] = joined
+                continue
+            # a vertically merged label cut by the page break, its continuation empty: repeat it
+            if b.rowspan.get(k, 1) > 1 or a.rowspan.get(ka, 1) > 1:
                 for r, ids in enumerate(cell_of):
                     for cc, kk in enumerate(ids):
                         if kk == k and not rows[r][cc].strip():
@@ -367,6 +448,10 @@ def _merge_tables(a: _PTable, b: _PTable) -> None:
     a.cell_of.extend([[k + offset if k >= 0 else -1 for k in ids] for ids in cell_of])
     for k, n in b.rowspan.items():
         a.rowspan[k + offset] = n
+    for k, box in b.boxes.items():
+        a.boxes[k + offset] = box
+    for k, ink in b.ink.items():
+        a.ink[k + offset] = ink
     a.row_pages.extend(pages)
 
 
@@ -606,6 +691,10 @@ def _assemble(pages_lines: list[list[_Line]], pages_tables: list[list[_PTable]],
 
 
 def _same_columns(a: _PTable, b: _PTable) -> bool:
-    if len(a.rows[0]) != len(b.rows[0]):
+    """Can b (first on its page) continue a (last on the page before)? Same outer edges, and one part's
+    column edges are all edges of the other (a continuation may lack edges where its rows span columns;
+    a different table has edges of its own)."""
+    xa, xb = a._xs, b._xs  # type: ignore[attr-defined]
+    if abs(xa[0] - xb[0]) > 10 or abs(xa[-1] - xb[-1]) > 10:
         return False
-    return abs(a.bbox[0] - b.bbox[0]) < 10 and abs(a.bbox[2] - b.bbox[2]) < 10
+    return _covers(xa, xb) or _covers(xb, xa)

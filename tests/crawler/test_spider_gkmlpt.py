@@ -62,7 +62,7 @@ def test_api_paging_until_post_count():
     assert [(i["type"], i["reason"]) for i in items] == [("negative", "negative:公布情况")]
     details = [q for q in reqs if q.callback == sp.parse_detail]
     assert len(details) == 19
-    assert details[4].url == H + "/gkmlpt/content/4/4804000/post_4804005.html"  # written https:// in the JSON
+    assert details[4].url == H + "/gkmlpt/content/4/4804/post_4804005.html"  # written https:// in the JSON
     assert details[0].meta["ogi"]["listed_date"] == "2024-01-25"  # epoch seconds, China time
     assert details[0].meta["ogi"]["gkmlpt_attachments"] == [["/attachment/0/599/599001/4804801.pdf", "年报.pdf"]]
     (p2,) = [q for q in reqs if q.callback == sp.parse_api]
@@ -84,7 +84,7 @@ def test_detail_json_body_and_attachments():
     (p1,) = to_api(sp)
     _, reqs = split(sp.parse_api(response_for(p1, "gkmlpt/api_2629_page1.json", headers=JSON, kind="text")))
     items, atts = split(sp.parse_detail(response_for(reqs[0], "gkmlpt/detail_post_4804001.html")))
-    url = H + "/gkmlpt/content/4/4804000/post_4804001.html"
+    url = H + "/gkmlpt/content/4/4804/post_4804001.html"
     assert items == [{"type": "report", "site": "baishi", "url": url,
                       "title": "白石县第1局2023年政府信息公开工作年度报告",
                       "listed_title": "白石县第1局2023年政府信息公开工作年度报告", "year": 2023, "agency": "白石县第1局",
@@ -103,9 +103,12 @@ def test_intensive_column_dedups_posts_and_pages():
     items, reqs = split(sp.parse_listing(response_for(column, "gkmlpt/column_xxgknb.html")))
     # negatives are recorded under every URL they are listed with
     assert [i["url"] for i in items] == [H + "/zwgk/xxgknb/content/post_4804020.html"]
-    # post 4804001 is already requested through the API; 4804030 (https) is new
-    assert [q.url for q in reqs] == [H + "/zwgk/xxgknb/content/post_4804030.html",
+    # post 4804001 is already requested through the API; 4804030 (written https://) is new and is asked
+    # for under its gkmlpt URL (the same post whichever list is read first), the column URL kept as fallback
+    assert [q.url for q in reqs] == [H + "/gkmlpt/content/4/4804/post_4804030.html",
                                      H + "/zwgk/xxgknb/index_2.html", H + "/zwgk/xxgknb/index_3.html"]
+    _, retry = split(sp.parse_detail(response_for(reqs[0], b"")))  # empty body: try the column's URL
+    assert [q.url for q in retry] == [H + "/zwgk/xxgknb/content/post_4804030.html"]
 
 
 def test_failed_post_is_tried_under_its_other_url():
