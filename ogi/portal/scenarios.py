@@ -30,7 +30,7 @@ class Scenario:
     trs_stub: bool = False  # qingyu lnnb/index_5.html is a 350-byte stub
     waf_without_accept_language: bool = False  # donglan answers a WAF page without Accept-Language
     robots_hostile: bool = False  # nsa robots.txt disallows * (Baiduspider allowed)
-    slow_seconds: float = 12.0  # the slow fault sleeps this long (> a 10 s DOWNLOAD_TIMEOUT)
+    slow_seconds: float = 25.0  # the slow fault sleeps this long (> the crawler's 20 s DOWNLOAD_TIMEOUT)
     options: dict = field(default_factory=dict, hash=False, compare=False)
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-ogi_portal = pytest.importorskip("ogi.portal")
-from crawler import registry as reg  # noqa: E402
+import ogi.portal as ogi_portal
+from crawler import registry as reg
 
 REPO = Path(__file__).resolve().parents[2]
 OGI = REPO / ".venv" / "bin" / "ogi"
@@ -144,8 +144,10 @@ def test_hostile_hosts_reported_once_and_hit_at_most_twice(crawl):
 
 def test_every_fault_was_met_recorded_and_survived(crawl):
     faults = crawl["expected"].get("faults", [])
-    if not faults:
-        pytest.skip("no faults in this scenario")
+    if not faults:  # a portal without faults must give a clean run: no request failed
+        failed = [e for e in crawl["manifest"] if e["event"] in ("download_error", "request_failed")]
+        assert failed == []
+        return
     by_url: dict[str, set] = {}
     for e in crawl["manifest"]:
         by_url.setdefault(_page(e["url"]), set()).add(e["event"])
@@ -165,7 +167,3 @@ def test_every_fault_was_met_recorded_and_survived(crawl):
     assert unmet == [], f"fault targets never requested: {unmet}"
     assert unrecorded == [], f"fault outcomes not recorded: {unrecorded}"
     assert crawl["summary"]["totals"]["reports"] > 0  # and the crawl went on
-
-
-def test_crawl_is_fast_with_delays_off(crawl):
-    assert crawl["seconds"] < 60, crawl["seconds"]

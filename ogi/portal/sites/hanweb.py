@@ -134,7 +134,7 @@ class HanwebSite(Site):
 <link rel="stylesheet" href="/module/jslib/jquery/jpage/jpage.css">
 </head>
 <body>
-<div class="bt-position">当前位置：<a href="/">首页</a> &gt; <a href="/col/col{col.colid // 100 * 100}/index.html">政府信息公开年报</a> &gt; <span>{col.name}</span></div>
+<div class="bt-position">当前位置：<a href="/">首页</a> &gt; <a href="/col/col{col.colid}/index.html">政府信息公开年报</a> &gt; <span>{col.name}</span></div>
 {heading_extra}<div class="main-list">{wrap_open}
 <div id="{col.unit_blob}"><script type="text/xml">{self.datastore(col, first, totals=False)}</script></div>
 {wrap_close}</div>
@@ -453,7 +453,7 @@ class Builder:
         for site in (www, fgw, jyt):
             first = next(iter(c for c in site.columns.values() if isinstance(c, Column)))
             home = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{site.name}</title></head><body>'
-                    f'<a href="/col/col{first.colid // 100 * 100}/index.html">政府信息公开年报</a>'
+                    f'<a href="/col/col{first.colid}/index.html">政府信息公开年报</a>'
                     f'<a href="{first.path}">{first.name}</a></body></html>')
             site.add("/index.html", home.encode("utf-8"), "text/html;charset=UTF-8", aliases=["/"])
 
