@@ -330,6 +330,24 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
                                "expected": _s(c.get("expected")), "found": _s(c.get("found")),
                                "message": c.get("message")})
 
+    # soft cross-year checks 6–8 between consecutive reports of the same agency
+    from .checks import cross_year_checks
+
+    primaries = {row["id"]: next(p for p in groups[row["id"]] if p.id == row["primary_document"]) for row in report_rows}
+    by_agency: dict[str, list[ParsedDoc]] = {}
+    for row in report_rows:
+        by_agency.setdefault(row["agency"], []).append(primaries[row["id"]])
+    for agency, docs in by_agency.items():
+        if len(docs) < 2:
+            continue
+        results = [dict(d.result, year=int(d.report_id.rsplit("-", 1)[1])) for d in docs]
+        for c in cross_year_checks(results):
+            rid = report_id(agency, c["year"])
+            check_rows.append({"report_id": rid, "document_id": primaries[rid].id if rid in primaries else None,
+                               "rule": c.get("rule"), "level": c.get("level", "soft"), "status": c.get("status"),
+                               "scope": _s(c.get("scope")), "expected": _s(c.get("expected")),
+                               "found": _s(c.get("found")), "message": c.get("message")})
+
     for p in parsed:
         r = p.result
         for iss in (r.get("issues") or []) + p.issues:

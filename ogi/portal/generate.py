@@ -397,6 +397,30 @@ def gen_t3(rng: random.Random, level: str, template: str) -> dict:
     return rows
 
 
+MISPRINT_RATE = 0.08
+
+
+def misprint_t3(rng: random.Random, t3: dict) -> str | None:
+    """Real reports contradict themselves (FORMATS.md): a printed 总计 of 0 where the parts add up to
+    more, a （七）总计 that is off, a 法人 block left blank. A few generated reports do the same, so
+    the corpus's checks have something to flag. Returns the kind, or None (most reports)."""
+    if rng.random() >= MISPRINT_RATE:
+        return None
+    kind = rng.choice(["zero_total", "total_off", "blank_legal_person"])
+    if kind == "zero_total" and t3["total_processed"]["total"] > 0:
+        t3["total_processed"]["total"] = 0
+    elif kind == "total_off":
+        t3["total_processed"]["total"] += rng.choice([-2, 3, 6])
+        t3["total_processed"]["total"] = max(0, t3["total_processed"]["total"])
+    elif kind == "blank_legal_person":
+        for row in t3.values():
+            for col in ("commercial", "research", "social_welfare", "legal_services", "other_org"):
+                row[col] = None
+    else:
+        return None
+    return kind
+
+
 def gen_t4(rng: random.Random, level: str) -> dict:
     s = _scale(level)
     out = {}
@@ -492,7 +516,7 @@ def t2_table(t2: dict, template: str) -> list:
 
 def t3_table(t3: dict, template: str, split_headers: bool = False) -> list:
     def vals(code):
-        return [_c(t3[code][c]) for c in T3_COLS + ["total"]]
+        return [_c("" if t3[code][c] is None else t3[code][c]) for c in T3_COLS + ["total"]]
     head = T3_COL_LABELS
     if split_headers:
         head = ["自然人", "商业\n企业", "科研\n机构", "社会公益组织", "法律服务机构", "其他", "总计"]
@@ -581,6 +605,9 @@ def report_blocks(agency: Agency, year: int, template: str, rng: random.Random, 
     if template == "2019":
         _fix_2019_published(t2)
     t3 = gen_t3(rng, agency.level, template)
+    misprint = misprint_t3(rng_for(name, year, "misprint"), t3)
+    if misprint:
+        values["misprint"] = misprint
     t4 = gen_t4(rng, agency.level)
     total_req = t3["new_received"]["total"]
     done = t3["total_processed"]["total"]
