@@ -18,6 +18,7 @@ Cell values
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -85,6 +86,7 @@ class Numbered:
     core: str  # normalised text after the numbering
 
 
+@lru_cache(maxsize=65536)
 def split_numbering(text: str) -> Numbered:
     """Split a label into its numbering and core text (both from the normalised key)."""
     t = norm(text)
@@ -109,6 +111,7 @@ def strip_parens(key: str) -> str:
     return key
 
 
+@lru_cache(maxsize=262144)
 def similarity(a: str, b: str) -> float:
     """Similarity of two normalised keys, 0..1 (difflib ratio; containment of a long key scores high)."""
     if not a or not b:
@@ -122,6 +125,7 @@ def similarity(a: str, b: str) -> float:
     return r
 
 
+@lru_cache(maxsize=262144)
 def label_score(printed: str, reference: str) -> float:
     """How well a printed label matches a code-book label: best of full and bracket-stripped cores."""
     p, r = split_numbering(printed).core, split_numbering(reference).core

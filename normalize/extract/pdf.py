@@ -277,16 +277,23 @@ def _page_geometry(page, cap: int):
 
 
 def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
-    """A text object with none of PDFium's text-layer characters inside: glyphs PDFium did not map."""
+    """A text object that no character of PDFium's text layer overlaps: glyphs PDFium did not map.
+
+    Text-object bounds are glyph ink ("，" is a speck at the baseline), character boxes are loose
+    (advance width × font height): overlap, not containment, is the test. Empty objects (a space) have
+    no area and are ignored."""
     if not text_boxes:
         return False
-    centres = sorted((ch.cx, ch.cy) for ch in chars if not ch.ch.isspace())
-    xs = [p[0] for p in centres]
+    inked = sorted((ch for ch in chars if not ch.ch.isspace()), key=lambda ch: ch.x0)
+    if not inked:
+        return any(x1 - x0 >= 1 and bottom - top >= 1 for x0, top, x1, bottom in text_boxes)
+    x0s = [ch.x0 for ch in inked]
+    widest = max(ch.x1 - ch.x0 for ch in inked)
     for x0, top, x1, bottom in text_boxes:
-        if x1 - x0 < 1 or bottom - top < 1:
+        if x1 - x0 < 0.5 and bottom - top < 0.5:
             continue
-        lo, hi = bisect.bisect_left(xs, x0 - 1), bisect.bisect_right(xs, x1 + 1)
-        if not any(top - 1 <= centres[j][1] <= bottom + 1 for j in range(lo, hi)):
+        lo, hi = bisect.bisect_left(x0s, x0 - widest - 1), bisect.bisect_right(x0s, x1 + 1)
+        if not any(ch.x1 >= x0 - 1 and ch.top <= bottom + 1 and ch.bottom >= top - 1 for ch in inked[lo:hi]):
             return True
     return False
 

@@ -201,3 +201,73 @@ def test_office_renderings_are_what_they_claim(office_files):
     for name in NAMES:
         assert sniff(paths[(name, "pdf")].read_bytes()) == "pdf"
         assert sniff(paths[(name, "doc")].read_bytes()) == "doc"
+
+
+# ---------------------------------------------------------------------------------------------
+# Extractor regressions found by the renderings (minimal cases, no LibreOffice needed)
+
+
+def _docx_with_sliver_column() -> bytes:
+    """The shape LibreOffice gives table 4 after DOCX→DOC→DOCX: a 1-twip w:gridCol that row 0 starts a
+    cell in and the other rows cover with a gridSpan=2."""
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    d = docx.Document()
+    d.add_paragraph("表四")
+
+    def tc(text, span=1):
+        grid = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+        return f"<w:tc><w:tcPr>{grid}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    rows = [tc("行政复议") + tc("行政诉讼", 3), tc("总计", 2) + tc("结果维持") + tc("总计"),
+            tc("1", 2) + tc("0") + tc("0")]
+    xml = (f"<w:tbl {nsdecls('w')}><w:tblPr/><w:tblGrid><w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"1\"/>"
+           f"<w:gridCol w:w=\"2000\"/><w:gridCol w:w=\"2000\"/></w:tblGrid>"
+           + "".join(f"<w:tr>{r}</w:tr>" for r in rows) + "</w:tbl>")
+    body = d.element.body
+    body.insert(len(body) - 1, parse_xml(xml))
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def test_docx_hairline_grid_column_is_dropped():
+    from normalize.extract import extract_bytes
+
+    doc = extract_bytes(_docx_with_sliver_column(), "t.docx")
+    assert doc.tables[0].rows == [["行政复议", "行政诉讼", "行政诉讼"], ["总计", "结果维持", "总计"], ["1", "0", "0"]]
+
+
+def test_html_column_spanned_in_every_row_is_dropped():
+    from normalize.extract import extract_bytes
+
+    html = ("<html><body><div class='TRS_Editor'><p>" + "说明" * 60 + "</p><table>"
+            "<tr><td colspan='2'>信息内容</td><td>本年制发件数</td></tr>"
+            "<tr><td colspan='2'>规章</td><td>3</td></tr></table></div></body></html>").encode("utf-8")
+    assert extract_bytes(html, "t.html").tables[0].rows == [["信息内容", "本年制发件数"], ["规章", "3"]]
+
+
+def test_pdf_cells_pdfium_leaves_empty_are_read_by_pdfplumber(monkeypatch):
+    """Tables come from PDFium's ruling lines (pdfplumber's lattice algorithm, no pdfminer pass); when
+    PDFium shows a text object without text-layer characters, the page is read by pdfplumber too and its
+    text fills the cells PDFium left empty."""
+    from normalize.extract import pdf as P
+
+    data = rf.render_reportlab_pdf(rf.seed_case("004_f46a9f797d970bff"))
+    raw = "5728300（单位：元）"
+    real = P._page_chars
+
+    def drop_amount(page):
+        chars = real(page)
+        text = "".join(c.ch for c in chars)
+        i = text.find(raw)
+        return chars if i < 0 else chars[:i] + chars[i + len(raw):]
+
+    monkeypatch.setattr(P, "_page_chars", drop_amount)
+    doc = P.extract_pdf(data)
+    rows = [r for t in doc.tables for r in t.rows if r[0] == "政府集中采购"]
+    assert rows and rows[0][2] == raw, rows
