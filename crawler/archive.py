@@ -7,6 +7,7 @@ Layout under the archive root (default ``data/archive``)::
                                  fetched_at, last_seen_at, site, referrer, kind, meta …
     runs/<run_id>/manifest.jsonl one line per request outcome of a crawl run (ok, failed, blocked…)
     runs/<run_id>/summary.json   the run's totals, per-site counts and errors
+    state/fingerprints.json      per-site listing fingerprints (see crawler/incremental.py)
 
 Writes go to a temporary file in the same directory and are moved into place with ``os.replace``,
 so a crash never leaves a partial blob or sidecar under its final name, and concurrent writers of
@@ -52,6 +53,22 @@ def _atomic_write(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _merge_meta(record: dict, meta: dict[str, Any]) -> None:
+    """Merge listing context into a sidecar's ``meta``: new keys win, None never overwrites, and
+    ``listed_entries`` (every (listed title, listed date) the URL was listed under) accumulates."""
+    target = record.setdefault("meta", {})
+    for k, v in meta.items():
+        if v is None:
+            continue
+        if k == "listed_entries":
+            have = target.setdefault(k, [])
+            for entry in v:
+                if list(entry) not in have:
+                    have.append(list(entry))
+        else:
+            target[k] = v
 
 
 @dataclass
@@ -124,8 +141,9 @@ class Archive:
                 "referrer": referrer,
                 "kind": kind,
                 "run_ids": [run_id] if run_id else [],
-                "meta": meta or {},
+                "meta": {},
             }
+            _merge_meta(record, meta or {})
         else:
             record = json.loads(sidecar.read_text("utf-8"))
             record["last_seen_at"] = now
@@ -135,7 +153,7 @@ class Archive:
             if run_id and run_id not in record.get("run_ids", []):
                 record.setdefault("run_ids", []).append(run_id)
             if meta:
-                record.setdefault("meta", {}).update({k: v for k, v in meta.items() if v is not None})
+                _merge_meta(record, meta)
             if kind and record.get("kind") in (None, "page", "other"):
                 record["kind"] = kind
         _atomic_write(sidecar, json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"))
@@ -147,9 +165,83 @@ class Archive:
         if not sidecar.exists():
             return False
         record = json.loads(sidecar.read_text("utf-8"))
-        record.setdefault("meta", {}).update({k: v for k, v in meta.items() if v is not None})
+        _merge_meta(record, meta)
         _atomic_write(sidecar, json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"))
         return True
+
+    def touch(self, url: str, run_id: str, *, sha256: Optional[str] = None, meta: Optional[dict[str, Any]] = None,
+              at: Optional[str] = None) -> Optional[dict]:
+        """Record that ``url`` was still listed in run ``run_id`` without fetching it again (incremental
+        runs): append the run id to its sidecar, refresh ``last_seen_at`` and merge ``meta``; ``fetched_at``,
+        status and bytes stay as they were. The sidecar is the one of (``sha256``, url) when given, else
+        the newest sidecar of the URL with status 200 (older versions of a revised page are not touched:
+        they are no longer what the URL serves). Returns the updated record, or None when there is none."""
+        if sha256:
+            sidecar = self.sidecar_dir(sha256) / f"{self.sidecar_key(url)}.json"
+            if not sidecar.exists():
+                return None
+        else:
+            found = [(r.get("last_seen_at") or "", r.get("fetched_at") or "", p)
+                     for p, r in self._sidecars_of(url) if r.get("status") == 200]
+            if not found:
+                return None
+            sidecar = max(found)[2]
+        record = json.loads(sidecar.read_text("utf-8"))
+        record["last_seen_at"] = at or utcnow()
+        if run_id not in record.setdefault("run_ids", []):
+            record["run_ids"].append(run_id)
+        if meta:
+            _merge_meta(record, meta)
+        _atomic_write(sidecar, json.dumps(record, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8"))
+        return record
+
+    def _sidecars_of(self, url: str) -> Iterable[tuple[Path, dict]]:
+        for path in (self.root / "fetches").glob(f"*/*/{self.sidecar_key(url)}.json"):
+            try:
+                record = json.loads(path.read_text("utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            if record.get("url") == url:
+                yield path, record
+
+    # -- reading back (incremental runs) ------------------------------------------------------------
+    def url_index(self) -> dict[str, dict]:
+        """The newest sidecar of every URL in the archive (newest ``last_seen_at``, then ``fetched_at``),
+        with its path. One pass over ``fetches/``; an incremental run reads it once at its start."""
+        index: dict[str, dict] = {}
+        base = self.root / "fetches"
+        if not base.exists():
+            return index
+        for path in base.glob("*/*/*.json"):
+            try:
+                record = json.loads(path.read_text("utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            url = record.get("url")
+            if not url:
+                continue
+            cur = index.get(url)
+            key = (record.get("last_seen_at") or "", record.get("fetched_at") or "")
+            if cur is None or key > (cur.get("last_seen_at") or "", cur.get("fetched_at") or ""):
+                record["sidecar_path"] = str(path)
+                index[url] = record
+        return index
+
+    # -- state (listing fingerprints) ---------------------------------------------------------------
+    def state_path(self, name: str) -> Path:
+        return self.root / "state" / f"{name}.json"
+
+    def read_state(self, name: str) -> dict:
+        path = self.state_path(name)
+        try:
+            return json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return {}
+
+    def write_state(self, name: str, data: dict) -> Path:
+        path = self.state_path(name)
+        _atomic_write(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+        return path
 
     # -- runs ------------------------------------------------------------------------------------
     def run_dir(self, run_id: str) -> Path:

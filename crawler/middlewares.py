@@ -1,5 +1,6 @@
-"""Downloader middlewares: route through a proxy (the local portal), archive every response,
-classify block pages and stop at a blocked host, retry timeouts and 5xx with back-off."""
+"""Downloader middlewares: route through a proxy (the local portal), archive every response (and in
+incremental runs replay unchanged detail pages from the archive instead of fetching them), classify
+block pages and stop at a blocked host, retry timeouts and 5xx with back-off."""
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +8,15 @@ from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.responsetypes import responsetypes
 
 from . import runctx
 from .blocks import classify, evidence_sha1
+from .incremental import entry_unchanged, listed_key
+
+# headers of an archived response that must not be replayed: the body is stored decompressed, and
+# cookies are only ever taken from live answers
+REPLAY_DROP_HEADERS = ("content-encoding", "content-length", "transfer-encoding", "set-cookie")
 
 
 def _headers(response) -> dict:
@@ -54,27 +61,83 @@ class ProxyMiddleware:
 
 class ArchiveMiddleware(_CrawlerBound):
     """Store every response that reaches the spider side (after decompression) in the raw archive,
-    and log every outcome (responses and download errors) to the run manifest."""
+    and log every outcome (responses and download errors) to the run manifest.
+
+    In an incremental run (``RunContext.incremental``, see crawler/incremental.py) an unchanged detail
+    page, and the attachments of a page replayed so, are not requested: the archived response is
+    handed to the spider as it was fetched (its request never reaches the network and is not counted),
+    and the archive only records that the URL is still listed (``Archive.touch`` + a ``still_listed``
+    manifest line). Listings are never replayed."""
 
     def process_request(self, request):
-        self.ctx.host_requests[urlsplit(request.url).hostname or ""] += 1
+        ctx = self.ctx
+        if ctx.incremental:
+            replay = self.replay(ctx, request)
+            if replay is not None:
+                return replay
+        ctx.host_requests[urlsplit(request.url).hostname or ""] += 1
+
+    @staticmethod
+    def replay(ctx, request):
+        """The archived response for `request` when the run may skip fetching it, else None."""
+        if request.method != "GET":
+            return None
+        ogi = request.meta.get("ogi", {})
+        role = ogi.get("role")
+        record = ctx.previous.get(request.url)
+        if not record or record.get("status") != 200:
+            return None
+        if role == "report_page" or (role == "attachment" and "listed_title" in ogi):
+            # a list entry: unchanged when listed before under the same title and date
+            if not entry_unchanged(record.get("meta") or {}, ogi.get("listed_title"), ogi.get("listed_date")):
+                return None
+        elif not (role == "attachment" and ogi.get("parent_url") in ctx.replayed):
+            return None
+        try:
+            body = ctx.archive.blob_path(record["sha256"]).read_bytes()
+        except OSError:
+            return None
+        if len(body) != record.get("size", len(body)):
+            return None
+        headers = {k: v for k, v in (record.get("headers") or {}).items() if k.lower() not in REPLAY_DROP_HEADERS}
+        if classify(200, headers, body, is_document=role == "attachment").kind != "ok":
+            return None  # a soft 404 or stub last time: ask the site again
+        final_url = record.get("final_url") or request.url
+        request.meta["ogi_from_archive"] = record["sha256"]
+        if final_url != request.url:
+            request.meta["redirect_urls"] = [request.url]
+        ctx.replayed.update((request.url, final_url))
+        cls = responsetypes.from_args(headers=headers, url=final_url, body=body)
+        return cls(url=final_url, status=200, headers=headers, body=body, request=request, flags=["archive"])
 
     def process_response(self, request, response):
         ctx = self.ctx
         ogi = request.meta.get("ogi", {})
         kind = ogi.get("role", "robots" if request.url.endswith("/robots.txt") else "page")
         redirects = request.meta.get("redirect_urls") or []
+        site = ogi.get("site") or self.site_of(request.url)
+        meta = {k: v for k, v in ogi.items() if k not in ("role", "site")}
+        if "listed_title" in ogi:
+            meta["listed_entries"] = [listed_key(ogi.get("listed_title"), ogi.get("listed_date"))]
+        replayed = request.meta.get("ogi_from_archive")
+        if replayed:
+            ctx.archive.touch(redirects[0] if redirects else request.url, ctx.run_id, sha256=replayed, meta=meta)
+            request.meta["ogi_sha256"] = replayed
+            ctx.still_listed[site or ""] += 1
+            ctx.manifest.write(event="still_listed", url=request.url, sha256=replayed, size=len(response.body),
+                               kind=kind, site=site, redirect_urls=redirects or None)
+            return response
         stored = ctx.archive.store(
             response.body,
             url=redirects[0] if redirects else request.url,
             final_url=response.url,
             status=response.status,
             headers=_headers(response),
-            site=ogi.get("site") or self.site_of(request.url),
+            site=site,
             referrer=(request.headers.get("Referer") or b"").decode("latin-1") or None,
             kind=kind,
             run_id=ctx.run_id,
-            meta={k: v for k, v in ogi.items() if k not in ("role", "site")},
+            meta=meta,
         )
         request.meta["ogi_sha256"] = stored.sha256
         ctx.manifest.write(
@@ -130,6 +193,9 @@ class BlockMiddleware(_CrawlerBound):
     def process_response(self, request, response):
         ctx = self.ctx
         ogi = request.meta.get("ogi", {})
+        if request.meta.get("ogi_from_archive"):  # replayed from the archive: says nothing about the host
+            request.meta["ogi_verdict"] = "ok"  # (ArchiveMiddleware.replay only replays usable bodies)
+            return response
         verdict = classify(response.status, _headers(response), response.body,
                            is_document=ogi.get("role") == "attachment")
         request.meta["ogi_verdict"] = verdict.kind

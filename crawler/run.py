@@ -2,7 +2,11 @@
 
 Writes ``runs/<run_id>/manifest.jsonl`` (every request outcome), ``items.jsonl`` and
 ``summary.json`` (per-site counts, blocked hosts, robots findings, errors — zero reports from a site
-that expects some is an error) into the archive.
+that expects some is an error) into the archive, and advances the listing fingerprints of the sites
+whose run was fully successful (``state/fingerprints.json``).
+
+``incremental=True`` (``ogi nightly``) replays unchanged detail pages from the archive instead of
+fetching them (see crawler/incremental.py); listings are always fetched.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from scrapy import signals
 
 from . import runctx, settings as default_settings
 from .archive import utcnow
+from .incremental import update_fingerprints
 from .spiders import spider_for
 
 
@@ -51,13 +56,15 @@ def build_settings(run_id: str, archive_dir: str, *, proxy: Optional[str] = None
 
 def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None, proxy: Optional[str] = None,
           no_delay: bool = False, log_level: str = "WARNING", on_event: Optional[Callable[[str, dict], None]] = None,
-          overrides: Optional[dict] = None) -> dict:
+          overrides: Optional[dict] = None, incremental: bool = False) -> dict:
     """Crawl the given registry rows; returns the run summary (also written to summary.json)."""
     run_id = run_id or new_run_id()
     started = utcnow()
     settings = build_settings(run_id, archive_dir, proxy=proxy, no_delay=no_delay, log_level=log_level,
                               overrides=overrides)
     ctx = runctx.get(run_id, str(archive_dir))
+    if incremental:
+        ctx.start_incremental()
     # the registry rows of this run travel with the archive: normalize reads sites from here
     (ctx.archive.run_dir(run_id) / "sources.json").write_text(json.dumps(sources, ensure_ascii=False, indent=1), "utf-8")
     enabled = [s for s in sources if s.get("enabled", True)]
@@ -86,6 +93,15 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
     if process.crawlers:
         process.start()
     summary = summarise(ctx, sources, unsupported, started)
+    summary["incremental"] = incremental
+    fingerprints = update_fingerprints(ctx.archive, run_id, summary["sites"], ctx.listed)
+    for row in summary["sites"]:
+        fp = fingerprints.get(row["site"])
+        if fp:
+            row["listing_entries"] = fp["entries"]
+            row["fingerprint"] = fp["fingerprint"]
+            row["fingerprint_changed"] = fp["changed"]
+            row["fingerprint_advanced"] = fp["advanced"]
     ctx.archive.write_summary(run_id, summary)
     ctx.manifest.close()
     runctx.pop(run_id)
@@ -105,6 +121,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
             "report_pages": len(reports), "reports": len(distinct), "attachments": ctx.attachments.get(sid, 0),
             "negatives": len(ctx.negatives.get(sid, [])), "expected_min_reports": s.get("expected_min_reports", 1),
             "errors": sum(1 for e in ctx.errors if e.get("site") == sid),
+            "still_listed": ctx.still_listed.get(sid, 0),
             "blocked": [b for b in ctx.blocked_hosts.values() if b["host"] in _hosts(s)],
             "robots_disallowed": {h: len(u) for h, u in ctx.robots_disallowed.items() if h in _hosts(s)},
         }
@@ -135,7 +152,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
         "totals": {
             "reports": sum(r["reports"] for r in sites), "report_pages": sum(r["report_pages"] for r in sites),
             "attachments": sum(r["attachments"] for r in sites), "negatives": sum(r["negatives"] for r in sites),
-            "requests": sum(ctx.host_requests.values()),
+            "requests": sum(ctx.host_requests.values()), "still_listed": sum(ctx.still_listed.values()),
         },
     }
 

@@ -1,5 +1,6 @@
 """Per-run state shared by every spider and middleware of one crawl run: the archive, the run
-manifest, the blocked hosts (reported once each) and per-site counters."""
+manifest, the blocked hosts (reported once each), per-site counters, and for incremental runs the
+archive's newest fetch of every URL (read once at the start of the run)."""
 from __future__ import annotations
 
 import threading
@@ -24,6 +25,20 @@ class RunContext:
         self.attachments: dict[str, int] = defaultdict(int)
         self.negatives: dict[str, list[dict]] = defaultdict(list)
         self.errors: list[dict] = []
+        self.listed: dict[str, set] = defaultdict(set)  # listing site -> {(url, listed title, date)}
+        self.still_listed: dict[str, int] = defaultdict(int)  # site -> documents touched, not re-fetched
+        self.incremental = False
+        self.previous: dict[str, dict] = {}  # url -> newest sidecar record before this run (incremental)
+        self.replayed: set[str] = set()  # URLs served from the archive in this run
+
+    def start_incremental(self) -> None:
+        """Read the archive's newest fetch of every URL before the crawl starts (fetches of this run
+        must not count as "already in the archive")."""
+        self.incremental = True
+        self.previous = self.archive.url_index()
+
+    def note_listed(self, site: str, url: str, title: str, date: Optional[str]) -> None:
+        self.listed[site].add((url, title or "", date or ""))
 
     def block_host(self, host: str, kind: str, status: int, url: str, evidence_sha1: str, site: Optional[str]) -> bool:
         """Record a blocked host; returns True the first time only."""

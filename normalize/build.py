@@ -274,10 +274,13 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
             for p in docs:
                 p.issues.append({"level": "error", "rule": "no_report_identity",
                                  "message": f"agency ({agency or '?'}) or report year ({year or '?'}) not found"})
+    # The latest run that saw a site's whole listing decides which of its reports are still listed: a
+    # run whose site was blocked, failed or had failed requests saw only part of it (or nothing), and
+    # must not turn the rest into take-downs.
     latest_run_by_site: dict[str, str] = {}
     for run in runs:
         for row in run.get("sites", []):
-            if row.get("status") not in ("disabled",):
+            if row.get("status") == "ok" and not row.get("errors"):
                 latest_run_by_site[row["site"]] = run["run_id"]
 
     report_rows, doc_rows, section_rows, cell_rows, check_rows, issue_rows = [], [], [], [], [], []

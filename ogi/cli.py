@@ -2,6 +2,7 @@
 
     ogi crawl   fetch reports from the portals in the registry into the raw archive
     ogi build   build data/ogi.db from the archive alone
+    ogi nightly the scheduled run: locked incremental crawl, build, atomic publish, summary
     ogi serve   serve data/ogi.db with Datasette
     ogi demo    start the bundled demo portal, crawl it, build, serve
     ogi parse   parse one document and print its tables (or --json)
@@ -42,7 +43,7 @@ def _select(rows: list[dict], sites: tuple[str, ...], families: tuple[str, ...])
 
 
 def run_crawl(rows: list[dict], archive: Path, *, proxy=None, no_delay=False, log_level="WARNING",
-              overrides=None) -> dict:
+              overrides=None, incremental=False) -> dict:
     from crawler.run import crawl
 
     counts = {"responses": 0, "reports": 0, "attachments": 0, "negatives": 0}
@@ -62,7 +63,7 @@ def run_crawl(rows: list[dict], archive: Path, *, proxy=None, no_delay=False, lo
                 f"{counts['attachments']} attachments · {counts['negatives']} negatives rejected"))
 
         summary = crawl(rows, str(archive), proxy=proxy, no_delay=no_delay, log_level=log_level,
-                        on_event=on_event, overrides=overrides)
+                        on_event=on_event, overrides=overrides, incremental=incremental)
     _print_summary(summary)
     return summary
 
@@ -132,6 +133,44 @@ def build(archive, db):
     if not Path(archive).exists():
         raise click.ClickException(f"no archive at {archive}: run `ogi crawl` first")
     run_build(Path(archive), Path(db))
+
+
+# -- nightly -------------------------------------------------------------------------------------
+@main.command()
+@click.option("--registry", type=click.Path(exists=True, dir_okay=False), help="Registry YAML (default: crawler/sources.yaml).")
+@click.option("--archive", type=click.Path(file_okay=False), default=str(ARCHIVE), show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False), default=str(DB), show_default=True)
+@click.option("--full", is_flag=True, help="Re-fetch every page and attachment (weekly: finds revisions at the same URL).")
+@click.option("--proxy", help="Send every request through this HTTP proxy (e.g. the demo portal).")
+@click.option("--no-delay", is_flag=True, help="Turn off per-host delays and AutoThrottle (local portals only).")
+@click.option("--log-level", default="WARNING", show_default=True)
+def nightly(registry, archive, db, full, proxy, no_delay, log_level):
+    """The scheduled run: crawl incrementally, rebuild, publish atomically, summarise.
+
+    Holds an exclusive lock (nightly.lock next to the archive; a second run exits at once with status 75).
+    Exit status: 0 ok; 2 published, but the run has errors; 1 the build failed and nothing was published.
+    See docs/OPERATIONS.md."""
+    from crawler import registry as reg
+
+    from . import nightly as nb
+
+    archive, db = Path(archive), Path(db)
+    rows = reg.load_rows(registry)
+    problems = reg.validate(rows)
+    if problems:
+        raise click.ClickException("registry problems:\n  " + "\n  ".join(problems))
+    if not any(r.get("enabled", True) for r in rows):
+        raise click.ClickException("no enabled registry rows")
+    try:
+        with nb.run_lock(nb.lock_path_for(archive)):
+            summary = nb.run(rows, archive, db, full=full,
+                             crawl=lambda rows, archive, **kw: run_crawl(rows, archive, **kw),
+                             build=run_build, proxy=proxy, no_delay=no_delay, log_level=log_level)
+    except nb.Locked as exc:
+        click.echo(f"ogi nightly: {exc}; not starting a second run", err=True)
+        sys.exit(nb.EXIT_LOCKED)
+    click.echo(nb.format_summary(summary))
+    sys.exit(summary["exit_code"])
 
 
 # -- serve ---------------------------------------------------------------------------------------

@@ -56,8 +56,8 @@ TABLES = {
         "checks_not_assessable": ("无法校验", "Hard identities not assessable because a participating cell is blank"),
         "needs_ocr": ("需OCR", "1 when the report is a scan without a text layer"),
         "first_seen": ("首次发现", "First time a document of the report was fetched (UTC)"),
-        "last_seen": ("最近发现", "Last time a document of the report was fetched (UTC)"),
-        "status": ("状态", "current, or removed when the latest run of its site no longer found it"),
+        "last_seen": ("最近发现", "Last time a document of the report was fetched, or found still listed by an incremental run (UTC)"),
+        "status": ("状态", "current, or removed when the latest fully successful run of its site no longer found it"),
     }),
     "documents": ("文档", "Every archived report page and attachment", {
         "id": ("文档编号", "Document id (hash of URL and content)"),
@@ -79,7 +79,7 @@ TABLES = {
         "cells": ("单元格数", "Table cells found in this document"),
         "pages": ("页数", "Pages, where the format has pages"),
         "first_seen": ("首次抓取", "First fetch (UTC)"),
-        "last_seen": ("最近抓取", "Latest fetch (UTC)"),
+        "last_seen": ("最近抓取", "Latest fetch, or latest incremental run that found it still listed (UTC)"),
         "http_status": ("HTTP状态", "HTTP status of the fetch"),
     }),
     "sections": ("章节", "The six sections' text of each report", {

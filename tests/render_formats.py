@@ -77,6 +77,12 @@ class SofficeMissing(RuntimeError):
     pass
 
 
+def find_soffice():
+    from normalize.extract.office import find_soffice as find
+
+    return find()
+
+
 # --------------------------------------------------------------------------- cases
 
 

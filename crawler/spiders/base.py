@@ -294,15 +294,27 @@ class ReportSpider(scrapy.Spider):
                               errback=errback or self.on_error, meta=m, dont_filter=dont_filter)
 
     # -- listing items -------------------------------------------------------------------
+    def note_listed(self, response: Response, url: str, title: str, date: Any) -> None:
+        """Count one list entry into the listing fingerprint of the listing's site (crawler/incremental.py)."""
+        note = getattr(self.ctx, "note_listed", None)
+        if note:
+            note(response.meta["ogi"]["site"], url, re.sub(r"\s+", " ", title or "").strip(), norm_date(date))
+
     def listed_item(self, response: Response, href: str, title: str, date: Any = None,
-                    *, in_report_column: bool = True, callback=None, **extra_meta: Any) -> Iterable[Any]:
+                    *, in_report_column: bool = True, callback=None, note: bool = True,
+                    **extra_meta: Any) -> Iterable[Any]:
         """One item of a listing: follow it when its title is a report (or ambiguous), record it as a
         negative otherwise. The item belongs to the registry site of its host (a search API or a hub
-        may list pages of another registered site), else to the listing's site."""
+        may list pages of another registered site), else to the listing's site. The entry counts into
+        the listing fingerprint unless ``note`` is false (a family that noted it already). Whether the
+        page is fetched or replayed from the archive in an incremental run is decided by the archive
+        middleware from ``listed_title``/``listed_date`` (crawler/incremental.py)."""
         url = urljoin(response.url, (href or "").strip())
         site = self.site_for(response.meta["ogi"]["site"], url)
         url = self.fix_url(url, site)
         title = re.sub(r"\s+", " ", title or "").strip()
+        if note:
+            self.note_listed(response, url, title, date)
         ok, reason = classify_title(title)
         if not ok and reason.startswith("negative"):
             if url not in self._negatives_seen:
@@ -326,6 +338,7 @@ class ReportSpider(scrapy.Spider):
         site = response.meta["ogi"]["site"]
         url = self.fix_url(urljoin(response.url, (href or "").strip()), site)
         title = re.sub(r"\s+", " ", title or "").strip()
+        self.note_listed(response, url, title, date)
         ok, reason = classify_title(title)
         if not ok:
             if reason.startswith("negative") and url not in self._negatives_seen:

@@ -274,6 +274,8 @@ class GkmlptSpider(ReportSpider):
         if classify_title(title)[1].startswith("negative"):
             yield from self.listed_item(response, href, title, date)
             return
+        # every listing of the post counts into the fingerprint, also those answered by another list
+        self.note_listed(response, self.fix_url(urljoin(response.url, href), response.meta["ogi"]["site"]), title, date)
         key = self._post_key(response, href)
         entry = self._posts.setdefault(key, {"state": None, "alts": [], "tried": set()})
         url = self.fix_url(urljoin(response.url, href), response.meta["ogi"]["site"])
@@ -306,7 +308,7 @@ class GkmlptSpider(ReportSpider):
     def _follow_post(self, response, key, entry, url, title, date, meta):
         entry["state"] = "pending"
         entry["tried"].add(url)
-        for r in self.listed_item(response, url, title, date, gkmlpt_post=list(key), **meta):
+        for r in self.listed_item(response, url, title, date, note=False, gkmlpt_post=list(key), **meta):
             if hasattr(r, "errback") and r.callback == self.parse_detail:
                 r = r.replace(errback=self.on_post_error)
             yield r

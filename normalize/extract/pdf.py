@@ -96,6 +96,13 @@ class _PTable:
     ink: dict = field(default_factory=dict)  # cell id -> (top, bottom, line height) of its characters
 
 
+def preload() -> None:
+    """Import the libraries this module uses lazily (see extract/__init__._preload)."""
+    import pdfplumber.table  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import pypdfium2.raw  # noqa: F401
+
+
 # --------------------------------------------------------------------------- opening
 
 def _has_eof(data: bytes) -> bool:
@@ -522,19 +529,26 @@ def _remap_columns(t: _PTable, edges: list[float]) -> None:
     t.rows, t.cell_of, t._xs = rows, ids, edges  # type: ignore[attr-defined]
 
 
-def _cut_by_page_break(a: _PTable, k: int) -> bool:
-    """Is cell k of `a` (a cell of a's last row) a merged cell whose text runs on to the next page?
+_NUMBERED = re.compile(r"^\s*(?:[（(][一二三四五六七八九十百\d]+[）)]|[一二三四五六七八九十百]+\s*[、.．]|\d+\s*[、.．)）]|第[一二三四五六七八九十百\d]+)")
 
-    Its text reaches the bottom of the cell (LibreOffice and Word flow the rest of an overflowing cell's
-    text onto the next page), and it covers several grid rows: a complete label in a tall merged cell
-    leaves space under it, a one-row cell is filled by its own text anyway and proves nothing."""
-    if k < 0 or k not in a.boxes or k not in a.ink or a.rowspan.get(k, 1) < 2:
+
+def _cut_by_page_break(a: _PTable, k: int, b: _PTable, kb: int, text_b: str) -> bool:
+    """Does cell k of `a` (a cell of a's last row) run on into cell kb of `b` (first row, text `text_b`)?
+
+    Word and LibreOffice flow the rest of an overflowing cell's text onto the next page. Evidence: a's
+    text reaches the bottom of its cell, and either the cell covers several grid rows (a complete label in
+    a tall merged cell leaves space under it; the box must be ≥ 2.5 lines tall for that to show) or only
+    its first row is on a's page and the merged cell goes on over several rows of b. Never when b's text
+    starts with a numbering ("（三）", "四、", "1.": the next label, not the rest of this one)."""
+    if k < 0 or kb < 0 or k not in a.boxes or k not in a.ink or _NUMBERED.match(text_b):
         return False
     _x0, top, _x1, bottom = a.boxes[k]
-    ink_top, ink_bottom, line_h = a.ink[k]
-    if bottom - top < 2.5 * line_h:
-        return False
-    return bottom - ink_bottom <= max(3.0, 0.4 * line_h)
+    _ink_top, ink_bottom, line_h = a.ink[k]
+    if bottom - ink_bottom > max(3.0, 0.4 * line_h):
+        return False  # space under the text: it ended on this page
+    if a.rowspan.get(k, 1) >= 2:
+        return bottom - top >= 2.5 * line_h
+    return b.rowspan.get(kb, 1) >= 2
 
 
 def _merge_tables(a: _PTable, b: _PTable) -> None:
@@ -565,7 +579,7 @@ def _merge_tables(a: _PTable, b: _PTable) -> None:
             done.add((ka, k))
             if rows[0][c].strip():
                 # a merged label whose text was cut by the page break: join the two pieces
-                if not _numeric(rows[0][c]) and _cut_by_page_break(a, ka):
+                if not _numeric(rows[0][c]) and _cut_by_page_break(a, ka, b, k, rows[0][c]):
                     joined = join_pieces([last[c], rows[0][c]])
                     for grid, ids, kk in ((a.rows, a.cell_of, ka), (rows, cell_of, k)):
                         for r, rids in enumerate(ids):

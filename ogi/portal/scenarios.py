@@ -9,6 +9,10 @@ is reachable.
   ``lnnb/index_5.html``, the Hanweb WAF page for requests without ``Accept-Language``, and a
   ``robots.txt`` on the Ucap host that disallows everyone but Baiduspider.
 - ``demo``: what ``make demo`` / ``ogi demo`` serves: every content site, no anti-bot hosts, no faults.
+- ``demo-day2``: the demo portal one day later (``day=2``), for nightly runs: on 平潭 one report is
+  taken down (list entry gone, page and attachment 404), one new report is listed, and one report page
+  is revised at the same URL under the same list entry (a 更正 note). Everything else is byte-identical
+  to ``demo``; the registry rows are the same. ``expected()["changes"]`` lists the three changes.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ class Scenario:
     waf_without_accept_language: bool = False  # donglan answers a WAF page without Accept-Language
     robots_hostile: bool = False  # nsa robots.txt disallows * (Baiduspider allowed)
     slow_seconds: float = 25.0  # the slow fault sleeps this long (> the crawler's 20 s DOWNLOAD_TIMEOUT)
+    day: int = 1  # 2: the next day's state of the sites that model one (take-down, new report, revision)
     options: dict = field(default_factory=dict, hash=False, compare=False)
 
 
@@ -39,6 +44,7 @@ SCENARIOS = {
     "hostile": Scenario("hostile", faults=frozenset(FAULT_KINDS), trs_stub=True, waf_without_accept_language=True,
                         robots_hostile=True),
     "demo": Scenario("demo", sites=CONTENT_SITES),
+    "demo-day2": Scenario("demo-day2", sites=CONTENT_SITES, day=2),
 }
 
 

@@ -36,6 +36,7 @@ class SiteBuild:
     registry: list = field(default_factory=list)
     fault_targets: dict = field(default_factory=dict)  # kind -> [url, ...]
     broken: list = field(default_factory=list)  # [{url, kind}] broken by site behaviour (stubs, empty groups)
+    changes: list = field(default_factory=list)  # day > 1: [{change: taken_down|added|revised, url, …}]
 
 
 class World:
@@ -171,6 +172,7 @@ def build_world(name: str) -> World:
         "pagination": [p for b in builds for p in b.pagination],
         "faults": fault_list,
         "lost": lost,
+        "changes": [c for b in builds for c in b.changes],
         "counts": {
             "reports": len(reports), "negatives": len(negatives), "lost": len(lost),
             "reports_by_site": _count(reports, "site_id"), "attachments_by_ext": None,

@@ -96,3 +96,38 @@ def test_build_is_atomic(archive, tmp_path, monkeypatch):
     assert db_path.read_bytes() == before  # the published file is untouched
     assert reader.execute("select count(*) from reports").fetchone()[0] == n
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ogi.db.tmp")] == []
+
+
+def _run(a, run_id, site_row):
+    a.write_summary(run_id, {"run_id": run_id, "started_at": "2026-01-02T00:00:00+00:00", "sites": [site_row],
+                             "errors": [], "blocked_hosts": [], "totals": {}})
+
+
+def test_removed_only_after_a_fully_successful_run_of_the_site(archive, tmp_path):
+    """A report is `removed` when the latest run that saw its site's whole listing did not see it; a
+    blocked run or one with failed requests saw only part of the listing and removes nothing."""
+    from crawler.archive import Archive
+
+    a = Archive(archive)
+    db_path = tmp_path / "ogi.db"
+
+    def statuses():
+        build(archive, db_path)
+        conn = sqlite3.connect(db_path)
+        try:
+            return dict(conn.execute("select agency, status from reports"))
+        finally:
+            conn.close()
+
+    pingtan = SITE + "202401/t20240130_86659.htm"
+    _run(a, "r2", {"site": "ex", "status": "blocked", "errors": 1})  # saw nothing
+    assert set(statuses().values()) == {"current"}
+    _run(a, "r3", {"site": "ex", "status": "ok", "errors": 2})  # a listing page failed
+    assert set(statuses().values()) == {"current"}
+    a.touch(pingtan, "r4")  # the one report still listed in an incremental run (not re-fetched)
+    _run(a, "r4", {"site": "ex", "status": "ok", "errors": 0})
+    got = statuses()
+    assert got.pop("平潭综合实验区行政审批局") == "current"
+    assert set(got.values()) == {"removed"}  # never deleted: still rows, marked removed
+    _run(a, "r5", {"site": "ex", "status": "unreachable", "errors": 3})  # a later failed night changes nothing
+    assert statuses() == {**got, "平潭综合实验区行政审批局": "current"}

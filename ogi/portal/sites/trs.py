@@ -19,6 +19,11 @@ Imitates the TRS WCM family of PORTALS.md §2.1 and the site design of §8.2 A:
 path and the real 2023 report of 行政审批局 byte for byte at its real relative path (see
 ``documents/dev-reports/README.md``). The other nine listed area-wide reports get generated bodies inside
 the real detail template; the JS/API second page of the column (``listModel``/trsapi) is not imitated.
+
+平潭 also models the next day (``scenario.day == 2``, scenario ``demo-day2``): the 2021 area-wide report
+is taken down (its list entry goes, its page and attachment answer 404), the 行政审批局 2025 report
+appears at the top of the department column, and the 2019 report page is revised at the same URL under
+the same list entry (a 更正 note at the top of its body). The changes are listed in ``build.changes``.
 """
 from __future__ import annotations
 
@@ -611,13 +616,23 @@ class PingtanSite(Site):
     server_header = "nginx"
 
 
+# the next day (scenario.day == 2): one take-down, one new report, one revision at the same URL
+PT_TAKEN_DOWN = "./202202/t20220208_80613.htm"  # 平潭综合实验区2021年度…: list entry, page, attachment gone
+PT_REVISED = "./202001/t20200120_80576.htm"  # 平潭综合实验区2019年度…: same URL and list entry, new bytes
+PT_CORRECTION = "更正说明：2026年6月2日更正了本报告第一部分“总体情况”中的文字表述，其余内容不变。"
+PT_NEW = ("平潭综合实验区行政审批局2025年政府信息公开工作年度报告", "2026-01-28 10:00", 106012)
+
+
 def build_pingtan(scenario) -> SiteBuild:
     b = SiteBuild()
     site = PingtanSite(PT_HOST, "pingtan", scenario)
+    day2 = scenario.day >= 2
     list_bytes = _dev("pingtan_zfxxgknb_list.html")
     real_bytes = _dev("pingtan_xzspj_2023.html")
     list_html = list_bytes.decode("utf-8")
     real_html = real_bytes.decode("utf-8")
+    if day2:
+        list_bytes = drop_list_entry(list_html, PT_TAKEN_DOWN).encode("utf-8")
     site.add(PT_COLUMN, list_bytes, "text/html", aliases=[PT_COLUMN + "index.htm", PT_COLUMN + "nlist.htm"])
     site.add(PT_REAL_PATH, real_bytes, "text/html")
     list_url = site.absolute(PT_COLUMN)
@@ -642,13 +657,45 @@ def build_pingtan(scenario) -> SiteBuild:
             digits = "".join(rng.choice("0123456789") for _ in range(12))
             name = f"P0{tdate}{digits}.{a.ext}"
             a.path, a.url, a.href = folder + name, site.absolute(folder + name), "./" + name
+        quirks = ["real_listing_generated_body"]
+        if day2 and href == PT_TAKEN_DOWN:  # taken down: nothing served, no longer expected
+            b.changes.append(dict(report_entry("pingtan", PT_HOST, it, listed_in=[]), change="taken_down", day=2))
+            continue
+        for a in it.attachments:
             site.attachment(a.path, a)
-        site.add(it.path, pingtan_detail(real_html, it).encode("utf-8"), "text/html")
+        correction = PT_CORRECTION if day2 and href == PT_REVISED else None
+        site.add(it.path, pingtan_detail(real_html, it, correction=correction).encode("utf-8"), "text/html")
+        if correction:
+            quirks.append("revised_same_url")
+            b.changes.append({"change": "revised", "day": 2, "site_id": "pingtan", "url": it.url, "title": it.title,
+                              "agency": it.agency.name, "year": it.year, "correction": correction})
         b.reports.append(report_entry("pingtan", PT_HOST, it, listed_in=[list_url], generated=True,
-                                      extra={"quirks": ["real_listing_generated_body"]}))
+                                      extra={"quirks": quirks}))
 
     # the department column (generated in the real list template) that links the real report
-    dept_list = pingtan_dept_list(list_html)
+    dept_entries = [("./202401/t20240130_86659.htm", "平潭综合实验区行政审批局2023年政府信息公开工作年度报告", "2024-01-30")]
+    if day2:  # a new report at the top of the department column
+        title, published, doc_id = PT_NEW
+        hzs = g.Agency("平潭综合实验区行政审批局", "行政审批局", "department", PT_REGION, "", "hzs")
+        new = g.build_report(hzs, 2025, "pingtan", title=title, published=published, mode="html+att",
+                             attach_kind="pdf")
+        tdate = new.date.replace("-", "")
+        new.doc_id, new.path = doc_id, f"{PT_DEPT_COLUMN}{tdate[:6]}/t{tdate}_{doc_id}.htm"
+        new.url = site.absolute(new.path)
+        rng = g.rng_for("pingtan", str(doc_id))
+        for a in new.attachments:
+            name = f"P0{tdate}{''.join(rng.choice('0123456789') for _ in range(12))}.{a.ext}"
+            a.path, a.href = new.path.rsplit("/", 1)[0] + "/" + name, "./" + name
+            a.url = site.absolute(a.path)
+            site.attachment(a.path, a)
+        site.add(new.path, pingtan_detail(real_html, new, publisher=hzs.name, channel="1819").encode("utf-8"),
+                 "text/html")
+        entry = report_entry("pingtan", PT_HOST, new, listed_in=[site.absolute(PT_DEPT_COLUMN)], generated=True,
+                             extra={"quirks": ["real_listing_generated_body", "new_on_day_2"]})
+        b.reports.append(entry)
+        b.changes.append(dict(entry, change="added", day=2))
+        dept_entries.insert(0, ("./" + new.path[len(PT_DEPT_COLUMN):], title, new.date))
+    dept_list = pingtan_dept_list(list_html, dept_entries)
     site.add(PT_DEPT_COLUMN, dept_list.encode("utf-8"), "text/html", aliases=[PT_DEPT_COLUMN + "index.htm"])
     real = g.Item(kind="report", agency=g.Agency("平潭综合实验区行政审批局", "", "department", PT_REGION, "", "hzs"),
                   year=2023, title="平潭综合实验区行政审批局2023年政府信息公开工作年度报告",
@@ -673,21 +720,25 @@ def build_pingtan(scenario) -> SiteBuild:
     return b
 
 
-def pingtan_detail(tpl: str, it: g.Item) -> str:
-    """The real detail page of 平潭 with the title, dates, ids, body and attachments of `it`."""
+def pingtan_detail(tpl: str, it: g.Item, *, publisher: str = "平潭综合实验区党工委管委会", channel: str = "1813",
+                   correction: str | None = None) -> str:
+    """The real detail page of 平潭 with the title, dates, ids, body and attachments of `it` (and a
+    更正 note at the top of the body for a page revised at the same URL)."""
     real_title = "平潭综合实验区行政审批局2023年政府信息公开工作年度报告"
     head_end = tpl.index("<div class=TRS_Editor>")
     head, rest = tpl[:head_end], tpl[head_end:]
     body_end = _div_end(rest)
     tail = rest[body_end:]
     head = head.replace(real_title, it.title).replace("2024-01-30 15:01", it.published)
-    head = head.replace("平潭综合实验区行政审批局", "平潭综合实验区党工委管委会")
+    head = head.replace("平潭综合实验区行政审批局", publisher)  # a no-op for the 行政审批局's own reports
     head = head.replace(PT_REAL_PATH, it.path)
-    head = head.replace('content="86659"', f'content="{it.doc_id}"').replace('content="1819"', 'content="1813"')
+    head = head.replace('content="86659"', f'content="{it.doc_id}"').replace('content="1819"', f'content="{channel}"')
     if it.mode == "att_only":
         inner = '<p style="text-indent: 2em; text-align: left;">详见附件。</p>'
     else:
         inner = g.blocks_html(it.blocks, p_style='style="text-indent: 2em; text-align: left;"')
+    if correction:
+        inner = f'<p style="text-indent: 2em; text-align: left;"><strong>{g.esc(correction)}</strong></p>' + inner
     body = f"<div class=TRS_Editor>{inner}</div>"
     tail = tail.replace("var docid = '86659';", f"var docid = '{it.doc_id}';")
     if it.attachments:
@@ -708,25 +759,34 @@ def _div_end(s: str) -> int:
     raise ValueError("unbalanced div")
 
 
-def pingtan_dept_list(list_html: str) -> str:
+def pingtan_dept_list(list_html: str, entries) -> str:
+    """The department column in the real list template: `entries` are (href, title, date), newest first."""
     start = list_html.index('ms-visible="showStatic">') + len('ms-visible="showStatic">')
     end = list_html.index('<div class="rules_tabs_01 rules_tabs_no_bg" ms-visible="!showStatic"')
     end = list_html.rindex("</div>", start, end)
-    item = """
+    items = "".join(f"""
                                         <dl>
                                             <dd class="trt-col-sm-24 slb-trt-col-24 text_align_left">
-                                                <a href="./202401/t20240130_86659.htm" target="_blank" title="平潭综合实验区行政审批局2023年政府信息公开工作年度报告">平潭综合实验区行政审批局2023年政府信息公开工作年度报告</a>
+                                                <a href="{href}" target="_blank" title="{g.esc(title)}">{g.esc(title)}</a>
                                             </dd>
                                             <dd class="trt-col-4 trt-col-sm-24 slb-trt-col-24 text_align_left">
-                                                2024-01-30
+                                                {date}
                                             </dd>
                                         </dl>
-                                    
-                                """
-    out = list_html[:start] + item + list_html[end:]
+                                    """ for href, title, date in entries)
+    out = list_html[:start] + items + "\n                                " + list_html[end:]
     out = out.replace('content="1813"', 'content="1819"').replace("chnlid=1813", "chnlid=1819")
-    out = out.replace("recordCount: '20'", "recordCount: '1'")
+    out = out.replace("recordCount: '20'", f"recordCount: '{len(entries)}'")
     return out
+
+
+def drop_list_entry(list_html: str, href: str) -> str:
+    """The real listing without the ``<dl>`` entry linking `href` (a report taken down)."""
+    link = list_html.index(f'<a href="{href}"')
+    start = list_html.rindex("<dl>", 0, link)
+    end = list_html.index("</dl>", link) + len("</dl>")
+    end += len(list_html[end:]) - len(list_html[end:].lstrip())
+    return list_html[:start] + list_html[end:]
 
 
 def build(name: str, scenario) -> SiteBuild:
