@@ -242,6 +242,16 @@ def parse(path, as_json):
     from normalize.render import render_tables
 
     click.echo(render_tables(result))
+    issues = [i for i in result.get("issues") or [] if i.get("level") in ("error", "warning")]
+    if issues:
+        click.echo("\nissues:")
+        for i in issues:
+            click.echo(f"  {i.get('level')}: {i.get('rule')}: {i.get('message')}")
+    failed = [c for c in result.get("checks") or [] if c.get("level") == "hard" and c.get("status") == "fail"]
+    if failed:
+        click.echo("\nfailed identities (the report contradicts itself):")
+        for c in failed:
+            click.echo(f"  rule {c.get('rule')} {c.get('scope')}: expected {c.get('expected')}, printed {c.get('found')}")
 
 
 # -- sources -------------------------------------------------------------------------------------
