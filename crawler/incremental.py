@@ -59,8 +59,9 @@ def site_fully_successful(row: dict) -> bool:
 def update_fingerprints(archive: Archive, run_id: str, site_rows: list[dict],
                         listed: dict[str, set]) -> dict[str, dict]:
     """Compare every crawled site's listing fingerprint with the stored one and advance the stored one
-    for the sites whose run was fully successful. Returns per site: fingerprint, entries,
-    previous, changed (None on a site's first run), advanced."""
+    for the sites whose run was fully successful. Returns per site: fingerprint, entries, previous,
+    changed (None on a site's first run, and when the run did not read the whole listing: a partial
+    listing says nothing about change), advanced."""
     stored = archive.read_state(FINGERPRINTS)
     out: dict[str, dict] = {}
     dirty = False
@@ -71,9 +72,10 @@ def update_fingerprints(archive: Archive, run_id: str, site_rows: list[dict],
         entries = listed.get(sid, set())
         fp = listing_fingerprint(entries)
         prev = (stored.get(sid) or {}).get("fingerprint")
+        complete = site_fully_successful(row)
         info: dict[str, Any] = {"fingerprint": fp, "entries": len(entries), "previous": prev,
-                                "changed": None if prev is None else fp != prev, "advanced": False}
-        if site_fully_successful(row):
+                                "changed": None if prev is None or not complete else fp != prev, "advanced": False}
+        if complete:
             info["advanced"] = fp != prev
             entry = dict(stored.get(sid) or {})
             if fp != prev:

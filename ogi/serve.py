@@ -65,6 +65,7 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None,
         stop = True
 
     old = signal.signal(signal.SIGTERM, _stop)
+    old_int = signal.signal(signal.SIGINT, _stop)  # Ctrl-C reaches Datasette too (same process group)
     proc = None
     try:
         while not stop:
@@ -79,6 +80,7 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None,
                     print(f"[ogi serve] {db} was republished; restarting Datasette", file=sys.stderr)
                     break
             if proc.poll() is not None and not stop:
+                print(f"[ogi serve] Datasette exited with status {proc.returncode}", file=sys.stderr)
                 return proc.returncode or 1
             _terminate(proc)
     except KeyboardInterrupt:
@@ -87,6 +89,7 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None,
         if proc is not None:
             _terminate(proc)
         signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGINT, old_int)
     return 0
 
 
