@@ -155,7 +155,7 @@ def build(name: str, scenario) -> SiteBuild:
     b.registry.append({
         "id": "jiangyuan", "name": f"{NAME} 政府信息公开年报", "agency": NAME, "level": "county", "region": REGION,
         "family": "province-platform",
-        "entry_urls": [site.absolute(column_url(None))] + [site.absolute(column_url(y)) for y in sorted(YEARS, reverse=True)],
+        "entry_urls": [site.absolute(column_url(None))],  # the spider follows the year filter itself
         "encoding": None, "enabled": True, "disabled_reason": None, "expected_min_reports": int(len(b.reports) * 0.8),
     })
     b.sites.append(site)

@@ -557,8 +557,9 @@ class QingyuBuilder:
             "redirect_loop": [reports[1].url],
         }
         b.host_status.append({"host": QY_HOST, "expected": "ok", "note": "GBK pages; robots disallows /protect/"})
-        entry = [site.absolute(HUB), site.absolute(LNNB), site.absolute(XZJD + "fg.shtml")]
-        entry += [site.absolute(f"{HUB}{y}nb/{s}/") for y in sorted(YEARS_COLUMNS, reverse=True) for s in ("szf", "szfbm")]
+        # one entry point, as in the real registry: the spider discovers the year, department,
+        # township and legacy columns from the hub
+        entry = [site.absolute(HUB)]
         n_reports = sum(1 for r in b.reports)
         b.registry.append({
             "id": "qingyu", "name": f"{QY_NAME} 政府信息公开年报", "agency": QY_NAME, "level": "city",
