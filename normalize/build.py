@@ -22,15 +22,8 @@ import sqlite_utils
 
 from .archive_reader import ArchiveReader, Fetch
 from .schema import migrate
+from .sections import SECTION_LABELS as SECTION_NAMES
 
-SECTION_NAMES = {
-    "overview": "一、总体情况",
-    "proactive": "二、主动公开政府信息情况",
-    "requests": "三、收到和处理政府信息公开申请情况",
-    "review_litigation": "四、政府信息公开行政复议、行政诉讼情况",
-    "problems": "五、存在的主要问题及改进情况",
-    "other": "六、其他需要报告的事项",
-}
 OFFICE = {"doc", "wps"}
 Progress = Callable[[str, int, int], None]
 
