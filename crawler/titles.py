@@ -36,7 +36,6 @@ NEG = re.compile(STRONG_NEG.pattern + "|" + TOPIC_NEG.pattern)  # kept for calle
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?")
 YEAR_PAREN = re.compile(r"[（(]\s*((?:19|20)\d{2})\s*年?度?\s*[)）]")
 YEAR_BODY = re.compile(r"统计(?:数据)?(?:期限|时限|时间)\s*(?:为|是|自|从)?\s*[:：]?\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
-YEAR_LOOSE = re.compile(r"((?:19|20)\d{2})")
 QUOTED_TITLE = re.compile(r"《([^《》]{4,80}?信息公开[^《》]{0,20}?(?:报告|年报))》")
 # Body markers that confirm an ambiguous item (PORTALS.md §6.4); a real report has at least two.
 BODY_MARKERS = (
@@ -47,7 +46,6 @@ BODY_MARKERS = (
     re.compile(r"行政复议[、和]?\s*行政诉讼情况|行政复议和行政诉讼"),
     re.compile(r"主动公开政府信息情况"),
 )
-PRE2019_MARKERS = (re.compile(r"政府信息公开的收费及减免情况"), re.compile(r"概述"))
 VERSION_SUFFIX = re.compile(r"[（(【\[]?\s*(图片版|超链版|文字版|PDF版|pdf版|全文|附件)\s*[)）】\]]?$")
 _AGENCY_CUT = re.compile(r"(?:19|20)\d{2}\s*年|(?:人民)?(?:政府|政务)?信息公开|(?:人民)?(?:政府|政务)信息工作")
 _NOT_AGENCY = {"年度", "关于", "政府", "人民政府", "政务", "本级", "全年", "年"}

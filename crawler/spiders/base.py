@@ -36,7 +36,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from .. import runctx
-from ..encoding import canonical, sniff_html_encoding
+from ..encoding import canonical, mojibake_score, sniff_html_encoding
 from ..sniff import sniff
 from ..titles import (agency_from_body, agency_from_title, body_marker_count, classify_title, looks_truncated,
                       year_from_body, year_from_title)
@@ -548,6 +548,10 @@ class ReportSpider(scrapy.Spider):
             published = m.group(2) if m else None
         attachments = self.find_attachments(response, html)
         body_text = self.content_text(sel)
+        score = mojibake_score((title or "") + body_text[:2000])
+        if score > 0.05:  # wrongly decoded page: say so, so that the site's encoding can be overridden
+            self.ctx.manifest.write(event="mojibake", url=response.url, site=response.meta["ogi"].get("site"),
+                                    score=round(score, 3), title=title)
         yield from self.emit_report(response, title=title, published=published, attachments=attachments,
                                     body_text=body_text, agency_hint=self.publisher_of(html, metas))
 

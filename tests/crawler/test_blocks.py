@@ -145,3 +145,11 @@ def test_redirect_hands_content_disposition_on():
     mw.process_response(req, resp)
     assert req.meta["ogi_redirect_disposition"] == b"attachment;filename=%E5%B9%B4.pdf"
     assert ctx.events[0]["location"] == "http://h.example.gov.cn/attach/0/ab.pdf"
+
+
+def test_mojibake_score_flags_wrongly_decoded_chinese():
+    from crawler.encoding import mojibake_score
+
+    text = "青屿市人民政府2023年政府信息公开工作年度报告"
+    assert mojibake_score(text) == 0
+    assert mojibake_score(text.encode("gbk").decode("latin-1")) > 0.5
