@@ -98,9 +98,54 @@ def m002_search_and_views(db: sqlite_utils.Database) -> None:
     )
 
 
+def m003_numeric_values_and_labelled_t3(db: sqlite_utils.Database) -> None:
+    # Counts are integers and money is decimal: NUMERIC affinity keeps 2 as 2 (REAL showed "2.0").
+    # The wide table 3 view gains the printed Chinese row label from the code book.
+    db.executescript(
+        """
+        DROP VIEW IF EXISTS t3_wide;
+        DROP VIEW IF EXISTS report_overview;
+        CREATE TABLE cells_new (
+          id INTEGER PRIMARY KEY, report_id TEXT REFERENCES reports(id), document_id TEXT REFERENCES documents(id),
+          tbl TEXT, row_code TEXT, col_code TEXT, value NUMERIC, raw TEXT, unit TEXT, remark TEXT, page INTEGER,
+          table_index INTEGER, grid_row INTEGER, grid_col INTEGER);
+        INSERT INTO cells_new SELECT id, report_id, document_id, tbl, row_code, col_code, value, raw, unit, remark,
+          page, table_index, grid_row, grid_col FROM cells;
+        DROP TABLE cells;
+        ALTER TABLE cells_new RENAME TO cells;
+        CREATE INDEX idx_cells_report_id ON cells (report_id);
+        CREATE INDEX idx_cells_tbl_row_code_col_code ON cells (tbl, row_code, col_code);
+        CREATE VIEW t3_wide AS
+          SELECT c.report_id, r.agency, r.year, c.row_code,
+            (SELECT label_zh FROM codebook WHERE tbl='t3' AND kind='row' AND code=c.row_code LIMIT 1) AS label_zh,
+            MAX(CASE WHEN c.col_code='natural_person' THEN c.value END) AS natural_person,
+            MAX(CASE WHEN c.col_code='commercial' THEN c.value END) AS commercial,
+            MAX(CASE WHEN c.col_code='research' THEN c.value END) AS research,
+            MAX(CASE WHEN c.col_code='social_welfare' THEN c.value END) AS social_welfare,
+            MAX(CASE WHEN c.col_code='legal_services' THEN c.value END) AS legal_services,
+            MAX(CASE WHEN c.col_code='other_org' THEN c.value END) AS other_org,
+            MAX(CASE WHEN c.col_code='total' THEN c.value END) AS total,
+            (SELECT MIN(ordinal) FROM codebook WHERE tbl='t3' AND kind='row' AND code=c.row_code) AS row_order
+          FROM cells c JOIN reports r ON r.id = c.report_id
+          WHERE c.tbl='t3'
+          GROUP BY c.report_id, c.row_code
+          ORDER BY c.report_id, row_order;
+        CREATE VIEW report_overview AS
+          SELECT r.id, r.agency, r.year, r.template, r.published, r.site_id,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='new_received' AND col_code='total') AS new_requests,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='granted' AND col_code='total') AS granted,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='review' AND col_code='total') AS reconsiderations,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='suit_direct' AND col_code='total') AS lawsuits_direct,
+            r.checks_failed, r.source_url
+          FROM reports r;
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
+    ("003_numeric_values_and_labelled_t3", m003_numeric_values_and_labelled_t3),
 ]
 
 
