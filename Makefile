@@ -21,16 +21,18 @@ $(STAMP): pyproject.toml
 
 # LibreOffice (DOC/WPS conversion), poppler-utils (benchmark baseline) and Chromium (browser tests) come from apt.
 system-packages:
-	@if command -v soffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && command -v chromium >/dev/null 2>&1; then \
-	  echo "==> system packages present (soffice, pdftotext, chromium)"; \
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then \
+	  echo "==> system packages present ($(APT_PACKAGES))"; \
 	elif command -v apt-get >/dev/null 2>&1; then \
-	  echo "==> installing $(APT_PACKAGES) with apt-get (needed to read DOC/WPS reports)"; \
+	  echo "==> installing$$missing with apt-get (LibreOffice reads DOC/WPS reports; chromium runs the browser tests)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q --no-install-recommends $(APT_PACKAGES) >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q --no-install-recommends $(APT_PACKAGES) >/dev/null; } || \
-	  { echo "!! apt-get could not install $(APT_PACKAGES): DOC/WPS reports would be recorded as issues (converter_missing) and browser tests cannot run"; exit 1; }; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null 2>&1 || \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; } || \
+	  { echo "!! apt-get could not install$$missing: DOC/WPS reports would be recorded as issues (converter_missing) and the browser tests cannot run"; exit 1; }; \
 	else \
-	  echo "!! apt-get is not available: install LibreOffice (soffice) and poppler-utils yourself to read DOC/WPS reports"; \
+	  echo "!! apt-get is not available: install$$missing yourself (LibreOffice reads DOC/WPS reports; chromium runs the browser tests)"; \
 	fi
 
 demo: setup
