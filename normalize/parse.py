@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import checks, layout, meta, sections, tables
-from .document import Document, ExtractError, Paragraph, Table
+from .document import Document, Paragraph, Table
 
 CELL_KEYS = ("table", "row", "col", "value", "raw", "unit", "page", "remark", "table_index", "grid_row", "grid_col")
 
@@ -79,24 +79,10 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
 
 
 def load_document(path) -> Document:
-    """Read a file into a Document via the extractor package (text dumps as a fallback)."""
-    path = Path(path)
-    try:
-        from .extract import extract_path  # type: ignore[attr-defined]
-    except ImportError:
-        extract_path = None
-    if extract_path is not None:
-        return extract_path(path)
-    if path.suffix.lower() in (".txt", ".text"):
-        from .extract.textdump import read_textdump
-        raw = path.read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return read_textdump(raw.decode(enc))
-            except UnicodeDecodeError:
-                continue
-        raise ExtractError("undecodable_text", f"{path}: not UTF-8 or GB18030 text")
-    raise ExtractError("no_extractor", f"{path}: normalize.extract.extract_path is not available")
+    """Read a file into a Document (never raises on bad input: problems become document issues)."""
+    from .extract import extract_path
+
+    return extract_path(Path(path))
 
 
 def parse_path(path, hints: Optional[dict] = None) -> dict:

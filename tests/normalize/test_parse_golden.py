@@ -100,17 +100,9 @@ def test_parse_seed_001_extra_cells_are_flagged(seed_results):
 
 
 def _load_pingtan():
-    path = DEV / "pingtan_xzspj_2023.html"
-    try:
-        from normalize.extract import extract_path  # type: ignore[attr-defined]
-        return extract_path(path)
-    except ImportError:
-        pass
-    try:
-        from normalize.extract.html import extract_html  # type: ignore
-    except ImportError:
-        pytest.skip("no HTML extractor in normalize.extract yet")
-    return extract_html(path.read_bytes())
+    from normalize.extract import extract_path
+
+    return extract_path(DEV / "pingtan_xzspj_2023.html")
 
 
 @pytest.fixture(scope="module")
