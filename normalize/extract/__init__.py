@@ -156,10 +156,8 @@ def _dispatch_direct(data: bytes, fmt: str, limits: Limits, encoding: Optional[s
         return extract_image(data)
     if fmt == "text":
         text, issues = decode_text(data, encoding)
-        try:
-            from .textdump import read_textdump
-        except ImportError as e:
-            return _error("text", "extractor_missing", f"normalize.extract.textdump is not available: {e}", issues)
+        from .textdump import read_textdump
+
         doc = read_textdump(text)
         doc.format = "text"
         doc.issues[:0] = issues
