@@ -21,6 +21,7 @@ from typing import Callable, Optional
 import sqlite_utils
 
 from .archive_reader import ArchiveReader, Fetch
+from .parse_cache import ParseCache, cache_key
 from .schema import migrate
 from .sections import SECTION_LABELS as SECTION_NAMES
 
@@ -100,7 +101,7 @@ def collect_documents(reader: ArchiveReader) -> tuple[list[Fetch], dict[str, Fet
 
 
 def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Progress] = None,
-          convert_cache: Optional[str | Path] = None) -> dict:
+          convert_cache: Optional[str | Path] = None, parse_cache: Optional[str | Path] = None) -> dict:
     """Build `db_path` from the archive; returns counts. Atomic: readers see the old or the new file."""
     reader = ArchiveReader(archive_dir)
     db_path = Path(db_path)
@@ -123,7 +124,8 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         db["crawl_runs"].insert_all([_run_row(r) for r in runs], pk="run_id", replace=True)
 
         fetches, pages = collect_documents(reader)
-        parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache)
+        cache = ParseCache(parse_cache)
+        parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache)
         counts = _write_reports(db, parsed, sites, runs, say)
         db.conn.commit()
         db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
@@ -136,7 +138,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         if tmp.exists():
             tmp.unlink()
         raise
-    counts.update({"sites": len(sites), "runs": len(runs), "db": str(db_path)})
+    counts.update({"sites": len(sites), "runs": len(runs), "from_cache": cache.hits, "db": str(db_path)})
     return counts
 
 
@@ -174,25 +176,29 @@ def _run_row(run: dict) -> dict:
 
 
 def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fetch], sites: dict[str, dict],
-               say: Progress, convert_cache) -> list[ParsedDoc]:
+               say: Progress, convert_cache, cache: ParseCache) -> list[ParsedDoc]:
     from .document import ExtractError
     from .extract import convert_office_batch, sniff
 
-    converter_error: Optional[dict] = None
-
-    # DOC/WPS go through LibreOffice in one batch (its start-up dominates single conversions).
-    kinds = {}
-    office = []
+    # What the cache already holds is not parsed again (nightly builds parse only what is new).
+    jobs = []
     for f in fetches:
-        try:
-            head = reader.read_blob(f.sha256)
-        except OSError:
-            continue
-        kinds[f.sha256] = sniff(head)
-        if kinds[f.sha256] in OFFICE:
-            office.append(f.sha256)
+        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
+        hints = _hints(f, parent, sites.get(f.site or ""))
+        key = cache_key(f.sha256, hints)
+        jobs.append((f, hints, key, cache.get(key)))
+
+    # DOC/WPS still to parse go through LibreOffice in one batch (its start-up dominates).
+    kinds: dict[str, str] = {}
+    for f, _, _, cached in jobs:
+        if cached is None and f.sha256 not in kinds:
+            try:
+                kinds[f.sha256] = sniff(reader.read_blob(f.sha256))
+            except OSError:
+                pass
+    office = sorted(sha for sha, kind in kinds.items() if kind in OFFICE)
     converted: dict[str, Optional[bytes]] = {}
-    office = sorted(set(office))
+    converter_error: Optional[dict] = None
     if office:
         say("convert", 0, len(office))
         try:
@@ -204,12 +210,12 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
         say("convert", len(office), len(office))
 
     out: list[ParsedDoc] = []
-    for i, f in enumerate(fetches):
-        say("parse", i, len(fetches))
-        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
-        site = sites.get(f.site or "")
-        hints = _hints(f, parent, site)
-        issues: list[dict] = []
+    for i, (f, hints, key, cached) in enumerate(jobs):
+        say("parse", i, len(jobs))
+        if cached is not None:
+            out.append(ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
+                                 cached["pages"], cached["issues"]))
+            continue
         try:
             data = reader.read_blob(f.sha256)
         except OSError as exc:
@@ -218,22 +224,24 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
             continue
         fmt = kinds.get(f.sha256)
         conv = converted.get(f.sha256) if fmt in OFFICE else None
-        if fmt in OFFICE and conv is None:
+        issues: list[dict] = []
+        if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
             issues.append(dict(converter_error) if converter_error else {
                 "level": "error", "rule": "conversion_failed",
                 "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"})
-        if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
-            out.append(ParsedDoc(f, document_id(f), fmt, {"cells": [], "checks": [], "issues": []}, None, None, issues))
-            continue
-        try:
-            result, real_fmt, pages_n, text_sha = _parse_one(data, f, hints, converted=conv, fmt_hint=fmt)
-        except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row
-            result, real_fmt, pages_n, text_sha = {"cells": [], "checks": [], "issues": []}, fmt or "unknown", None, None
-            issues.append({"level": "error", "rule": "parse_crashed",
-                           "message": f"{type(exc).__name__}: {exc}",
-                           "detail": traceback.format_exc(limit=3)})
+            result, real_fmt, pages_n, text_sha = {"cells": [], "checks": [], "issues": []}, fmt, None, None
+        else:
+            try:
+                result, real_fmt, pages_n, text_sha = _parse_one(data, f, hints, converted=conv, fmt_hint=fmt)
+            except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row
+                result, real_fmt, pages_n, text_sha = {"cells": [], "checks": [], "issues": []}, fmt or "unknown", None, None
+                issues.append({"level": "error", "rule": "parse_crashed", "message": f"{type(exc).__name__}: {exc}",
+                               "detail": traceback.format_exc(limit=3)})
+        if not issues:  # failed conversions and crashes are tried again by the next build
+            cache.put(key, {"format": real_fmt, "result": result, "text_sha256": text_sha, "pages": pages_n,
+                            "issues": issues})
         out.append(ParsedDoc(f, document_id(f), real_fmt, result, text_sha, pages_n, issues))
-    say("parse", len(fetches), len(fetches))
+    say("parse", len(jobs), len(jobs))
     return out
 
 

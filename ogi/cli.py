@@ -108,7 +108,9 @@ def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_o
 
 
 # -- build ---------------------------------------------------------------------------------------
-def run_build(archive: Path, db: Path) -> dict:
+def run_build(archive: Path, db: Path, *, use_cache: bool = True) -> dict:
+    """Build with the caches next to the database: DOC/WPS conversions and parse results (keyed by
+    content, hints and parser version, so a parser change re-parses everything)."""
     from normalize.build import build
 
     with Progress(SpinnerColumn(), TextColumn("[bold]build[/] {task.description}"), BarColumn(),
@@ -120,7 +122,8 @@ def run_build(archive: Path, db: Path) -> dict:
                 tasks[step] = progress.add_task(step, total=n)
             progress.update(tasks[step], completed=i, total=n)
 
-        counts = build(archive, db, progress=say, convert_cache=DATA / "convert-cache")
+        counts = build(archive, db, progress=say, convert_cache=db.parent / "convert-cache",
+                       parse_cache=db.parent / "parse-cache" if use_cache else None)
     console.print(f"[green]built[/] {db}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "db"))
     return counts
 
@@ -128,11 +131,12 @@ def run_build(archive: Path, db: Path) -> dict:
 @main.command()
 @click.option("--archive", type=click.Path(file_okay=False), default=str(ARCHIVE), show_default=True)
 @click.option("--db", type=click.Path(dir_okay=False), default=str(DB), show_default=True)
-def build(archive, db):
+@click.option("--no-cache", is_flag=True, help="Parse every document again, ignoring the parse cache.")
+def build(archive, db, no_cache):
     """Build the SQLite database from the raw archive alone (atomic replace)."""
     if not Path(archive).exists():
         raise click.ClickException(f"no archive at {archive}: run `ogi crawl` first")
-    run_build(Path(archive), Path(db))
+    run_build(Path(archive), Path(db), use_cache=not no_cache)
 
 
 # -- nightly -------------------------------------------------------------------------------------

@@ -131,3 +131,24 @@ def test_removed_only_after_a_fully_successful_run_of_the_site(archive, tmp_path
     assert set(got.values()) == {"removed"}  # never deleted: still rows, marked removed
     _run(a, "r5", {"site": "ex", "status": "unreachable", "errors": 3})  # a later failed night changes nothing
     assert statuses() == {**got, "平潭综合实验区行政审批局": "current"}
+
+
+def test_parse_cache_reuses_results_and_a_parser_change_invalidates_them(archive, tmp_path, monkeypatch):
+    from normalize import parse_cache
+
+    cache_dir = tmp_path / "parse-cache"
+    first = build(archive, tmp_path / "a.db", parse_cache=cache_dir)
+    assert first["from_cache"] == 0
+
+    def no_parsing(*a, **k):
+        raise AssertionError("a cached document was parsed again")
+
+    monkeypatch.setattr(build_mod, "_parse_one", no_parsing)
+    second = build(archive, tmp_path / "b.db", parse_cache=cache_dir)
+    assert second["from_cache"] == first["documents"] - 1  # all but the DOC LibreOffice cannot convert
+    assert {k: second[k] for k in ("reports", "cells", "checks", "sections")} == \
+        {k: first[k] for k in ("reports", "cells", "checks", "sections")}
+
+    key = parse_cache.cache_key("ab" * 32, {"title": "x"})
+    monkeypatch.setattr(parse_cache, "parser_version", lambda: "another-parser")
+    assert parse_cache.cache_key("ab" * 32, {"title": "x"}) != key
