@@ -45,4 +45,4 @@ bench: setup
 	$(BIN)/python benchmarks/parse_speed.py
 
 clean-data:
-	rm -rf data/archive data/ogi.db data/convert-cache data/*-sources.yaml
+	rm -rf data/archive data/ogi.db data/convert-cache data/parse-cache data/*-sources.yaml
