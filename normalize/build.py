@@ -22,6 +22,7 @@ import sqlite_utils
 
 from .archive_reader import ArchiveReader, Fetch
 from .parse_cache import ParseCache, cache_key
+from .regions import lookup
 from .schema import migrate
 from .sections import SECTION_LABELS as SECTION_NAMES
 
@@ -369,6 +370,12 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
             "pages": p.pages, "first_seen": p.fetch.fetched_at, "last_seen": p.fetch.last_seen_at,
             "http_status": p.fetch.status,
         })
+    say("regions", 0, len(report_rows))
+    places = lookup([(row["agency"], row["year"], (sites.get(row["site_id"] or "") or {}).get("region"))
+                     for row in report_rows])
+    for row, place in zip(report_rows, places):
+        row.update(place)
+    say("regions", len(report_rows), len(report_rows))
     db["reports"].insert_all(report_rows, pk="id", replace=True)
     db["documents"].insert_all(doc_rows, pk="id", replace=True)
     db["sections"].insert_all(section_rows)

@@ -142,10 +142,18 @@ def m003_numeric_values_and_labelled_t3(db: sqlite_utils.Database) -> None:
     )
 
 
+def m004_region_codes(db: sqlite_utils.Database) -> None:
+    # GB/T 2260 division of the agency (year-aware, from normalize.regions)
+    for col in ("province", "city", "county", "region_code"):
+        db["reports"].add_column(col, str)
+    db["reports"].create_index(["region_code"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
     ("003_numeric_values_and_labelled_t3", m003_numeric_values_and_labelled_t3),
+    ("004_region_codes", m004_region_codes),
 ]
 
 

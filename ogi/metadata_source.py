@@ -47,7 +47,11 @@ TABLES = {
         "template": ("模板", "Layout generation: pre2019, 2019 (国办公开办函〔2019〕60号), 2021 (〔2021〕30号), unknown"),
         "t3_rows": ("表三行集", "Row set of table 3: 2019 (single （六）) or 2021 (（六） with three sub-items)"),
         "level": ("层级", "Administrative level of the agency"),
-        "region": ("地区", "Region of the agency"),
+        "region": ("地区", "Region of the agency, as the report or the registry names it"),
+        "province": ("省级", "Province of the agency (GB/T 2260 division of the report year; empty when the name cannot be placed)"),
+        "city": ("地级", "Prefecture-level city of the agency (GB/T 2260)"),
+        "county": ("县级", "County-level division of the agency (GB/T 2260)"),
+        "region_code": ("行政区划代码", "Most specific GB/T 2260 code found for the agency (6 digits), for joins with other data"),
         "site_id": ("站点", "Site the report was found on"),
         "primary_document": ("主文档", "Document whose tables are published (the one with the most cells)"),
         "documents": ("文档数", "Documents (page, attachments, revisions) of this report"),
@@ -191,7 +195,7 @@ def build_metadata() -> dict:
     for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
         t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}
         tables[name] = t
-    tables["reports"]["facets"] = ["year", "template", "level", "status"]
+    tables["reports"]["facets"] = ["year", "template", "level", "province", "status"]
     tables["reports"]["sort_desc"] = "year"
     tables["reports"]["label_column"] = "agency"
     tables["cells"]["facets"] = ["tbl", "row_code", "col_code"]

@@ -63,6 +63,7 @@ def test_build_from_archive_alone(archive, tmp_path):
     assert reports["平潭综合实验区行政审批局"][1:4] == (2023, "2021", 200)
     assert reports["淄博市大数据局"][1:4] == (2020, "2019", 198)
     assert reports["淄博市大数据局"][4] == 2  # the page and its attachment are one report
+    assert conn.execute("select region_code, city from reports where agency = '淄博市大数据局'").fetchone() == ("370300", "淄博市")
     assert conn.execute("select count(*) from documents").fetchone()[0] == 7 == counts["documents"]
     assert conn.execute("select count(*) from sites").fetchone()[0] == 1
     assert conn.execute("select count(*) from crawl_runs").fetchone()[0] == 1

@@ -1,0 +1,21 @@
+"""GB/T 2260 codes for the agencies of the real seed reports (offline, year-aware)."""
+from normalize.regions import lookup
+
+
+def test_seed_agencies_get_their_division_codes():
+    got = lookup([
+        ("六安市金安区数据资源管理局（政务服务管理局）", 2020, None),
+        ("淄博市大数据局", 2020, None),
+        ("秀洲区政务服务和数据资源管理办公室", 2020, None),
+        ("道外区机关服务中心", 2020, None),
+        ("下城区数据资源管理局", 2020, None),  # abolished in 2021: the 2020 division list still has it
+    ])
+    assert [g["region_code"] for g in got] == ["341502", "370300", "330411", "230104", "330103"]
+    assert got[0] == {"province": "安徽省", "city": "六安市", "county": "金安区", "region_code": "341502"}
+
+
+def test_site_region_completes_a_name_without_its_city_and_unknown_places_stay_empty():
+    got = lookup([("区数据局", 2020, "浙江省杭州市下城区"), ("青屿市人民政府", 2023, "东岚省青屿市"), ("教育部", 2023, "全国")])
+    assert got[0]["region_code"] == "330103"
+    assert got[1] == {"province": None, "city": None, "county": None, "region_code": None}  # fictional: no guess
+    assert got[2]["region_code"] is None
