@@ -410,8 +410,8 @@ def misprint_t3(rng: random.Random, t3: dict) -> str | None:
     if kind == "zero_total" and t3["total_processed"]["total"] > 0:
         t3["total_processed"]["total"] = 0
     elif kind == "total_off":
-        t3["total_processed"]["total"] += rng.choice([-2, 3, 6])
-        t3["total_processed"]["total"] = max(0, t3["total_processed"]["total"])
+        printed = t3["total_processed"]["total"]
+        t3["total_processed"]["total"] = next(printed + d for d in (rng.choice([-2, 3, 6]), 3) if printed + d >= 0)
     elif kind == "blank_legal_person":
         for row in t3.values():
             for col in ("commercial", "research", "social_welfare", "legal_services", "other_org"):

@@ -63,6 +63,15 @@ def test_datasette_serves_tables_and_canned_queries(pipeline):
                           "table3": "report_id=x"}.items():
             r = await ds.client.get(f"/ogi/{q}.json?_shape=array&{params}")
             assert r.status_code == 200, (q, r.text[:500])
+        # Chinese search works for 1-, 2- and 3+-character queries (trigram FTS alone misses 1–2)
+        from urllib.parse import quote
+
+        for word in ("诉", "复议", "信息处理费"):
+            r = await ds.client.get(f"/ogi/search.json?_shape=array&q={quote(word)}")
+            hits = r.json()
+            assert hits and all(word in h["context"] or word in h["section"] for h in hits[:20]), word
+        r = await ds.client.get("/ogi/failed_checks.json?_shape=array")
+        assert {row["rule"] for row in r.json()} <= {"1", "2", "3", "4", "5"}
         r = await ds.client.get("/ogi/reports")
         assert r.status_code == 200 and "年度报告" in r.text
         return out
@@ -70,3 +79,20 @@ def test_datasette_serves_tables_and_canned_queries(pipeline):
     data = asyncio.run(go())
     want = {(r["agency"], r["year"]) for r in pipeline["expected"]["reports"]}
     assert {(r["agency"], r["year"]) for r in data["reports"]} >= want
+
+
+def test_reports_that_contradict_themselves_are_flagged(pipeline):
+    """The portal prints a few inconsistent totals, as real reports do: exactly those fail identities,
+    and a blank 法人 block makes identities not assessable instead of failing."""
+    conn = sqlite3.connect(pipeline["db"])
+    failed = {r[0] for r in conn.execute("select id from reports where checks_failed > 0")}
+    values = {(r["agency"], r["year"]): r.get("values") or {} for r in pipeline["expected"]["reports"]}
+    misprinted = {f"{a}-{y}" for (a, y), v in values.items() if v.get("misprint") in ("zero_total", "total_off")}
+    assert misprinted and misprinted <= failed
+    assert failed - misprinted == set(), f"reports failing identities they do not break: {failed - misprinted}"
+    blank = {f"{a}-{y}" for (a, y), v in values.items() if v.get("misprint") == "blank_legal_person"}
+    for rid in blank:
+        row = conn.execute("select checks_failed, checks_not_assessable from reports where id = ?", (rid,)).fetchone()
+        assert row is not None and row[0] == 0 and row[1] > 0, (rid, row)
+        assert conn.execute("select count(*) from cells where report_id = ? and col_code = 'commercial' "
+                            "and value is null", (rid,)).fetchone()[0] > 0  # blank stays NULL, not 0
