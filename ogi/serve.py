@@ -6,10 +6,12 @@ file, so readers never see a half-built database.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Optional
@@ -18,7 +20,21 @@ REPO = Path(__file__).resolve().parent.parent
 METADATA = REPO / "metadata.json"
 
 
+def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
+    """metadata.json describes the database "ogi"; Datasette names a database after its file, so a
+    database served from another file name gets a copy of the metadata under its own name."""
+    if db.stem == "ogi":
+        return metadata
+    data = json.loads(metadata.read_text("utf-8"))
+    data["databases"] = {db.stem: data["databases"]["ogi"]}
+    fd, tmp = tempfile.mkstemp(prefix="ogi-metadata-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+    return Path(tmp)
+
+
 def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, metadata: Path = METADATA) -> list[str]:
+    metadata = metadata_for(db, metadata)
     return [
         sys.executable, "-m", "datasette", "serve", "-i", str(db),
         "--metadata", str(metadata), "--host", host, "--port", str(port),
