@@ -353,13 +353,14 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
                                "scope": _s(c.get("scope")), "expected": _s(c.get("expected")),
                                "found": _s(c.get("found")), "message": c.get("message")})
 
+    primary_of = {row["id"]: row["primary_document"] for row in report_rows}
     for p in parsed:
         r = p.result
         for iss in (r.get("issues") or []) + p.issues:
             issue_rows.append({"document_id": p.id, "report_id": p.report_id, "url": p.fetch.url,
                                "level": iss.get("level", "error"), "rule": iss.get("rule"),
                                "message": iss.get("message")})
-        is_primary = any(row["primary_document"] == p.id for row in report_rows if row["id"] == p.report_id)
+        is_primary = primary_of.get(p.report_id) == p.id
         doc_rows.append({
             "id": p.id, "sha256": p.fetch.sha256, "url": p.fetch.url, "final_url": p.fetch.final_url,
             "site_id": p.fetch.site, "role": p.fetch.role, "parent_url": p.fetch.meta.get("parent_url"),
