@@ -132,7 +132,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
             errors.append({"site": sid, "error": f"no spider for family {s['family']!r}"})
         elif row["blocked"]:
             row["status"] = "unreachable" if all(b["kind"] == "unreachable" for b in row["blocked"]) else "blocked"
-            errors.append({"site": sid, "error": "blocked: " + ", ".join(f"{b['host']} ({b['kind']})" for b in row["blocked"])})
+            errors.append({"site": sid, "error": f"{row['status']}: " + ", ".join(f"{b['host']} ({b['kind']})" for b in row["blocked"])})
         elif row["reports"] == 0 and row["robots_disallowed"]:
             row["status"] = "robots_disallowed"  # obeyed and reported: a finding, not a crawler error
             findings.append({"site": sid, "finding": "robots.txt disallows " + ", ".join(

@@ -80,7 +80,11 @@ def _print_summary(summary: dict) -> None:
     for e in summary["errors"]:
         console.print(f"[red]error[/] {e['site']}: {e['error']}")
     for b in summary["blocked_hosts"]:
-        console.print(f"[yellow]blocked[/] {b['host']}: {b['kind']} (HTTP {b['first_status']})")
+        if b["kind"] == "unreachable":
+            status = f"HTTP {b['first_status']}" if b.get("first_status") else "no HTTP answer: DNS or connection failed"
+            console.print(f"[yellow]unreachable[/] {b['host']} ({status})")
+        else:
+            console.print(f"[yellow]blocked[/] {b['host']}: {b['kind']} (HTTP {b['first_status']}), left alone for this run")
 
 
 @main.command()
