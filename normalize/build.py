@@ -70,15 +70,15 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
     }.items() if v}
 
 
-def _parse_one(data: bytes, fetch: Fetch, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str]) -> tuple[dict, str, Optional[int], Optional[str]]:
+def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str]) -> tuple[dict, str, Optional[int], Optional[str]]:
     from .extract import extract_bytes, sniff
     from .parse import parse_document
 
     fmt = fmt_hint or sniff(data)
     if converted is not None:
-        doc = extract_bytes(converted, fetch.url, original_format=fmt)
+        doc = extract_bytes(converted, url, original_format=fmt)
     else:
-        doc = extract_bytes(data, fetch.url, encoding=hints.get("encoding"))
+        doc = extract_bytes(data, url, encoding=hints.get("encoding"))
     result = parse_document(doc, hints)
     text = doc.text()
     norm = re.sub(r"\s+", "", text)
@@ -210,40 +210,76 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
         converted = dict(zip(office, outs))
         say("convert", len(office), len(office))
 
+    todo = [(i, f, hints) for i, (f, hints, key, cached) in enumerate(jobs) if cached is None]
+    args = [(str(reader.root), f.sha256, f.url, hints, kinds.get(f.sha256),
+             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None, converter_error)
+            for _, f, hints in todo]
+    fresh: dict[int, tuple] = {}
+    done = len(jobs) - len(todo)
+    say("parse", done, len(jobs))
+    for (i, _, _), res in zip(todo, _map(_parse_job, args, workers=_workers(len(todo)))):
+        fresh[i] = res
+        done += 1
+        say("parse", done, len(jobs))
+
     out: list[ParsedDoc] = []
     for i, (f, hints, key, cached) in enumerate(jobs):
-        say("parse", i, len(jobs))
-        if cached is not None:
-            out.append(ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
-                                 cached["pages"], cached["issues"]))
-            continue
-        try:
-            data = reader.read_blob(f.sha256)
-        except OSError as exc:
-            out.append(ParsedDoc(f, document_id(f), "missing", {"issues": [], "cells": []}, None, None,
-                                 [{"level": "error", "rule": "blob_missing", "message": str(exc)}]))
-            continue
-        fmt = kinds.get(f.sha256)
-        conv = converted.get(f.sha256) if fmt in OFFICE else None
-        issues: list[dict] = []
-        if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
-            issues.append(dict(converter_error) if converter_error else {
-                "level": "error", "rule": "conversion_failed",
-                "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"})
-            result, real_fmt, pages_n, text_sha = {"cells": [], "checks": [], "issues": []}, fmt, None, None
+        if cached is None:
+            real_fmt, result, pages_n, text_sha, issues = fresh[i]
+            if not issues:  # failed conversions, missing blobs and crashes are tried again by the next build
+                cache.put(key, {"format": real_fmt, "result": result, "text_sha256": text_sha, "pages": pages_n,
+                                "issues": issues})
         else:
-            try:
-                result, real_fmt, pages_n, text_sha = _parse_one(data, f, hints, converted=conv, fmt_hint=fmt)
-            except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row
-                result, real_fmt, pages_n, text_sha = {"cells": [], "checks": [], "issues": []}, fmt or "unknown", None, None
-                issues.append({"level": "error", "rule": "parse_crashed", "message": f"{type(exc).__name__}: {exc}",
-                               "detail": traceback.format_exc(limit=3)})
-        if not issues:  # failed conversions and crashes are tried again by the next build
-            cache.put(key, {"format": real_fmt, "result": result, "text_sha256": text_sha, "pages": pages_n,
-                            "issues": issues})
+            real_fmt, result, pages_n, text_sha, issues = (cached["format"], cached["result"], cached["pages"],
+                                                            cached["text_sha256"], cached["issues"])
         out.append(ParsedDoc(f, document_id(f), real_fmt, result, text_sha, pages_n, issues))
-    say("parse", len(jobs), len(jobs))
     return out
+
+
+PARALLEL_MIN_DOCUMENTS = 24  # below this, worker start-up costs more than it saves
+
+
+def _workers(n_jobs: int) -> int:
+    if n_jobs < PARALLEL_MIN_DOCUMENTS:
+        return 1
+    return max(1, min(os.cpu_count() or 1, int(os.environ.get("OGI_BUILD_WORKERS", "4"))))
+
+
+def _map(fn, args: list[tuple], *, workers: int):
+    """Results in input order; documents are parsed in worker processes when there are enough."""
+    if workers <= 1:
+        for a in args:
+            yield fn(*a)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver: the build may run in a process that has threads (after an in-process crawl); forking
+    # such a process can deadlock, a clean server process cannot
+    ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(fn, *zip(*args), chunksize=4)
+
+
+def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], conv: Optional[bytes],
+               converter_error: Optional[dict]) -> tuple:
+    """Parse one archived document: (format, result, pages, text_sha256, build issues). Never raises."""
+    empty = {"cells": [], "checks": [], "issues": []}
+    try:
+        data = ArchiveReader(root).read_blob(sha)
+    except OSError as exc:
+        return "missing", empty, None, None, [{"level": "error", "rule": "blob_missing", "message": str(exc)}]
+    if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
+        return fmt, empty, None, None, [dict(converter_error) if converter_error else {
+            "level": "error", "rule": "conversion_failed",
+            "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"}]
+    try:
+        result, real_fmt, pages_n, text_sha = _parse_one(data, url, hints, converted=conv, fmt_hint=fmt)
+    except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row
+        return fmt or "unknown", empty, None, None, [{
+            "level": "error", "rule": "parse_crashed", "message": f"{type(exc).__name__}: {exc}",
+            "detail": traceback.format_exc(limit=3)}]
+    return real_fmt, result, pages_n, text_sha, []
 
 
 def _identity(p: ParsedDoc) -> tuple[Optional[str], Optional[int]]:

@@ -1,5 +1,6 @@
 """`ogi build` from an archive alone: documents, reports, issues; atomic publishing."""
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -153,3 +154,18 @@ def test_parse_cache_reuses_results_and_a_parser_change_invalidates_them(archive
     key = parse_cache.cache_key("ab" * 32, {"title": "x"})
     monkeypatch.setattr(parse_cache, "parser_version", lambda: "another-parser")
     assert parse_cache.cache_key("ab" * 32, {"title": "x"}) != key
+
+
+def test_parallel_parsing_gives_the_same_database(archive, tmp_path, monkeypatch):
+    build(archive, tmp_path / "serial.db")
+    monkeypatch.setattr(build_mod, "PARALLEL_MIN_DOCUMENTS", 1)
+    monkeypatch.setenv("OGI_BUILD_WORKERS", "2")
+    assert build_mod._workers(7) == min(2, os.cpu_count() or 1)
+    build(archive, tmp_path / "parallel.db")
+
+    def dump(path):
+        conn = sqlite3.connect(path)
+        return {t: conn.execute(f"select * from {t} order by 1").fetchall()
+                for t in ("reports", "cells", "checks", "issues", "sections")}
+
+    assert dump(tmp_path / "serial.db") == dump(tmp_path / "parallel.db")
