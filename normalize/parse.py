@@ -55,7 +55,7 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
     if template == "unknown" and not doc.needs_ocr:
         issues.append({"level": "warning", "rule": "unknown_template",
                        "message": "no markers of the 2019 or 2021 tables nor of a pre-2019 report"})
-    missing = [c for c in sections.SECTION_CODES if c not in secs]
+    missing = [c for c in sections.SECTION_CODES if c not in secs and c not in sections.OPTIONAL_CODES]
     if missing and template in ("2019", "2021"):
         issues.append({"level": "info", "rule": "missing_sections", "message": f"sections not found: {missing}"})
     chk = checks.hard_checks(cells, template, lay["t3_rows"])

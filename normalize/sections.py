@@ -33,11 +33,17 @@ from .document import Document, Paragraph, Table
 from .labels import norm, split_numbering
 from .meta import signature
 
-SECTION_CODES = ("overview", "proactive", "requests", "review_litigation", "problems", "other")
+SECTION_CODES = ("overview", "proactive", "requests", "fees", "review_litigation", "problems", "other")
+# 收费及减免 is a section of the pre-2019 reports only (一 概述 … 四 收费及减免 五 复议诉讼 六 问题 七 其他)
+OPTIONAL_CODES = ("fees",)
+# the number a section's heading usually carries (2019/2021 numbering; pre-2019 shifts 复议诉讼 and later by one)
+EXPECTED_NUMBER = {"overview": 1, "proactive": 2, "requests": 3, "fees": 4, "review_litigation": 4, "problems": 5,
+                   "other": 6}
 SECTION_LABELS = {
     "overview": "一、总体情况",
     "proactive": "二、主动公开政府信息情况",
     "requests": "三、收到和处理政府信息公开申请情况",
+    "fees": "政府信息公开的收费及减免情况（2019年以前的报告）",
     "review_litigation": "四、政府信息公开行政复议、行政诉讼情况",
     "problems": "五、存在的主要问题及改进情况",
     "other": "六、其他需要报告的事项",
@@ -49,6 +55,7 @@ _P = {
     "proactive": (r"主动公开政府信息(的)?情况", r"(主动公开政府信息|主动公开情况|主动公开)"),
     "requests": (r"收到和处理政府信息公开申请(的)?情况",
                  r"(收到和处理|收到、处理|受理和处理|依申请公开政府信息|依申请公开情况|政府信息公开申请(的)?(受理|办理|处理))"),
+    "fees": (r"(政府信息公开(工作)?的?)?收费(及|和)减免(的)?情况", r"(政府信息公开(工作)?的?)?(收费|收取费用)(及|和)?减免"),
     "review_litigation": (r"(政府信息公开)?(工作)?(行政复议|行政法复议)、?(和|及)?行政诉讼(的)?情况",
                           r".{0,14}?(行政复议|行政法复议|复议).{0,8}?诉讼"),
     "problems": (r"(政府信息公开)?(工作)?存在的主要问题及改进情况",
@@ -134,7 +141,7 @@ def candidates(doc: Document) -> list[Candidate]:
         if not h:
             continue
         code, strong, kind, num, rest = h
-        expected = SECTION_CODES.index(code) + 1
+        expected = EXPECTED_NUMBER[code]
         score = 0
         if kind is None:
             score += 2

@@ -91,7 +91,7 @@ TABLES = {
         "report_id": ("报告", "Report"),
         "document_id": ("文档", "Document the text comes from"),
         "ordinal": ("顺序", "Order in the report"),
-        "code": ("章节代码", "overview, proactive, requests, review_litigation, problems, other"),
+        "code": ("章节代码", "overview, proactive, requests, review_litigation, problems, other; fees (收费及减免) in pre-2019 reports"),
         "name_zh": ("章节名称", "Standard Chinese heading of the section"),
         "text": ("正文", "Section text as printed"),
     }),

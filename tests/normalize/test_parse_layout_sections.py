@@ -148,7 +148,7 @@ def test_parse_sections_pre2019_headings():
              "六、政府信息公开工作存在的主要问题和改进措施", "问题。", "七、其他需要报告的事项", "无。"]
     s = find_sections(paras(*lines))
     assert s["overview"] == "概述正文。" and s["proactive"] == "主动。"
-    assert s["requests"] == "申请。\n四、政府信息公开的收费及减免情况\n收费。"
+    assert s["requests"] == "申请。" and s["fees"] == "收费。"  # 收费及减免 has its own code
     assert s["review_litigation"] == "复议。" and s["problems"] == "问题。" and s["other"] == "无。"
 
 
@@ -160,7 +160,10 @@ def test_parse_pre2019_report_has_sections_no_cells():
               "七、其他需要报告的事项", "无。")
     res = parse_document(d)
     assert res["template"] == "pre2019" and res["cells"] == [] and res["checks"] == []
-    assert list(res["sections"]) == ["overview", "proactive", "requests", "review_litigation", "problems", "other"]
+    assert list(res["sections"]) == ["overview", "proactive", "requests", "fees", "review_litigation", "problems",
+                                     "other"]
+    assert res["sections"]["fees"] == "未收取费用。"
+    assert not [i for i in res["issues"] if i["rule"] == "missing_sections"]
     assert (res["year"], res["agency"], res["level"]) == (2015, "某某市人民政府", "city")
 
 
