@@ -11,6 +11,18 @@ from typing import Callable
 import sqlite_utils
 
 
+REPORT_OVERVIEW_SQL = """
+        CREATE VIEW report_overview AS
+          SELECT r.id, r.agency, r.year, r.template, r.published, r.site_id,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='new_received' AND col_code='total') AS new_requests,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='granted' AND col_code='total') AS granted,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='review' AND col_code='total') AS reconsiderations,
+            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='suit_direct' AND col_code='total') AS lawsuits_direct,
+            r.checks_failed, r.source_url
+          FROM reports r;
+"""
+
+
 def m001_core(db: sqlite_utils.Database) -> None:
     db["sites"].create({
         "id": str, "name": str, "agency": str, "level": str, "region": str, "family": str,
@@ -86,15 +98,8 @@ def m002_search_and_views(db: sqlite_utils.Database) -> None:
           WHERE c.tbl='t3'
           GROUP BY c.report_id, c.row_code
           ORDER BY c.report_id, row_order;
-        CREATE VIEW report_overview AS
-          SELECT r.id, r.agency, r.year, r.template, r.published, r.site_id,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='new_received' AND col_code='total') AS new_requests,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='granted' AND col_code='total') AS granted,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='review' AND col_code='total') AS reconsiderations,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='suit_direct' AND col_code='total') AS lawsuits_direct,
-            r.checks_failed, r.source_url
-          FROM reports r;
         """
+        + REPORT_OVERVIEW_SQL
     )
 
 
@@ -130,15 +135,8 @@ def m003_numeric_values_and_labelled_t3(db: sqlite_utils.Database) -> None:
           WHERE c.tbl='t3'
           GROUP BY c.report_id, c.row_code
           ORDER BY c.report_id, row_order;
-        CREATE VIEW report_overview AS
-          SELECT r.id, r.agency, r.year, r.template, r.published, r.site_id,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='new_received' AND col_code='total') AS new_requests,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t3' AND row_code='granted' AND col_code='total') AS granted,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='review' AND col_code='total') AS reconsiderations,
-            (SELECT value FROM cells WHERE report_id=r.id AND tbl='t4' AND row_code='suit_direct' AND col_code='total') AS lawsuits_direct,
-            r.checks_failed, r.source_url
-          FROM reports r;
         """
+        + REPORT_OVERVIEW_SQL
     )
 
 
