@@ -9,6 +9,10 @@ is reachable.
   ``lnnb/index_5.html``, the Hanweb WAF page for requests without ``Accept-Language``, and a
   ``robots.txt`` on the Ucap host that disallows everyone but Baiduspider.
 - ``demo``: what ``make demo`` / ``ogi demo`` serves: every content site, no anti-bot hosts, no faults.
+- ``web``: the web of governments (ogi/portal/sites/layouts.py): 西陵省's portal links its cities (青屿,
+  云岭) and departments, 云岭 links its counties; four layouts only the generic spider reads, a JPaaS
+  county, a department without a 年报 column. ``expected()["web"]`` lists the sites and 年报 columns
+  ``ogi discover`` must find from the province.
 - ``demo-day2``: the demo portal one day later (``day=2``), for nightly runs: on 平潭 one report is
   taken down (list entry gone, page and attachment 404), one new report is listed, and one report page
   is revised at the same URL under the same list entry (a 更正 note). Everything else is byte-identical
@@ -24,6 +28,8 @@ RECOVERABLE = {"flaky"}
 
 CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan")
 ANTIBOT_SITES = ("shimen", "jiale", "huaxi", "ningbian", "beishan")
+# the web of governments: a province portal linking cities and departments, a city linking its counties
+WEB_SITES = ("xiling", "qingyu", "yunling", "xlfgw", "xljyt", "shiyan", "mingxi", "linchuan", "webknown")
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ SCENARIOS = {
                         robots_hostile=True),
     "demo": Scenario("demo", sites=CONTENT_SITES),
     "demo-day2": Scenario("demo-day2", sites=CONTENT_SITES, day=2),
+    "web": Scenario("web", sites=WEB_SITES),
 }
 
 
