@@ -72,12 +72,15 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
     process = CrawlerProcess(settings)
     handlers = []  # Scrapy holds signal receivers weakly: keep them alive for the run
     unsupported = []
+    by_spider: dict = {}  # families without a module of their own share the generic spider
     for family in sorted({s["family"] for s in enabled}):
         cls = spider_for(family)
         rows = [s for s in enabled if s["family"] == family]
         if cls is None:
             unsupported.extend(rows)
             continue
+        by_spider.setdefault(cls, []).extend(rows)
+    for cls, rows in by_spider.items():
         crawler = process.create_crawler(cls)
         if on_event:
             def on_response(response, request, spider=None):

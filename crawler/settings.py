@@ -44,5 +44,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+OGI_ARCHIVE_DIR = "data/archive"  # `ogi crawl --archive` overrides; `scrapy crawl` archives here
+OGI_RUN_ID = None  # set by `ogi crawl`; `scrapy crawl` makes one per process
 ITEM_PIPELINES = {"crawler.pipelines.RunPipeline": 300}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -282,7 +282,7 @@ def build_yunling(scenario) -> SiteBuild:
             it.url, it.extra["href"] = site.absolute(it.path), it.path
             attach(site, it, f"{col}{ym}/")
             site.page(it.path, detail_html(it, WEB["yunling"][1]))
-        pages = paged(g.sort_items(by_year[y]), 3)
+        pages = paged(g.sort_items(by_year[y]), 2)
         for n, chunk in enumerate(pages, 1):
             p = col + ("list.shtml" if n == 1 else f"list_{n}.shtml")
             script = (f"<script>var pageCount = {len(pages)}; var currentPage = {n};\n"
