@@ -104,7 +104,6 @@ def first_of(d: dict, keys) -> Any:
 class GenericSpider(ReportSpider):
     """Reads any site from link text, pager patterns and trafilatura (see the module docstring).
 
-    @url http://www.xiling.fixture.gov.cn/columns/29527d47-65f0-4e58-9a95-804549f339e9/index.html
     """
 
     name = "generic"

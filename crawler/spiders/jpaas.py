@@ -54,8 +54,6 @@ def unit_url(page_url: str, cfg: dict, page: int) -> str:
 class JpaasSpider(ReportSpider):
     """JPaaS columns: the unitbuild JSON list and its pages.
 
-    @url http://www.linchuan.fixture.gov.cn/lcx/zwgk/zfxxgknb/index.html
-    @returns requests 1
     """
 
     name = "jpaas"
