@@ -51,6 +51,7 @@ JSON_TITLE = ("title", "TITLE", "Title", "name", "FILENAME", "realtitle", "docTi
 JSON_URL = ("url", "URL", "link", "href", "post_url", "infourl", "docUrl", "detailUrl")
 JSON_DATE = ("publishTime", "pubDate", "date", "DOCRELPUBTIME", "releaseTime", "created_at", "time")
 JSON_TOTAL = ("total", "totalCount", "count", "totalRecord", "totalrecord", "recordCount")
+ENTRY_WORDS = re.compile(r"报告|年报|报表|公报|通知|指南|情况")
 DEFAULT_BUDGET = 600
 MAX_JSON_PAGES = 200
 
@@ -102,9 +103,7 @@ def first_of(d: dict, keys) -> Any:
 
 
 class GenericSpider(ReportSpider):
-    """Reads any site from link text, pager patterns and trafilatura (see the module docstring).
-
-    """
+    """Reads any site from link text, pager patterns and trafilatura (see the module docstring)."""
 
     name = "generic"
     family = "generic"
@@ -188,7 +187,9 @@ class GenericSpider(ReportSpider):
                 yield self.listing_request(response, url, depth=depth, in_column=in_column)
                 continue
             ok, reason = classify_title(text)
-            if ok or reason.startswith("negative") or (in_column and looks_truncated(text)):
+            # a negative is recorded only when it looks like a list entry (menus say 政策解读 too)
+            listed_negative = reason.startswith("negative") and len(text) >= 8 and bool(ENTRY_WORDS.search(text))
+            if ok or listed_negative or (in_column and looks_truncated(text)):
                 yield from self.listed_item(response, url, text, self._date_near(tag), in_report_column=in_column)
         for url in self.script_pages(response.url, html):
             yield self.listing_request(response, url, depth=depth, in_column=in_column)
@@ -296,7 +297,8 @@ class GenericSpider(ReportSpider):
             return cached
         import trafilatura
         doc = trafilatura.bare_extraction(sel.text, url=sel.url, with_metadata=True, include_tables=True,
-                                          favor_recall=True, as_dict=True)
+                                          favor_recall=True)
+        doc = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else doc
         out = {"text": (doc or {}).get("text") or "", "title": (doc or {}).get("title"), "date": (doc or {}).get("date")}
         try:
             sel.meta["_ogi_traf"] = out

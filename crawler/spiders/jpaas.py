@@ -52,9 +52,7 @@ def unit_url(page_url: str, cfg: dict, page: int) -> str:
 
 
 class JpaasSpider(ReportSpider):
-    """JPaaS columns: the unitbuild JSON list and its pages.
-
-    """
+    """JPaaS columns: the unitbuild JSON list and its pages."""
 
     name = "jpaas"
     family = "hanweb-jpaas"
