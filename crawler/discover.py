@@ -236,9 +236,9 @@ class DiscoverSpider(scrapy.Spider):
         if rec["pending"] > 0 or rec.get("done"):
             return
         rec["done"] = True
-        self.results.append(candidate(rec))
-        return
-        yield  # a generator
+        cand = candidate(rec)
+        self.results.append(cand)
+        yield cand  # `scrapy crawl discover -a site=<id> -O candidates.jsonl` writes them
 
 
 def candidate(rec: dict) -> dict:

@@ -2,7 +2,7 @@
 User-Agent, retries with back-off for timeouts and 5xx only)."""
 
 BOT_NAME = "ogi-reports"
-SPIDER_MODULES = ["crawler.spiders"]
+SPIDER_MODULES = ["crawler.spiders", "crawler.discover"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 USER_AGENT = "ogi-reports/0.1 (+https://github.com/ogi-reports/ogi-reports; research corpus of OGI annual reports)"

@@ -146,3 +146,18 @@ def test_accept_adds_the_trial_confirmed_candidates_once(web):
     assert len(rows) == 1 + len(cands) - 1
     assert {u for r in rows for u in r["entry_urls"]} == {u for c in cands for u in c["entry_urls"]}
     assert "already in the registry" in web["accept_out"]
+
+
+def test_a_family_module_that_finds_nothing_falls_back_to_the_generic_spider(tmp_path):
+    """A row with the wrong family (a site that changed its CMS): the TRS spider finds nothing, the
+    generic spider then reads the site in the same run."""
+    rows = [dict(r, family="trs-wcm") for r in ogi_portal.registry_rows("web") if r["id"] == "mingxi"]
+    reg.dump(rows, tmp_path / "sources.yaml")
+    want = [r for r in ogi_portal.expected("web")["reports"] if r["site_id"] == "mingxi"]
+    with ogi_portal.start_portal(port=0, scenario="web") as portal:
+        ogi("crawl", "--registry", str(tmp_path / "sources.yaml"), "--proxy", portal.url, "--no-delay",
+            "--archive", str(tmp_path / "archive"))
+    run = last_run(tmp_path / "archive")
+    (site,) = run["summary"]["sites"]
+    assert (site["status"], site.get("fallback")) == ("ok", "generic")
+    assert _found(run["items"], want) == []
