@@ -240,18 +240,20 @@ class GenericSpider(ReportSpider):
 
     @staticmethod
     def script_endpoints(url: str, html: str) -> list[str]:
-        """Page 1 of each list endpoint a script names together with a page parameter."""
+        """Page 1 of each list endpoint a script names together with a page parameter, and static
+        ``.json`` lists a script loads."""
         out = []
         for script in re.findall(r"<script[^>]*>(.*?)</script>", html, re.S | re.I):
             p = PAGE_PARAM.search(script)
-            if not p:
-                continue
             size = SIZE_PARAM.search(script)
             for ep in ENDPOINT.findall(script):
-                if ep.endswith((".js", ".css")):
-                    continue
+                if ep.endswith((".js", ".css")) or (not p and not urlsplit(ep).path.endswith(".json")):
+                    continue  # without a page parameter only a static .json list (gov.cn's ./ZUIXINZHENGCE.json)
                 u = urlsplit(urljoin(url, ep))
                 q = dict(parse_qsl(u.query, keep_blank_values=True))
+                if not p:
+                    out.append(urlunsplit(u._replace(fragment="")))
+                    continue
                 q[p.group(1)] = "1"
                 if size:
                     q[size.group(1)] = size.group(2)

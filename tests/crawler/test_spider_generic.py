@@ -4,7 +4,7 @@ them). Each layout: exactly which details are followed, which negatives are reco
 next."""
 from crawler.spiders.generic import GenericSpider, first_segment, is_column_text, json_records
 from crawler.spiders.jpaas import JpaasSpider, unit_config
-from fakes import fake_response, make_spider, response_for, row, split
+from fakes import fake_response, fixture, make_spider, response_for, row, split
 
 XL = "http://www.xiling.fixture.gov.cn"
 COL = XL + "/columns/29527d47-65f0-4e58-9a95-804549f339e9/"
@@ -160,3 +160,16 @@ def test_helpers():
     assert json_records({"a": {"list": [{"TITLE": "x", "URL": "/1"}, {"x": 1}]}, "b": []}) == [{"TITLE": "x", "URL": "/1"}]
     assert unit_config("<script src='/u/unitbuild.js' url=\"/api\" queryData=\"{'webId':'1'}\"></script>") == [
         {"url": "/api", "query": {"webId": "1"}, "size": 15}]
+
+
+def test_static_json_list_a_script_loads_is_read_as_a_listing():
+    """gov.cn-style shells (`$.getJSON('./ndbg.json', …)`) as a fallback for the Ucap family."""
+    nsa = "http://www.nsa.example.gov.cn/zfxxgk/ndbg/index.htm"
+    html = fixture("ucap/ndbg_index.htm").decode("utf-8")
+    assert GenericSpider.script_endpoints(nsa, html) == ["http://www.nsa.example.gov.cn/zfxxgk/ndbg/ndbg.json"]
+    sp = make_spider(GenericSpider, [row("nsa", "generic", [nsa])])
+    items, reqs = split(sp.parse_json_listing(fake_response(nsa.replace("index.htm", "ndbg.json"), "ucap/ndbg.json",
+                                                            site="nsa", kind="text", meta={"json_page": 1})))
+    titles = [q.meta["ogi"]["listed_title"] for q in reqs if q.callback == sp.parse_detail]
+    assert len(titles) >= 3 and all("年度报告" in t or "年报" in t for t in titles)
+    assert [q for q in reqs if q.callback == sp.parse_json_listing] == []  # a static list has no pages
