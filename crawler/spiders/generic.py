@@ -204,7 +204,14 @@ class GenericSpider(ReportSpider):
 
     @staticmethod
     def _in_scope(here, target) -> bool:
-        return target.hostname == here.hostname and target.path.startswith(first_segment(here.path))
+        """Same host, and under the first path segment of the page, or the same path with another year
+        (yearly columns such as ``/2024ndbg/index.html`` next to ``/2025ndbg/index.html``)."""
+        if target.hostname != here.hostname:
+            return False
+        if target.path.startswith(first_segment(here.path)):
+            return True
+        year = re.compile(r"(?:19|20)\d{2}")
+        return year.search(here.path) is not None and year.sub("Y", target.path) == year.sub("Y", here.path)
 
     @staticmethod
     def _page_title(html: str) -> str:

@@ -26,6 +26,8 @@ SITE_MODULES = {
     # the web of governments (issue 14): unknown layouts, JPaaS, and the links between them
     "xiling": "layouts", "yunling": "layouts", "shiyan": "layouts", "mingxi": "layouts", "xlfgw": "layouts",
     "xljyt": "layouts", "webknown": "layouts", "linchuan": "jpaas",
+    **{s: "small" for s in ("qinglan", "xlczt", "xljtt", "xlslt", "qinghe", "lanshan", "songxi", "yanghe", "baihe",
+                            "taoyuan", "heping", "dongcheng", "linxi", "qlscjg", "qltjj")},
 }
 
 

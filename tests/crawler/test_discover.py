@@ -13,16 +13,20 @@ def soup(name: str, codec: str = "utf-8") -> BeautifulSoup:
 def test_province_link_sets_select_and_list_not_other_sites():
     found = link_sets(soup("xiling_home.html"), "http://www.xiling.fixture.gov.cn/")
     assert [(k, h, t, u) for k, h, t, u in found] == [
-        ("government", "地方政府网站", "青屿市", "http://www.qingyu.fixture.gov.cn/"),
         ("government", "地方政府网站", "云岭市", "http://www.yunling.fixture.gov.cn/"),
+        ("government", "地方政府网站", "青岚市", "http://www.qinglan.fixture.gov.cn/"),
         ("department", "部门网站", "西陵省发展和改革委员会", "http://fgw.xiling.fixture.gov.cn/"),
-        ("department", "部门网站", "西陵省教育厅", "http://jyt.xiling.fixture.gov.cn/")]
+        ("department", "部门网站", "西陵省教育厅", "http://jyt.xiling.fixture.gov.cn/"),
+        ("department", "部门网站", "西陵省财政厅", "http://czt.xiling.fixture.gov.cn/"),
+        ("department", "部门网站", "西陵省交通运输厅", "http://jtt.xiling.fixture.gov.cn/"),
+        ("department", "部门网站", "西陵省水利厅", "http://slt.xiling.fixture.gov.cn/")]
     # 其他网站 (中国政府网, 人民网) is not a set of subordinate governments
 
 
 def test_city_links_its_counties():
     found = link_sets(soup("yunling_home.html"), "http://www.yunling.fixture.gov.cn/")
-    assert [(k, t) for k, _h, t, _u in found] == [("government", "石岩县"), ("government", "明溪县"), ("government", "临川县")]
+    assert [(k, t) for k, _h, t, _u in found] == [("government", "石岩县"), ("government", "明溪县"), ("government", "临川县"),
+                                                 ("government", "江源县")]
 
 
 def test_fingerprints_from_markers_and_url_shapes():
@@ -38,6 +42,7 @@ def test_fingerprints_from_markers_and_url_shapes():
     assert fam("http://x.gov.cn/zwgk/zfxxgknb/", None) is None
     assert fingerprint("http://x.gov.cn/a/", '<script>createPageHTML(7, 0, "index", "html");</script>')[0] == "trs-wcm"
     assert fingerprint("http://x.gov.cn/col/col1229000101/index.html", "")[0] == "hanweb-jcms"
+    assert fingerprint("http://x.gov.cn/zwgk/zfxxgknb/index.html", '<a href="/2024/03-28/2345678.html">')[0] == "henan-date-id"
     assert agency_of_title("首页-云岭市人民政府") == "云岭市人民政府" and agency_of_title("西陵省教育厅") == "西陵省教育厅"
 
 
@@ -68,3 +73,16 @@ def test_only_candidates_whose_trial_found_a_report_are_accepted():
     assert sum("not added" in n for n in notes) == 2
     again, notes = accept(ok, merged)
     assert again == merged and notes == [f"{with_col['id']}: already in the registry"]
+
+
+def test_every_small_layout_is_fingerprinted_from_its_first_list_page():
+    import json
+
+    from fakes import FIXTURES
+    truth = json.loads((FIXTURES / "generic" / "small" / "expected.json").read_text("utf-8"))
+    got = {}
+    for site, t in truth.items():
+        raw = fixture(f"generic/small/{site}.html")
+        html = raw.decode("gb18030" if "GBK" in t["content_type"].upper() else "utf-8")
+        got[site] = (fingerprint(t["url"], html) or (None,))[0]
+    assert got == {site: t["layout"] for site, t in truth.items()}

@@ -2,9 +2,13 @@
 (tests/fixtures/crawler/generic/, saved from ``ogi.portal`` scenario ``web``; headers as the portal sent
 them). Each layout: exactly which details are followed, which negatives are recorded, which pages come
 next."""
+import json
+
+import pytest
+
 from crawler.spiders.generic import GenericSpider, first_segment, is_column_text, json_records
 from crawler.spiders.jpaas import JpaasSpider, unit_config
-from fakes import fake_response, fixture, make_spider, response_for, row, split
+from fakes import FIXTURES, fake_response, fixture, make_spider, response_for, row, split
 
 XL = "http://www.xiling.fixture.gov.cn"
 COL = XL + "/columns/29527d47-65f0-4e58-9a95-804549f339e9/"
@@ -173,3 +177,21 @@ def test_static_json_list_a_script_loads_is_read_as_a_listing():
     titles = [q.meta["ogi"]["listed_title"] for q in reqs if q.callback == sp.parse_detail]
     assert len(titles) >= 3 and all("年度报告" in t or "年报" in t for t in titles)
     assert [q for q in reqs if q.callback == sp.parse_json_listing] == []  # a static list has no pages
+
+
+SMALL = json.loads((FIXTURES / "generic" / "small" / "expected.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("site", sorted(SMALL))
+def test_every_researched_layout_first_list_page(site):
+    """One saved first list page per remaining layout of the registry (sites/small.py), checked against the
+    portal's ground truth saved with it: the reports and negatives listed there, and only real next pages."""
+    t = SMALL[site]
+    sp = make_spider(GenericSpider, [row(site, t["layout"], [t["url"]])])
+    items, reqs = split(sp.parse_listing(fake_response(t["url"], f"generic/small/{site}.html", site=site,
+                                                       headers={"Content-Type": t["content_type"]})))
+    assert [q.url for q in reqs if q.callback == sp.parse_detail] == t["reports"]
+    assert [i["url"] for i in items if i["type"] == "negative"] == t["negatives"]
+    pages = {q.url for q in reqs if q.callback == sp.parse_listing}
+    assert pages and pages <= set(t["pages"]) | {t["url"]}, (pages, t["pages"])
+    assert t["pages"][0] in pages  # the next page (or the next year) is always among them

@@ -5,6 +5,8 @@ the navigation from the province portal. Each layout copies a URL grammar of POR
 registry rows named in brackets); list markup, pagers and detail templates are guesses (unv) in the
 style of small-vendor CMSs: no ArticleTitle metas, no known content container.
 
+- 西陵省's cities are ``yunling`` and ``qinglan`` (sites/small.py); 云岭 also links
+  江源县 (the province-platform site of sites/platform.py), so discovery meets a family with a module.
 - ``xiling`` 西陵省 (province), Hebei uuid columns [hebei-uuid-columns]: ``/columns/<uuid>/index.html``,
   pages ``index_2.html`` … linked as 首页/上一页/下一页/尾页 anchors; details
   ``/columns/<uuid>/YYYYMM/DD/<uuid>.html``. UTF-8. The home page carries the 地方政府网站 link set (a
@@ -38,7 +40,6 @@ PROVINCE = "西陵省"
 # site -> (host, government, level, region, layout label, linked from (site, link set))
 WEB = {
     "xiling": ("www.xiling.fixture.gov.cn", "西陵省人民政府", "province", "西陵省", "hebei-uuid-columns", None),
-    "qingyu": ("www.qingyu.fixture.gov.cn", "青屿市人民政府", "city", "东岚省青屿市", "trs-wcm", ("xiling", "地方政府网站")),
     "yunling": ("www.yunling.fixture.gov.cn", "云岭市人民政府", "city", "西陵省云岭市", "c-col-shtml", ("xiling", "地方政府网站")),
     "xlfgw": ("fgw.xiling.fixture.gov.cn", "西陵省发展和改革委员会", "department", "西陵省", "sd-gongkai-objectid",
               ("xiling", "部门网站")),
@@ -49,6 +50,32 @@ WEB = {
                ("yunling", "区县政府网站")),
     "linchuan": ("www.linchuan.fixture.gov.cn", "临川县人民政府", "county", "西陵省云岭市临川县", "hanweb-jpaas",
                  ("yunling", "区县政府网站")),
+    "jiangyuan": ("www.jiangyuan.fixture.gov.cn", "江源县人民政府", "county", "西川省江源县", "province-platform",
+                  ("yunling", "区县政府网站")),  # built by sites/platform.py, pages as in every scenario
+    # one small site per remaining researched layout (ogi/portal/sites/small.py)
+    "qinglan": ("www.qinglan.fixture.gov.cn", "青岚市人民政府", "city", "西陵省青岚市", "hex-shtml", ("xiling", "地方政府网站")),
+    "xlczt": ("czt.xiling.fixture.gov.cn", "西陵省财政厅", "department", "西陵省", "shanghai-hex", ("xiling", "部门网站")),
+    "xljtt": ("jtt.xiling.fixture.gov.cn", "西陵省交通运输厅", "department", "西陵省", "sc-hex-shtml", ("xiling", "部门网站")),
+    "xlslt": ("slt.xiling.fixture.gov.cn", "西陵省水利厅", "department", "西陵省", "ln-web-idx", ("xiling", "部门网站")),
+    "qinghe": ("public.qinghe.fixture.gov.cn", "清河县人民政府", "county", "西陵省青岚市清河县", "zz-public-jhtml",
+               ("qinglan", "区县政府网站")),
+    "lanshan": ("www.lanshan.fixture.gov.cn", "岚山县人民政府", "county", "西陵省青岚市岚山县", "henan-date-id",
+                ("qinglan", "区县政府网站")),
+    "songxi": ("www.songxi.fixture.gov.cn", "松溪县人民政府", "county", "西陵省青岚市松溪县", "hn-numeric-content",
+               ("qinglan", "区县政府网站")),
+    "yanghe": ("www.yanghe.fixture.gov.cn", "洋河县人民政府", "county", "西陵省青岚市洋河县", "snowflake-id",
+               ("qinglan", "区县政府网站")),
+    "baihe": ("www.baihe.fixture.gov.cn", "白鹤县人民政府", "county", "西陵省青岚市白鹤县", "eportal", ("qinglan", "区县政府网站")),
+    "taoyuan": ("gk.taoyuan.fixture.gov.cn", "桃源县人民政府", "county", "西陵省青岚市桃源县", "aspnet", ("qinglan", "区县政府网站")),
+    "heping": ("zwgk.heping.fixture.gov.cn", "和平县人民政府", "county", "西陵省青岚市和平县", "legacy-xp",
+               ("qinglan", "区县政府网站")),
+    "dongcheng": ("www.dongcheng.fixture.gov.cn", "青岚市东城区人民政府", "county", "西陵省青岚市东城区", "bjdx-numeric-path",
+                  ("qinglan", "区县政府网站")),
+    "linxi": ("www.linxi.fixture.gov.cn", "青岚市临溪区人民政府", "county", "西陵省青岚市临溪区", "html-col-id",
+              ("qinglan", "区县政府网站")),
+    "qlscjg": ("scjg.qinglan.fixture.gov.cn", "青岚市市场监督管理局", "department", "西陵省青岚市", "jx-intensive",
+               ("qinglan", "部门网站")),
+    "qltjj": ("tjj.qinglan.fixture.gov.cn", "青岚市统计局", "department", "西陵省青岚市", "gd-intensive", ("qinglan", "部门网站")),
 }
 UUID_COL = "29527d47-65f0-4e58-9a95-804549f339e9"
 FGW_CHANNEL = "6389a3c83759918282638268"
@@ -202,6 +229,8 @@ class LayoutSite(Site):
     def route(self, req: Request):
         if req.path == "/robots.txt":
             return Response(200, b"User-agent: *\nAllow: /\n", "text/plain", compress=False)
+        if req.query:  # pages of query-string layouts (eportal, aspnet, legacy-xp) are stored with their query
+            return self.pages.get(f"{req.path}?{req.query}")
         return None
 
 
@@ -495,7 +524,8 @@ def build_known(scenario) -> SiteBuild:
     """The web entries of sites of known families that the web links (their pages are built by their
     own modules and stay byte-identical to the other scenarios)."""
     b = SiteBuild()
-    b.web.append(web_entry("qingyu", [url("qingyu", "/zwgk/zfxxgknb/")], "trs-wcm", False))
+    b.web.append(web_entry("jiangyuan", [url("jiangyuan", "/public/column/6596571?type=3&nav=5&sub=&hasContent=true")],
+                           "province-platform", False))
     return b
 
 
