@@ -126,8 +126,9 @@ def _fallback(_result, process, ctx: runctx.RunContext, rows: list[dict], fell_b
     retry = []
     for s in rows:
         hosts = _hosts(s)
-        if ctx.reports.get(s["id"]) or s.get("expected_min_reports", 1) < 1 or any(b["host"] in hosts for b in ctx.blocked_hosts.values()) \
-                or any(h in hosts for h in ctx.robots_disallowed):
+        blocked = any(b["host"] in hosts for b in ctx.blocked_hosts.values())
+        disallowed = any(h in hosts for h in ctx.robots_disallowed)
+        if ctx.reports.get(s["id"]) or s.get("expected_min_reports", 1) < 1 or blocked or disallowed:
             continue
         retry.append(dict(s, family="generic", fallback_from=s["family"]))
         fell_back.add(s["id"])

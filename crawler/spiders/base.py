@@ -112,7 +112,7 @@ class ReportSpider(scrapy.Spider):
     def __init__(self, sources: Optional[list[dict]] = None, *args, site: Optional[str] = None,
                  registry: Optional[str] = None, **kwargs):
         super().__init__(*args, **kwargs)
-        if sources is None and (site or registry):  # `scrapy crawl trs -a site=<id>[,<id>] [-a registry=PATH]`
+        if sources is None:  # `scrapy crawl trs [-a site=<id>[,<id>]] [-a registry=PATH]`: the registry's rows
             from ..registry import load_rows
             wanted = set(site.split(",")) if site else None
             sources = [r for r in load_rows(registry) if wanted is None or r.get("id") in wanted]
