@@ -21,7 +21,6 @@ has no module of its own (crawler/spiders/__init__.py).
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Iterable, Optional
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit

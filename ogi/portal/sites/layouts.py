@@ -243,7 +243,6 @@ def paged(items, per: int):
 
 def build_xiling(scenario) -> SiteBuild:
     b, site = SiteBuild(), LayoutSite("xiling", scenario)
-    rng = g.rng_for("xiling", "layout")
     gov, items = make_items("xiling", [("西陵省自然资源厅", "department"), ("西陵省退役军人事务厅", "department")],
                             range(2019, 2026), [("publication_notice", 2024), ("compilation_notice", 2023)])
     col = f"/columns/{UUID_COL}/"
@@ -282,7 +281,6 @@ def build_xiling(scenario) -> SiteBuild:
     b.registry.append(registry_row("xiling", [column], "hebei-uuid-columns", len(b.reports)))
     b.web.append(web_entry("xiling", [column], "generic", True))
     b.host_status.append({"host": site.host, "expected": "ok"})
-    _ = rng
     b.sites.append(site)
     return b
 
