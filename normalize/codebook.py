@@ -95,6 +95,7 @@ def t2_row_columns(template: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=16384)
 def sort_key(table: str, row: str, col: str) -> tuple:
     """Canonical order of a cell: table, then row, then column as in the code book."""
     ti = TABLES.index(table) if table in TABLES else 9

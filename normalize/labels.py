@@ -46,6 +46,11 @@ def norm(text: Optional[str]) -> str:
     """Comparable key of a label: NFKC, no whitespace at all, unified quotes and dashes."""
     if not text:
         return ""
+    return _norm(text)
+
+
+@lru_cache(maxsize=65536)  # pure, and called ~3,000 times a document on a few hundred distinct strings
+def _norm(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     t = t.translate(_EXTRA_MAP)
     return _WS.sub("", t)
@@ -162,6 +167,11 @@ class Value:
 
 def parse_value(raw: Optional[str]) -> Value:
     """Read one printed cell (see module doc)."""
+    return _parse_value(raw or "")
+
+
+@lru_cache(maxsize=65536)  # pure; Value is frozen, so sharing results is safe
+def _parse_value(raw: str) -> Value:
     text = clean_ws(raw or "")
     key = norm(text)
     if not key:

@@ -11,7 +11,7 @@ Per page:
   pdfminer sometimes gets wrong). Boxes are put in pdfplumber's coordinate system (top-left origin,
   /Rotate applied, as pdfminer does it), so both libraries agree.
 - Table geometry: the axis-parallel segments of every painted path (also inside form XObjects) are read
-  from PDFium and handed, as explicit edges, to pdfplumber's `TableFinder` (the lattice algorithm of
+  from PDFium and handed, as explicit edges, to pdfplumber's lattice finder (extract/lattice.py: `TableFinder` with its two quadratic steps indexed; the algorithm of
   `find_tables` with its default snap/join/intersection tolerances). This gives the same cells as
   pdfplumber's own ruling-line strategy without pdfminer interpreting every content stream (which took
   ~85% of the time). Only on pages that have path objects (no lines, no lattice table) and not too many
@@ -53,7 +53,7 @@ from .cells import clean_text, finish_grid, is_cjk, join_pieces
 from .limits import DEFAULT_LIMITS, Limits
 
 
-@dataclass
+@dataclass(slots=True)
 class _Char:
     ch: str
     x0: float
@@ -70,7 +70,7 @@ class _Char:
         return (self.top + self.bottom) / 2
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str
     x0: float
@@ -142,6 +142,23 @@ def _transform(mediabox, rotation):
     return lambda x, y: (x - x0, y1 - y)
 
 
+def _page_text(c, raw, n: int) -> Optional[list[int]]:
+    """Code points of all n characters in one call (FPDFText_GetText, UTF-16); None when that text does not
+    map one unit per character (characters outside the BMP are surrogate pairs there)."""
+    import ctypes
+
+    if n <= 0:
+        return []
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    got = c.FPDFText_GetText(raw, 0, n, ctypes.cast(buf, ctypes.POINTER(c.c_ushort)))
+    if got != n + 1:  # n units and the terminating NUL
+        return None
+    units = memoryview(buf.raw).cast("H")[:n].tolist()
+    if any(0xD800 <= u <= 0xDFFF for u in units):
+        return None
+    return units
+
+
 def _page_chars(page) -> list[_Char]:
     import ctypes
 
@@ -150,19 +167,31 @@ def _page_chars(page) -> list[_Char]:
     textpage = page.get_textpage()
     try:
         n = textpage.count_chars()
-        tf = _transform(page.get_mediabox(), page.get_rotation() % 360)
+        mx0, my0, mx1, my1 = page.get_mediabox()
+        rotation = page.get_rotation() % 360
+        tf = _transform((mx0, my0, mx1, my1), rotation)
         rect = c.FS_RECTF()
+        rref = ctypes.byref(rect)
         out = []
         raw = textpage.raw
+        # The text in one call and one ctypes call per character for its box. PDFium's generated
+        # characters (the spaces and line breaks it adds between text objects) are whitespace, so only
+        # whitespace is asked whether it was generated.
+        get_unicode, is_generated, loose_box = c.FPDFText_GetUnicode, c.FPDFText_IsGenerated, c.FPDFText_GetLooseCharBox
+        codes = _page_text(c, raw, n)
         for i in range(n):
-            u = c.FPDFText_GetUnicode(raw, i)
-            if u in (0, 0xFFFE, 0xFFFF) or c.FPDFText_IsGenerated(raw, i):
+            u = codes[i] if codes is not None else get_unicode(raw, i)
+            if u in (0, 0xFFFE, 0xFFFF):
                 continue
             ch = chr(u) if u < 0x110000 else "\ufffd"
-            if ch in "\r\n":
+            if ch in "\r\n" or (ch.isspace() or ch == "-") and is_generated(raw, i):
                 continue
             # loose box: advance width and font ascent/descent (tight glyph boxes make "1" look far from "0")
-            if not c.FPDFText_GetLooseCharBox(raw, i, ctypes.byref(rect)):
+            if not loose_box(raw, i, rref):
+                continue
+            if rotation == 0:  # the common case, inlined: x from the left edge, top from the top edge
+                left, right, top, bottom = rect.left - mx0, rect.right - mx0, my1 - rect.top, my1 - rect.bottom
+                out.append(_Char(ch, min(left, right), min(top, bottom), max(left, right), max(top, bottom)))
                 continue
             ax, atop = tf(rect.left, rect.top)
             bx, btop = tf(rect.right, rect.bottom)
@@ -291,16 +320,25 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
     no area and are ignored."""
     if not text_boxes:
         return False
-    inked = sorted((ch for ch in chars if not ch.ch.isspace()), key=lambda ch: ch.x0)
+    inked = [ch for ch in chars if not ch.ch.isspace()]
     if not inked:
         return any(x1 - x0 >= 1 and bottom - top >= 1 for x0, top, x1, bottom in text_boxes)
-    x0s = [ch.x0 for ch in inked]
-    widest = max(ch.x1 - ch.x0 for ch in inked)
+    # characters by the 16-point bands of the page their box (grown by 1 point) touches
+    band = 16.0
+    bands: dict[int, list[_Char]] = {}
+    for ch in inked:
+        for k in range(int((ch.top - 1) // band), int((ch.bottom + 1) // band) + 1):
+            bands.setdefault(k, []).append(ch)
     for x0, top, x1, bottom in text_boxes:
         if x1 - x0 < 0.5 and bottom - top < 0.5:
             continue
-        lo, hi = bisect.bisect_left(x0s, x0 - widest - 1), bisect.bisect_right(x0s, x1 + 1)
-        if not any(ch.x1 >= x0 - 1 and ch.top <= bottom + 1 and ch.bottom >= top - 1 for ch in inked[lo:hi]):
+        found = False
+        for k in range(int((top - 1) // band), int((bottom + 1) // band) + 1):
+            if any(ch.x1 >= x0 - 1 and ch.x0 <= x1 + 1 and ch.top <= bottom + 1 and ch.bottom >= top - 1
+                   for ch in bands.get(k, ())):
+                found = True
+                break
+        if not found:
             return True
     return False
 
@@ -333,8 +371,8 @@ def _lines(chars: list[_Char], page: int) -> list[_Line]:
         text = _join_chars(g)
         if text:
             ink = [ch for ch in g if not ch.ch.isspace()] or g
-            out.append(_Line(text, min(c.x0 for c in ink), min(c.top for c in ink), max(c.x1 for c in ink),
-                             max(c.bottom for c in ink), page))
+            out.append(_Line(text, ink[0].x0 if len(ink) == 1 else min([c.x0 for c in ink]),
+                             min([c.top for c in ink]), max([c.x1 for c in ink]), max([c.bottom for c in ink]), page))
     return out
 
 
@@ -383,13 +421,13 @@ class _PageShim:
 
 def _find_tables(edges: list[dict], bbox: tuple, page_no: int) -> list[_PTable]:
     """Lattice tables from ruling-line edges (pdfplumber's algorithm, default tolerances)."""
-    from pdfplumber.table import TableFinder
+    from .lattice import LatticeFinder
 
     v = [e for e in edges if e["orientation"] == "v"]
     h = [e for e in edges if e["orientation"] == "h"]
     if len(v) < 2 or len(h) < 2:
         return []
-    finder = TableFinder(_PageShim(bbox), {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+    finder = LatticeFinder(_PageShim(bbox), {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
                                            "explicit_vertical_lines": v, "explicit_horizontal_lines": h})
     tables = []
     for t in finder.tables:

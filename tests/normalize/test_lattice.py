@@ -1,0 +1,51 @@
+"""The indexed lattice finder (normalize/extract/lattice.py) gives pdfplumber's TableFinder results exactly."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from pdfplumber.table import TableFinder
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import render_formats as rf  # noqa: E402
+from normalize.extract import pdf as P  # noqa: E402
+from normalize.extract.lattice import LatticeFinder  # noqa: E402
+
+
+def _ruled_pages():
+    """(name, page no, edges, bbox) of every page with ruling lines of the golden reports rendered by ReportLab."""
+    out = []
+    for case in rf.load_cases():
+        pdf = pdfium.PdfDocument(rf.render_reportlab_pdf(case))
+        try:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                w, h = page.get_size()
+                edges, _ = P._page_geometry(page, 10**6)
+                page.close()
+                if sum(e["orientation"] == "v" for e in edges) >= 2 and sum(e["orientation"] == "h" for e in edges) >= 2:
+                    out.append((case.name, i + 1, edges, (0, 0, w, h)))
+        finally:
+            pdf.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def ruled_pages():
+    pages = _ruled_pages()
+    assert len(pages) >= 10  # every golden report has ruled tables 2-4
+    return pages
+
+
+def test_same_cells_and_tables_as_pdfplumber(ruled_pages):
+    for name, page_no, edges, bbox in ruled_pages:
+        settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+                    "explicit_vertical_lines": [e for e in edges if e["orientation"] == "v"],
+                    "explicit_horizontal_lines": [e for e in edges if e["orientation"] == "h"]}
+        ours, theirs = LatticeFinder(P._PageShim(bbox), settings), TableFinder(P._PageShim(bbox), settings)
+        assert ours.intersections.keys() == theirs.intersections.keys(), (name, page_no)
+        assert ours.cells == theirs.cells, (name, page_no)
+        assert [t.bbox for t in ours.tables] == [t.bbox for t in theirs.tables], (name, page_no)
+        assert [t.cells for t in ours.tables] == [t.cells for t in theirs.tables], (name, page_no)
