@@ -208,12 +208,42 @@ def m005_agencies_panel(db: sqlite_utils.Database) -> None:
     db.executescript(PANEL_SQL)
 
 
+# indexes the served pages need (issue 9), measured on a 100,000-report corpus (benchmarks/scale_corpus.py)
+SERVING_INDEXES = {
+    # a report's cells by table, row and column: report_overview's subqueries, a report's tables and
+    # the cells of one report (the old (report_id) index is its prefix and goes)
+    "cells": [["report_id", "tbl", "row_code", "col_code"]],
+    "sections": [["report_id", "ordinal"]],
+    "checks": [["report_id", "level", "status"], ["level", "status"]],
+    # facet counts read an index instead of the table
+    "reports": [["level"], ["province"], ["status"], ["scope"], ["year", "agency"]],
+    "documents": [["format"], ["role"], ["parse_status"]],
+    "issues": [["report_id"], ["level"]],
+}
+
+
+def m007_serving_indexes(db: sqlite_utils.Database) -> None:
+    # issue 9: indexes that match the views and pages (report_id first); ANALYZE runs at the end of
+    # every build (normalize.build.finish_database)
+    for table, cols in SERVING_INDEXES.items():
+        if table not in db.table_names():
+            continue
+        have = set(db[table].columns_dict)
+        for c in cols:
+            if set(c) <= have:
+                db[table].create_index(c, if_not_exists=True)
+    db.execute("DROP INDEX IF EXISTS idx_cells_report_id")
+    # the failed_checks query walks failing reports newest first and stops at the page's rows
+    db.execute("CREATE INDEX IF NOT EXISTS idx_reports_failing ON reports (year DESC, agency) WHERE checks_failed > 0")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
     ("003_numeric_values_and_labelled_t3", m003_numeric_values_and_labelled_t3),
     ("004_region_codes", m004_region_codes),
     ("005_agencies_panel", m005_agencies_panel),
+    ("007_serving_indexes", m007_serving_indexes),
 ]
 
 
