@@ -65,6 +65,7 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
         "template": template,
         "year": md["year"],
         "agency": md["agency"],
+        "agency_source": md["agency_source"],
         "published": md["published"],
         "title": md["title"],
         "level": md["level"],

@@ -499,9 +499,10 @@ class ReportSpider(scrapy.Spider):
         listed = ogi.get("listed_title") or ""
         full_title = re.sub(r"\s+", " ", title or listed).strip()
         ok, reason = classify_title(full_title)
+        fetched = response.meta.get("ogi_sha256")  # the page was archived: its sidecar records the verdict
         if reason.startswith("negative"):
             return {"type": "negative", "site": site, "url": response.url, "title": full_title,
-                    "reason": reason, "listing": ogi.get("listing")}
+                    "reason": reason, "listing": ogi.get("listing"), "sha256": fetched}
         confirmed = None
         if not ok and body_marker_count(body_text) >= 2:
             confirmed = "body_markers"
@@ -509,7 +510,7 @@ class ReportSpider(scrapy.Spider):
             confirmed = "attachment_name"  # "详见附件" pages: the report is the attached file
         if not ok and not confirmed:
             return {"type": "negative", "site": site, "url": response.url, "title": full_title,
-                    "reason": "no_body_markers", "listing": ogi.get("listing")}
+                    "reason": "no_body_markers", "listing": ogi.get("listing"), "sha256": fetched}
         src = self.source(site)
         item = {
             "type": "report", "site": site, "url": response.url, "title": full_title, "listed_title": listed,
