@@ -55,12 +55,14 @@ def test_datasette_serves_tables_and_canned_queries(pipeline):
 
     async def go():
         out = {}
-        for table in ("sites", "documents", "reports", "sections", "cells", "checks", "issues", "crawl_runs"):
+        for table in ("sites", "documents", "reports", "sections", "cells", "checks", "issues", "crawl_runs",
+                      "agencies", "agency_aliases", "indicators_wide", "rejected_pages"):
             r = await ds.client.get(f"/ogi/{table}.json?_shape=array&_size=max")
             assert r.status_code == 200, (table, r.text[:500])
             out[table] = r.json()
         for q, params in {"search": "q=复议", "failed_checks": "", "requests_by_year": "",
-                          "table3": "report_id=x"}.items():
+                          "table3": "report_id=x", "agency_series": "agency_id=x",
+                          "panel_cell_series": "agency_id=x&tbl=t3&row_code=new_received&col_code=total"}.items():
             r = await ds.client.get(f"/ogi/{q}.json?_shape=array&{params}")
             assert r.status_code == 200, (q, r.text[:500])
         # Chinese search works for 1-, 2- and 3+-character queries (trigram FTS alone misses 1–2)
