@@ -24,6 +24,7 @@ the key>[:10]`: a function of the key alone, so it survives rebuilds and new spe
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -76,10 +77,11 @@ class Resolution:
 
 
 def load_operator_file(path: Optional[str | Path] = None) -> dict:
-    """{'merge': [{alias, agency, site?}], 'keep_apart': [name, ...]} from the operator's YAML file."""
+    """{'merge': [{alias, agency, site?}], 'keep_apart': [name, ...]} from the operator's YAML file
+    (`path`, else $OGI_ALIASES, else normalize/aliases.yaml)."""
     import yaml
 
-    p = Path(path) if path else DEFAULT_ALIASES
+    p = Path(path or os.environ.get("OGI_ALIASES") or DEFAULT_ALIASES)
     if not p.exists():
         return {"merge": [], "keep_apart": []}
     data = yaml.safe_load(p.read_text("utf-8")) or {}

@@ -38,7 +38,7 @@ AGENCY_END = re.compile(r"(关于)?(?:\d{4}\s*年度?)?(政府信息公开|政�
 
 HINT_TITLE_KEYS = ("title", "ArticleTitle", "article_title", "listed_title", "listing_title")
 HINT_DATE_KEYS = ("PubDate", "pubdate", "published", "pub_date", "publish_date")
-HINT_AGENCY_KEYS = ("agency", "site_agency")
+HINT_AGENCY_KEYS = ("publisher", "agency", "site_agency")  # page publisher, the crawler's pick, the registry row
 
 _CN_DIGIT = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "０": "0", "一": "1", "二": "2", "三": "3", "四": "4",
              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
@@ -299,7 +299,7 @@ def extract_meta(doc: Document, hints: Optional[dict] = None) -> dict:
             full = _hint(hints, (k,))
             if full and full != agency and is_abbreviation(agency, full) and name_key(agency) != name_key(full):
                 agency = full
-                source = "publisher" if k == "agency" else "site"
+                source = "site" if k == "site_agency" else "publisher"
                 break
     return {
         "title": title,

@@ -59,7 +59,7 @@ TABLES = {
         "published": ("发布日期", "Publication date (YYYY-MM-DD)"),
         "template": ("模板", "Layout generation: pre2019, 2019 (国办公开办函〔2019〕60号), 2021 (〔2021〕30号), unknown"),
         "t3_rows": ("表三行集", "Row set of table 3: 2019 (single （六）) or 2021 (（六） with three sub-items)"),
-        "level": ("层级", "Administrative level of the agency"),
+        "level": ("层级", "Administrative level of the agency's jurisdiction (agencies.level): national, province, city, county, township"),
         "region": ("地区", "Leading place names of the agency name (whole place names, never cut mid-word), else the registry row's region"),
         "province": ("省级", "Province of the agency (GB/T 2260 division of the report year; else the province of the registry row's region)"),
         "city": ("地级", "Prefecture-level city of the agency (GB/T 2260)"),

@@ -519,6 +519,7 @@ class ReportSpider(scrapy.Spider):
             "published": norm_date(published) or ogi.get("listed_date"),
             "listing": ogi.get("listing"), "attachments": attachments,
             "sha256": response.meta.get("ogi_sha256"), "family": self.family,
+            "publisher": agency_hint or None,  # page context (发布机构 / ContentSource / gkmlpt publisher)
         }
         if confirmed:
             item["confirmed_by"] = confirmed
