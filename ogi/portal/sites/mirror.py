@@ -12,6 +12,7 @@ Two things a corpus must get right about agencies (issue 7):
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from .. import generate as g
@@ -40,7 +41,8 @@ class MirrorSite(trs.PingtanSite):
 def build(name: str, scenario) -> SiteBuild:
     b = SiteBuild()
     site = MirrorSite(HOST, name, scenario)
-    src = trs.build_pingtan(scenario)  # the original report's bytes (deterministic)
+    # the original report's bytes as first published (day 1: a later revision on 平潭 is not copied here)
+    src = trs.build_pingtan(dataclasses.replace(scenario, day=1))
     orig = next(r for r in src.reports if r["site_id"] == "pingtan" and r["year"] == COPY_YEAR
                 and "管委会" not in r["title"] and r["agency"] == "平潭综合实验区")
     orig_path = orig["url"].split(trs.PT_HOST, 1)[1]
