@@ -42,7 +42,7 @@ DEFAULT_ALIASES = Path(__file__).with_name("aliases.yaml")
 @dataclass
 class Sighting:
     item: str  # crawl item key (report page URL)
-    name: str  # printed agency name (cleaned)
+    name: str  # agency name of the parse (cleaned; a title abbreviation already expanded by its context)
     year: Optional[int]
     source: str = "title"  # title, body_title, signature, publisher, site
     scope: str = "own"
@@ -54,6 +54,7 @@ class Sighting:
     document_id: Optional[str] = None
     url: Optional[str] = None
     cells: dict = field(default_factory=dict)  # (tbl, row, col) -> value, for the contradiction check
+    printed: Optional[str] = None  # the name as the title printed it, when context expanded it (区数据局)
 
 
 @dataclass
@@ -171,6 +172,10 @@ def resolve(sightings: list[Sighting], *, operator: Optional[dict] = None,
             a.site_ids.append(s.site_id)
         a.aliases.append({"alias": s.name, "key": name_key(s.name, s.scope), "source": s.source, "rule": rule,
                           "document_id": s.document_id, "site_id": s.site_id, "url": s.url})
+        if s.printed and s.printed != s.name:  # the title's short name, expanded by the page or the registry
+            a.aliases.append({"alias": s.printed, "key": name_key(s.printed, s.scope), "source": "title",
+                              "rule": f"abbreviation_of_{'site_agency' if s.source == 'site' else 'publisher'}",
+                              "document_id": s.document_id, "site_id": s.site_id, "url": s.url})
 
     # canonical name: the spelling printed most often, then the most trusted source, the longest, lexical
     for key, a in agencies.items():

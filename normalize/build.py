@@ -377,8 +377,8 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         checks = r.get("checks") or []
         report_rows.append({
             "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
-            "agency_as_printed": next((sg.name for sg in sighting_of[rid] if sg.item == item_of[primary.id]),
-                                      sighting_of[rid][0].name),
+            "agency_as_printed": next((sg.printed or sg.name for sg in sighting_of[rid] if sg.item == item_of[primary.id]),
+                                      sighting_of[rid][0].printed or sighting_of[rid][0].name),
             "title": page.result.get("title") or page.fetch.meta.get("title") or r.get("title"),
             "source_url": page.fetch.url,
             "published": r.get("published") or page.result.get("published"),

@@ -40,7 +40,7 @@ def sighting(item: str, docs: list, best, year: int, site: Optional[dict]) -> Si
                     source=best.result.get("agency_source") or "title", scope=scope_of(title),
                     site_id=page.fetch.site, site_region=site.get("region"), site_agency=site.get("agency"),
                     site_level=site.get("level"), publisher=meta.get("publisher") or meta.get("agency"), document_id=best.id,
-                    url=page.fetch.url, cells=cells)
+                    url=page.fetch.url, cells=cells, printed=best.result.get("agency_printed"))
 
 
 def primary_key(p) -> tuple:
@@ -105,12 +105,6 @@ def agency_rows(res: Resolution, ids: dict[str, str], places: dict[str, dict], r
             seen.add(k)
             aliases.append(dict(al, agency_id=aid))
     return rows, aliases
-
-
-def merged_alias_count(alias_rows: Iterable[dict]) -> int:
-    """Spellings that differ from their agency's canonical name and were tied to it (not counting
-    registry rows)."""
-    return len({(a["agency_id"], a["alias"]) for a in alias_rows if a.get("source") != "site"})
 
 
 def rejected_rows(fetches: Iterable) -> list[dict]:

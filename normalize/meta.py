@@ -293,7 +293,8 @@ def extract_meta(doc: Document, hints: Optional[dict] = None) -> dict:
         if agency is None:
             agency = clean_name(_hint(hints, HINT_AGENCY_KEYS))
             source = "publisher" if agency else None
-    else:
+    printed = agency
+    if agency is not None and source in ("title", "body_title"):
         # a title that abbreviates the name ("区数据局") yields to the crawler's full name of the same agency
         for k in HINT_AGENCY_KEYS:
             full = _hint(hints, (k,))
@@ -305,6 +306,7 @@ def extract_meta(doc: Document, hints: Optional[dict] = None) -> dict:
         "title": title,
         "agency": agency,
         "agency_source": source,
+        "agency_printed": printed,
         "year": year,
         "published": published_date(doc, hints),
         "level": level_of(agency),

@@ -181,7 +181,7 @@ TABLES = {
         "alias": ("别名", "Name as seen (after stripping residue such as 标题: / 正文 / # / 关于)"),
         "key": ("比对键", "Comparison key the rules derive from the alias (管理委员会→管委会, 人民政府 dropped, 办公厅→办公室, full width→half width)"),
         "source": ("来源", "Where it was seen: title, body_title, signature, publisher (page meta / gkmlpt publisher / ContentSource), site (registry row), operator (crawler/aliases.yaml)"),
-        "rule": ("规则", "Rule that tied it to the agency: same_key, abbreviation_of_publisher, abbreviation_of_site_agency, relative_to_site_region, operator_alias"),
+        "rule": ("规则", "Rule that tied it to the agency: same_key (regular alias form), abbreviation_of_publisher / abbreviation_of_site_agency (a title's short name expanded by the page or the registry row), relative_to_site_region (市教育局 on a 青屿市 site), relative_to_site (a relative name that stays tied to its site), operator_alias (normalize/aliases.yaml), registry_row"),
         "document_id": ("文档", "Document it was seen in (empty for registry and operator aliases)"),
         "site_id": ("站点", "Site it was seen on"),
         "url": ("网址", "URL of the document"),

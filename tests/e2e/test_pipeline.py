@@ -87,13 +87,14 @@ def test_reports_that_contradict_themselves_are_flagged(pipeline):
     """The portal prints a few inconsistent totals, as real reports do: exactly those fail identities,
     and a blank 法人 block makes identities not assessable instead of failing."""
     conn = sqlite3.connect(pipeline["db"])
-    failed = {r[0] for r in conn.execute("select id from reports where checks_failed > 0")}
+    failed = {f"{r[0]}-{r[1]}" for r in conn.execute("select agency, year from reports where checks_failed > 0")}
     values = {(r["agency"], r["year"]): r.get("values") or {} for r in pipeline["expected"]["reports"]}
     misprinted = {f"{a}-{y}" for (a, y), v in values.items() if v.get("misprint") in ("zero_total", "total_off")}
     assert misprinted and misprinted <= failed
     assert failed - misprinted == set(), f"reports failing identities they do not break: {failed - misprinted}"
     blank = {f"{a}-{y}" for (a, y), v in values.items() if v.get("misprint") == "blank_legal_person"}
-    for rid in blank:
+    for key in blank:
+        (rid,) = conn.execute("select id from reports where agency || '-' || year = ?", (key,)).fetchone()
         row = conn.execute("select checks_failed, checks_not_assessable from reports where id = ?", (rid,)).fetchone()
         assert row is not None and row[0] == 0 and row[1] > 0, (rid, row)
         assert conn.execute("select count(*) from cells where report_id = ? and col_code = 'commercial' "
