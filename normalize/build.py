@@ -86,14 +86,14 @@ def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes]
     return result, doc.format or fmt, doc.pages, text_sha
 
 
-def collect_documents(reader: ArchiveReader) -> tuple[list[Fetch], dict[str, Fetch]]:
+def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> tuple[list[Fetch], dict[str, Fetch]]:
     """Report pages and attachments fetched with status 200; latest sidecar per (url, sha256)."""
     docs: list[Fetch] = []
     pages: dict[str, Fetch] = {}
     for f in reader.fetches():
         if f.status != 200 or f.role not in ("report_page", "attachment"):
             continue
-        if is_rejected(f.meta):  # the crawler's verdict (negative, noise): kept in rejected_pages only
+        if is_rejected(f.meta, f.url, legacy):  # the crawler's verdict (negative, noise): rejected_pages only
             continue
         docs.append(f)
         if f.role == "report_page":
@@ -127,12 +127,13 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
                                pk="id", replace=True)
         db["crawl_runs"].insert_all([_run_row(r) for r in runs], pk="run_id", replace=True)
 
-        fetches, pages = collect_documents(reader)
+        legacy = identity.legacy_verdicts(reader.root)
+        fetches, pages = collect_documents(reader, legacy)
         cache = ParseCache(parse_cache)
         parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache)
         counts = _write_reports(db, parsed, sites, runs, say, load_operator_file(aliases))
-        rejected = identity.rejected_rows(f for f in reader.fetches() if f.status == 200 and is_rejected(f.meta)
-                                          and f.role in ("report_page", "attachment"))
+        rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
+            "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
         db["rejected_pages"].insert_all(rejected)
         counts["rejected_pages"] = len(rejected)
         db.conn.commit()

@@ -22,9 +22,37 @@ from .agency_names import scope_of
 REJECTED_VERDICTS = ("negative", "noise")
 
 
-def is_rejected(meta: dict) -> bool:
-    """The crawler rejected this page (its verdict travels in the sidecar's meta)."""
-    return (meta or {}).get("verdict") in REJECTED_VERDICTS
+def is_rejected(meta: dict, url: Optional[str] = None, legacy: Optional[dict] = None) -> bool:
+    """The crawler rejected this page: its verdict travels in the sidecar's meta; a sidecar written before
+    verdicts were recorded is judged by the run items (`legacy_verdicts`)."""
+    meta = meta or {}
+    if "verdict" in meta:
+        return meta["verdict"] in REJECTED_VERDICTS
+    return bool(legacy and url and (legacy.get(url) or {}).get("verdict") in REJECTED_VERDICTS)
+
+
+def legacy_verdicts(root) -> dict[str, dict]:
+    """{url: {verdict, verdict_reason}} from the runs' items.jsonl (the latest run's item of a URL wins),
+    for archives whose sidecars predate `meta.verdict`."""
+    import json
+    from pathlib import Path
+
+    out: dict[str, dict] = {}
+    for path in sorted(Path(root).glob("runs/*/items.jsonl")):
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if item.get("type") == "report" and item.get("url"):
+                out[item["url"]] = {"verdict": "report", "verdict_reason": None}
+            elif item.get("type") == "negative" and item.get("url"):
+                out[item["url"]] = {"verdict": "negative", "verdict_reason": item.get("reason")}
+    return out
 
 
 def sighting(item: str, docs: list, best, year: int, site: Optional[dict]) -> Sighting:
@@ -107,11 +135,12 @@ def agency_rows(res: Resolution, ids: dict[str, str], places: dict[str, dict], r
     return rows, aliases
 
 
-def rejected_rows(fetches: Iterable) -> list[dict]:
+def rejected_rows(fetches: Iterable, legacy: Optional[dict] = None) -> list[dict]:
     rows = []
     for f in fetches:
-        rows.append({"url": f.url, "sha256": f.sha256, "site_id": f.site, "verdict": f.meta.get("verdict"),
-                     "reason": f.meta.get("verdict_reason"), "title": f.meta.get("title") or f.meta.get("listed_title"),
+        v = f.meta if "verdict" in f.meta else (legacy or {}).get(f.url, {})
+        rows.append({"url": f.url, "sha256": f.sha256, "site_id": f.site, "verdict": v.get("verdict"),
+                     "reason": v.get("verdict_reason"), "title": f.meta.get("title") or f.meta.get("listed_title"),
                      "http_status": f.status, "first_seen": f.fetched_at, "last_seen": f.last_seen_at})
     return sorted(rows, key=lambda r: (r["url"], r["sha256"]))
 

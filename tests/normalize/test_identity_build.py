@@ -157,3 +157,20 @@ def test_indicators_wide_takes_pre2019_measures_from_the_indicators_table(tmp_pa
     db["indicators"].drop()
     fill_indicators_wide(db)  # without issue 12's table the pre-2019 measures are simply empty
     assert db["indicators_wide"].get("a-2015")["requests_new"] is None
+
+
+def test_an_archive_crawled_before_verdicts_were_recorded_is_judged_by_its_run_items(tmp_path):
+    a = Archive(tmp_path / "archive")
+    _sources(a, "r1")
+    _page(a, A + "t1.htm", REAL, TITLE_A, "a")
+    neg_url = B + "t5.htm"
+    a.store("<html><body><p>平潭综合实验区事业单位法人2023年度报告书公示</p></body></html>".encode(), url=neg_url,
+            kind="report_page", site="b", run_id="r1",
+            meta={"role": "report_page", "title": "平潭综合实验区事业单位法人2023年度报告书公示"})  # no verdict
+    (a.run_dir("r1") / "items.jsonl").write_text(
+        json.dumps({"type": "negative", "site": "b", "url": neg_url, "reason": "no_body_markers"}) + "\n", "utf-8")
+    db = tmp_path / "ogi.db"
+    build(a.root, db)
+    assert [r["agency"] for r in _rows(db, "select agency from reports")] == ["平潭综合实验区行政审批局"]
+    assert _rows(db, "select url, verdict, reason from rejected_pages") == [
+        {"url": neg_url, "verdict": "negative", "reason": "no_body_markers"}]
