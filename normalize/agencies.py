@@ -16,7 +16,9 @@ Rules, in order (docs/NOTES.md "Agencies"):
    each other (a common printed cell with different values): otherwise the less common spelling stays
    a separate agency and an `agency_merge_undecided` issue is recorded;
 5. a name that abbreviates another agency of its site (市数据局 / 青屿市大数据管理局) in years where they
-   do not both report is NOT merged: it is recorded as `agency_merge_undecided` for the operator file.
+   do not both report is NOT merged: it is recorded as `agency_merge_undecided` for the operator file;
+6. one spelling, one year, two crawl items that print different numbers stay one report (a corrected
+   re-publication at a new URL is common) with a `report_copies_disagree` issue.
 
 The agency id is `<GB/T 2260 code of the key's place at a fixed reference year, or 000000>-<sha1 of
 the key>[:10]`: a function of the key alone, so it survives rebuilds and new spellings.
@@ -158,6 +160,19 @@ def resolve(sightings: list[Sighting], *, operator: Optional[dict] = None,
                                "message": f"「{other}」 and 「{main}」 are spellings of one agency by the rules, but their "
                                           f"{seen[i][0].year} reports print different numbers: kept apart (decide in "
                                           f"normalize/aliases.yaml)"})
+
+    # one spelling, one year, two crawl items that print different numbers: kept as one report (a corrected
+    # re-publication at a new URL is common), but said, since two agencies may share a title on one site
+    by_key_year: dict[tuple[str, Optional[int]], list[Sighting]] = defaultdict(list)
+    for s, _, key, _ in seen:
+        by_key_year[(key, s.year)].append(s)
+    for (key, year), group in sorted(by_key_year.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+        clash = next(((x, y) for i, x in enumerate(group) for y in group[i + 1:] if _contradict(x.cells, y.cells)), None)
+        if clash:
+            issues.append({"item": clash[1].item, "level": "warning", "rule": "report_copies_disagree",
+                           "message": f"{clash[0].url} and {clash[1].url} are one report of 「{clash[0].name}」 {year} by "
+                                      f"name but print different numbers: the primary document is chosen by rule; if "
+                                      f"they are two agencies, say so in normalize/aliases.yaml"})
 
     agencies: dict[str, Agency] = {}
     members: dict[str, list[tuple[Sighting, str]]] = defaultdict(list)

@@ -13,7 +13,7 @@ an older version of a document at the same URL is `revision`, with `superseded_b
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Iterable, Optional
 
 from .agencies import Agency, Resolution, Sighting
@@ -152,7 +152,3 @@ def province_of_region(region: Optional[str]) -> Optional[str]:
     m = re.match(r"^(.{2,8}?(?:省|自治区|特别行政区)|北京市|天津市|上海市|重庆市)", re.sub(r"\s+", "", region))
     return m.group(1) if m else None
 
-
-def most_common(values: Iterable) -> Optional[object]:
-    c = Counter(v for v in values if v)
-    return sorted(c, key=lambda v: (-c[v], str(v)))[0] if c else None

@@ -144,7 +144,7 @@ TABLES = {
         "report_id": ("报告", "Report (when known)"),
         "url": ("网址", "URL of the document"),
         "level": ("级别", "error or warning"),
-        "rule": ("类型", "Short code, e.g. encrypted_pdf, needs_ocr, unplaced_cell, no_report_identity"),
+        "rule": ("类型", "Short code, e.g. encrypted_pdf, needs_ocr, unplaced_cell, no_report_identity, agency_merge_undecided (a merge of agency names the rules cannot justify: not made), report_copies_disagree"),
         "message": ("说明", "What went wrong"),
     }),
     "codebook": ("代码表", "Stable codes of every table row and column", {

@@ -131,3 +131,11 @@ def test_operator_file_loads(tmp_path):
     assert load_operator_file(p) == {"merge": [{"alias": "市数据局", "agency": "青屿市大数据管理局", "site": "qingyu"}],
                                      "keep_apart": ["某局"]}
     assert load_operator_file() == {"merge": [], "keep_apart": []}  # the shipped file decides nothing yet
+
+
+def test_copies_of_one_report_that_print_different_numbers_are_said():
+    res = resolve([_s("u1", "区教育局", 2023, "s1", cells={("t3", "new_received", "total"): 3}),
+                   _s("u2", "区教育局", 2023, "s1", cells={("t3", "new_received", "total"): 8}),
+                   _s("u3", "区教育局", 2022, "s1", cells={("t3", "new_received", "total"): 8})])
+    assert res.key_of["u1"] == res.key_of["u2"] == res.key_of["u3"]
+    assert [(i["rule"], i["item"]) for i in res.issues] == [("report_copies_disagree", "u2")]
