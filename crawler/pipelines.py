@@ -41,7 +41,7 @@ class RunPipeline:
                     "listing": item.get("listing"), "listed_title": item.get("listed_title"),
                     "attachments": item.get("attachments"), "site": item.get("site"),
                     "verdict": "report", "verdict_reason": item.get("confirmed_by") or "title",
-                    "publisher": item.get("publisher"),
+                    "publisher": item.get("publisher"), "channel": item.get("channel"),
                 })
         elif t == "attachment":
             self.ctx.attachments[item["site"]] += 1

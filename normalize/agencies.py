@@ -37,7 +37,7 @@ from .agency_names import base_of, clean_name, is_relative, kind_of, level_of_pl
 from .meta import is_abbreviation, region_of
 
 REFERENCE_YEAR = 2024  # region codes of agency ids are looked up for this year (a fixed year: stable ids)
-SOURCE_TRUST = {"operator": 0, "site": 1, "publisher": 2, "title": 3, "body_title": 4, "signature": 5}
+SOURCE_TRUST = {"operator": 0, "site": 1, "publisher": 2, "channel": 2, "title": 3, "body_title": 4, "signature": 5}
 DEFAULT_ALIASES = Path(__file__).with_name("aliases.yaml")
 
 

@@ -64,7 +64,8 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
     src = parent.meta if parent is not None else fetch.meta
     return {k: v for k, v in {
         "title": src.get("title"), "listed_title": src.get("listed_title"), "published": src.get("published"),
-        "agency": src.get("agency"), "publisher": src.get("publisher"), "year": src.get("year"),
+        "agency": src.get("agency"), "publisher": src.get("publisher"), "channel": src.get("channel"),
+        "year": src.get("year"),
         "site_agency": (site or {}).get("agency"), "site_level": (site or {}).get("level"),
         "site_region": (site or {}).get("region"), "url": fetch.url, "encoding": (site or {}).get("encoding"),
     }.items() if v}

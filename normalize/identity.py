@@ -67,7 +67,7 @@ def sighting(item: str, docs: list, best, year: int, site: Optional[dict]) -> Si
     return Sighting(item=item, name=best.result["agency"], year=int(year),
                     source=best.result.get("agency_source") or "title", scope=scope_of(title),
                     site_id=page.fetch.site, site_region=site.get("region"), site_agency=site.get("agency"),
-                    site_level=site.get("level"), publisher=meta.get("publisher") or meta.get("agency"), document_id=best.id,
+                    site_level=site.get("level"), publisher=meta.get("publisher") or meta.get("channel") or meta.get("agency"), document_id=best.id,
                     url=page.fetch.url, cells=cells, printed=best.result.get("agency_printed"))
 
 

@@ -38,7 +38,9 @@ AGENCY_END = re.compile(r"(关于)?(?:\d{4}\s*年度?)?(政府信息公开|政�
 
 HINT_TITLE_KEYS = ("title", "ArticleTitle", "article_title", "listed_title", "listing_title")
 HINT_DATE_KEYS = ("PubDate", "pubdate", "published", "pub_date", "publish_date")
-HINT_AGENCY_KEYS = ("publisher", "agency", "site_agency")  # page publisher, the crawler's pick, the registry row
+# page publisher, the department/township channel it was listed in, the crawler's pick, the registry row
+HINT_AGENCY_KEYS = ("publisher", "channel", "agency", "site_agency")
+HINT_SOURCE = {"publisher": "publisher", "channel": "channel", "agency": "publisher", "site_agency": "site"}
 
 _CN_DIGIT = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "０": "0", "一": "1", "二": "2", "三": "3", "四": "4",
              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
@@ -291,8 +293,9 @@ def extract_meta(doc: Document, hints: Optional[dict] = None) -> dict:
         agency = clean_name(signature(doc)[0])
         source = "signature" if agency else None
         if agency is None:
-            agency = clean_name(_hint(hints, HINT_AGENCY_KEYS))
-            source = "publisher" if agency else None
+            key = next((k for k in HINT_AGENCY_KEYS if clean_name(_hint(hints, (k,)))), None)
+            agency = clean_name(_hint(hints, (key,))) if key else None
+            source = HINT_SOURCE.get(key) if agency else None
     printed = agency
     if agency is not None and source in ("title", "body_title"):
         # a title that abbreviates the name ("区数据局") yields to the crawler's full name of the same agency
@@ -300,7 +303,7 @@ def extract_meta(doc: Document, hints: Optional[dict] = None) -> dict:
             full = _hint(hints, (k,))
             if full and full != agency and is_abbreviation(agency, full) and name_key(agency) != name_key(full):
                 agency = full
-                source = "site" if k == "site_agency" else "publisher"
+                source = HINT_SOURCE[k]
                 break
     return {
         "title": title,
