@@ -89,6 +89,9 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
         keys[i] = hashlib.sha256(data).hexdigest()
         if keys[i] in _FAILED:
             continue
+        if cache is not None and _failed_before(cache, keys[i], soffice):
+            _FAILED.add(keys[i])
+            continue
         if cache is not None:
             hit = cache / f"{keys[i]}.docx"
             if hit.is_file():
@@ -116,6 +119,8 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
         for i in attempted:
             if results[i] is None and len(_FAILED) < _FAILED_MAX:
                 _FAILED.add(keys[i])
+                if cache is not None:
+                    _cache_write(cache, keys[i], converter_version(exe).encode(), suffix="failed")
         if hung is None:
             break
         # skip the document LibreOffice was stuck on, retry those after it
@@ -123,14 +128,51 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
     return results
 
 
-def _cache_write(cache: Path, key: str, data: bytes) -> None:
+def _cache_write(cache: Path, key: str, data: bytes, suffix: str = "docx") -> None:
     try:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = cache / f".{key}.{os.getpid()}.tmp"
         tmp.write_bytes(data)
-        os.replace(tmp, cache / f"{key}.docx")  # atomic: concurrent writers are fine
+        os.replace(tmp, cache / f"{key}.{suffix}")  # atomic: concurrent writers are fine
     except OSError:
         pass
+
+
+_VERSIONS: dict = {}
+
+
+def converter_version(exe: Optional[str]) -> str:
+    """LibreOffice's build id (program/versionrc next to the binary, no start-up), else the binary's
+    path and mtime: a failed conversion is remembered for this converter only (an upgrade retries it)."""
+    if exe not in _VERSIONS:
+        version = "none"
+        if exe:
+            real = Path(os.path.realpath(exe))
+            try:  # the build id and the file's time: a package upgrade rewrites it
+                rc_path = real.parent / "versionrc"
+                rc = rc_path.read_text("utf-8", "replace")
+                version = ";".join([line.strip() for line in rc.splitlines() if line.startswith("buildid=")]
+                                   + [str(rc_path.stat().st_mtime_ns)])
+            except OSError:
+                pass
+            if version in ("none", ""):
+                try:
+                    version = f"{real}:{real.stat().st_mtime_ns}"
+                except OSError:
+                    version = str(real)
+        _VERSIONS[exe] = version
+    return _VERSIONS[exe]
+
+
+def _failed_before(cache: Path, key: str, soffice: Optional[str]) -> bool:
+    """Did this converter already fail on these bytes (a `<sha256>.failed` file holding its version)?
+    Every build otherwise ran LibreOffice again on the archive's unconvertible DOC/WPS files."""
+    marker = cache / f"{key}.failed"
+    try:
+        recorded = marker.read_text("utf-8")
+    except OSError:
+        return False
+    return recorded == converter_version(soffice or find_soffice())
 
 
 def _run_batch(exe: str, batch, budget: float):

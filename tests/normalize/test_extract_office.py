@@ -5,6 +5,7 @@ into DOC and PDF by LibreOffice once per module (each soffice start costs about 
 These tests need LibreOffice. They FAIL (not skip) when it is missing: run `make setup` (or `make test`),
 which installs Debian's libreoffice-writer-nogui.
 """
+import hashlib
 import io
 import stat
 import subprocess
@@ -147,10 +148,27 @@ def test_unconvertible_doc_gives_conversion_failed(made):
 
 def test_cache_is_used(made):
     cached = sorted(p.name for p in made["cache"].iterdir())
-    assert len(cached) == 2 and all(n.endswith(".docx") for n in cached)
+    assert len(cached) == 3 and sum(n.endswith(".docx") for n in cached) == 2
     # a second run over cached documents never starts LibreOffice
     outs = convert_office_batch(made["batch"][:2], cache_dir=made["cache"], soffice="/nonexistent/soffice")
     assert outs == made["outs"][:2]
+
+
+def test_failed_conversion_remembered_for_this_converter(made, monkeypatch):
+    """The next build (a new process: nothing in memory) does not start LibreOffice again on a file it
+    could not convert; another LibreOffice (a different version) tries again."""
+    broken = made["batch"][3]
+    marker = made["cache"] / f"{hashlib.sha256(broken).hexdigest()}.failed"
+    assert marker.read_text("utf-8") == office.converter_version(find_soffice())
+    monkeypatch.setattr(office, "_FAILED", set())
+    started = []
+    monkeypatch.setattr(office, "_run_batch", lambda exe, batch, budget: started.append(exe) or ({}, None))
+    assert convert_office_batch([broken], cache_dir=made["cache"]) == [None]
+    assert started == []
+    marker.write_text("buildid=some other LibreOffice", "utf-8")
+    monkeypatch.setattr(office, "_FAILED", set())  # another process
+    assert convert_office_batch([broken], cache_dir=made["cache"]) == [None]
+    assert started == [find_soffice()]
 
 
 def test_libreoffice_pdf_table_across_pages(made):
