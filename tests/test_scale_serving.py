@@ -1,0 +1,72 @@
+"""The synthetic scale corpus is written through the build's write path, and the pages' queries use indexes.
+
+No timings here (benchmarks/serve_load.py prints them): the plans are checked instead, on a small corpus
+made by benchmarks/scale_corpus.py (the same code that makes the 100,000-report one).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import scale_corpus  # noqa: E402
+
+from normalize.schema import MIGRATIONS  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scale") / "scale.db"
+    assert scale_corpus.main(["--reports", "60", "--out", str(out), "--pool", "44", "--batch", "25"]) == 0
+    conn = sqlite3.connect(out)
+    yield conn
+    conn.close()
+
+
+def plan(conn, sql: str, *args) -> list[str]:
+    return [r[3] for r in conn.execute("explain query plan " + sql, args)]
+
+
+def test_corpus_has_the_real_schema_and_rows(corpus):
+    assert corpus.execute("select count(*) from _migrations").fetchone()[0] == len(MIGRATIONS)
+    assert corpus.execute("select count(*) from reports").fetchone()[0] == 60
+    # every report has its agency, cells of tables 2-4 (2019 and 2021 layouts), sections and checks
+    assert corpus.execute("select count(*) from reports where agency_id is null").fetchone()[0] == 0
+    years = {y for (y,) in corpus.execute("select distinct year from reports")}
+    assert len(years) >= 3
+    n_cells, n_with = corpus.execute("select count(*), count(distinct report_id) from cells").fetchone()
+    assert n_cells > 60 * 50 and n_with == corpus.execute("select count(*) from reports where year >= 2019").fetchone()[0]
+    assert corpus.execute("select count(*) from indicators_wide").fetchone()[0] == 60
+    # the search index was built: a word of the generated prose is found through FTS
+    hits = corpus.execute("select count(*) from sections_fts where sections_fts match '\"政府信息公开\"'").fetchone()[0]
+    assert hits > 0
+    # the planner's statistics were gathered (ANALYZE at the end of the build)
+    assert corpus.execute("select count(*) from sqlite_stat1 where tbl = 'cells'").fetchone()[0] > 0
+    # printed numbers were multiplied by a whole factor: the hard identities that held still hold
+    checks = corpus.execute("select status, count(*) from checks where level = 'hard' group by status")
+    assert dict(checks.fetchall()).get("pass", 0) > 0
+
+
+def test_pages_of_one_report_read_its_rows_by_index(corpus):
+    rid = corpus.execute("select id from reports where year >= 2021 limit 1").fetchone()[0]
+    for sql in ("select * from report_overview where id = ?", "select * from t3_wide where report_id = ?",
+                "select * from cells where report_id = ? order by id limit 51",
+                "select * from panel where report_id = ?"):
+        steps = plan(corpus, sql, rid)
+        assert not any(s.startswith("SCAN c") or s.startswith("SCAN cells") for s in steps), (sql, steps)
+    steps = plan(corpus, "select * from report_overview where id = ?", rid)
+    assert any("idx_cells_report_id_tbl_row_code_col_code" in s for s in steps), steps
+
+
+def test_failed_checks_query_walks_failing_reports_in_order(corpus):
+    meta = json.loads((ROOT / "metadata.json").read_text("utf-8"))
+    sql = meta["databases"]["ogi"]["queries"]["failed_checks"]["sql"]
+    steps = plan(corpus, sql)
+    assert steps[0] == "SCAN r USING INDEX idx_reports_failing", steps
+    assert not any("TEMP B-TREE" in s for s in steps), steps
