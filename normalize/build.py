@@ -372,7 +372,9 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
             if row.get("status") == "ok" and not row.get("errors"):
                 latest_run_by_site[row["site"]] = run["run_id"]
 
-    report_rows, doc_rows, section_rows, cell_rows, check_rows, issue_rows = [], [], [], [], [], []
+    report_rows, doc_rows, issue_rows = [], [], []
+    # the bulk rows go to the database as they are made (a corpus's cells are millions of dicts)
+    section_rows, cell_rows, check_rows = _Sink(db, "sections"), _Sink(db, "cells"), _Sink(db, "checks")
     for n, (rid, docs) in enumerate(sorted(groups.items())):
         say("reports", n, len(groups))
         primary, doc_roles = identity.roles(docs, item_of)
@@ -482,9 +484,8 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     _insert_rows(db, "agency_aliases", alias_rows)
     _insert_rows(db, "reports", report_rows, replace=True)
     _insert_rows(db, "documents", doc_rows, replace=True)
-    _insert_rows(db, "sections", section_rows)
-    _insert_rows(db, "cells", cell_rows)
-    _insert_rows(db, "checks", check_rows)
+    for sink in (section_rows, cell_rows, check_rows):
+        sink.flush()
     _insert_rows(db, "issues", issue_rows)
     say("reports", len(groups), len(groups))
     return {"documents": len(doc_rows), "reports": len(report_rows), "agencies": len(agency_rows), "cells": len(cell_rows),
@@ -511,6 +512,28 @@ def _insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict], *, rep
            f"VALUES ({', '.join('?' for _ in names)})")
     db.conn.executemany(sql, ([v if type(v) in _PLAIN else jsonify_if_needed(v) for v in map(r.get, names)]
                               for r in rows))
+
+
+class _Sink:
+    """Rows of one table, inserted every `limit` rows; len() is the number of rows appended."""
+
+    def __init__(self, db: sqlite_utils.Database, table: str, limit: int = 50_000):
+        self.db, self.table, self.limit = db, table, limit
+        self.rows: list[dict] = []
+        self.count = 0
+
+    def append(self, row: dict) -> None:
+        self.rows.append(row)
+        self.count += 1
+        if len(self.rows) >= self.limit:
+            self.flush()
+
+    def flush(self) -> None:
+        _insert_rows(self.db, self.table, self.rows)
+        self.rows = []
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
