@@ -26,6 +26,7 @@ from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key
+from . import regions
 from .regions import lookup
 from .schema import migrate
 from .sections import SECTION_LABELS as SECTION_NAMES
@@ -128,7 +129,9 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         fetches, pages = collect_documents(reader, legacy)
         cache = ParseCache(parse_cache)
         parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache)
+        regions.use_cache(Path(parse_cache) / "regions.json" if parse_cache else None)
         counts = _write_reports(db, parsed, sites, runs, say, load_operator_file(aliases))
+        regions.save_cache()
         rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
             "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
         _insert_rows(db, "rejected_pages", rejected)

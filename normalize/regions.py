@@ -7,8 +7,11 @@ followed by the agency name (for agencies named without their city, e.g. 区数�
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 import warnings
+from pathlib import Path
 from typing import Optional
 
 FIELDS = ("province", "city", "county", "region_code")
@@ -23,12 +26,74 @@ def _clean(v) -> Optional[str]:
     return s or None
 
 
+_CACHE: dict = {"path": None, "data": None, "dirty": False}
+
+
+def use_cache(path: Optional[str | Path]) -> None:
+    """Remember answers in a JSON file (next to the parse cache): a build whose names were all placed
+    before does not load cnloc at all (its import and automata cost seconds in every build process).
+    Keyed by cnloc's version, so an upgrade places every name again."""
+    _CACHE.update(path=Path(path) if path else None, data=None, dirty=False)
+
+
+def _cnloc_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("cnloc")
+    except Exception:  # noqa: BLE001
+        return "none"
+
+
+def _cache_data() -> Optional[dict]:
+    if _CACHE["path"] is None:
+        return None
+    if _CACHE["data"] is None:
+        data = {}
+        try:
+            stored = json.loads(_CACHE["path"].read_text("utf-8"))
+            if stored.get("cnloc") == _cnloc_version():
+                data = stored.get("places", {})
+        except (OSError, ValueError):
+            pass
+        _CACHE["data"] = data
+    return _CACHE["data"]
+
+
+def save_cache() -> None:
+    """Write the remembered answers (atomically) if anything was added."""
+    path, data = _CACHE["path"], _CACHE["data"]
+    if path is None or data is None or not _CACHE["dirty"]:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"cnloc": _cnloc_version(), "places": data}, ensure_ascii=False), "utf-8")
+        os.replace(tmp, path)
+        _CACHE["dirty"] = False
+    except OSError:
+        pass
+
+
 def lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
     """For each (agency, report year, site region text) return {province, city, county, region_code}
     (the most specific code found), with None where the name cannot be placed."""
-    empty = {k: None for k in FIELDS}
     if not queries:
         return []
+    cache = _cache_data()
+    if cache is None:
+        return _lookup(queries)
+    keys = [json.dumps([a, max(1980, min(2024, int(y))), r], ensure_ascii=False) for a, y, r in queries]
+    missing = sorted({i for i, k in enumerate(keys) if k not in cache})
+    if missing:
+        for i, place in zip(missing, _lookup([queries[i] for i in missing])):
+            cache[keys[i]] = place
+        _CACHE["dirty"] = True
+    return [dict(cache[k]) for k in keys]
+
+
+def _lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
+    empty = {k: None for k in FIELDS}
     try:
         import cnloc
     except ImportError:  # the pinned dependency is missing: leave the columns empty

@@ -1,4 +1,6 @@
 """GB/T 2260 codes for the agencies of the real seed reports (offline, year-aware)."""
+import sys
+
 from normalize.regions import lookup
 
 
@@ -19,3 +21,23 @@ def test_site_region_completes_a_name_without_its_city_and_unknown_places_stay_e
     assert got[0]["region_code"] == "330103"
     assert got[1] == {"province": None, "city": None, "county": None, "region_code": None}  # fictional: no guess
     assert got[2]["region_code"] is None
+
+
+def test_answers_remembered_so_the_next_build_need_not_load_cnloc(tmp_path, monkeypatch):
+    from normalize import regions
+
+    queries = [("淄博市大数据局", 2020, None), ("区数据局", 2020, "浙江省杭州市下城区"), ("青屿市人民政府", 2023, None)]
+    regions.use_cache(tmp_path / "regions.json")
+    try:
+        first = lookup(queries)
+        regions.save_cache()
+        assert (tmp_path / "regions.json").exists()
+        # the next build (a new process: nothing in memory) with cnloc unavailable gets the same answers
+        regions.use_cache(tmp_path / "regions.json")
+        monkeypatch.setitem(sys.modules, "cnloc", None)  # `import cnloc` now raises ImportError
+        assert lookup(queries) == first
+        assert [g["region_code"] for g in first] == ["370300", "330103", None]
+        # a name not seen before still needs cnloc (here: missing, so its columns stay empty)
+        assert lookup([("六安市金安区数据资源管理局", 2020, None)])[0]["region_code"] is None
+    finally:
+        regions.use_cache(None)
