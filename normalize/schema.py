@@ -219,6 +219,7 @@ SERVING_INDEXES = {
     "reports": [["level"], ["province"], ["status"], ["scope"], ["year", "agency"]],
     "documents": [["format"], ["role"], ["parse_status"]],
     "issues": [["report_id"], ["level"]],
+    "indicators_wide": [["year"], ["template"], ["scope"], ["source"]],
 }
 
 
