@@ -20,6 +20,7 @@ from typing import Callable, Optional
 
 import sqlite_utils
 
+from . import exports, site_tables
 from .archive_reader import ArchiveReader, Fetch
 from .parse_cache import ParseCache, cache_key
 from .regions import lookup
@@ -129,11 +130,15 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache)
         counts = _write_reports(db, parsed, sites, runs, say)
         db.conn.commit()
+        site_tables.finish(db)  # rules, explained checks, search passages, t3_wide (normalize/site_tables.py)
         db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
         db.conn.commit()
+        db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(db_path),
+                                                           keep=exports.published_files(db_path)))
         db.conn.execute("PRAGMA journal_mode=DELETE")
         db.conn.execute("VACUUM")
         db.close()
+        exports.write_inspect(tmp, db_path)
         os.replace(tmp, db_path)
     except BaseException:
         if tmp.exists():

@@ -1,0 +1,279 @@
+"""The researchers' pages, served by Datasette (register_routes) with Datasette's own templates:
+one report laid out as printed, one agency across years, two reports side by side, search, the
+archived original, the bulk downloads."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.parse
+from pathlib import Path
+from typing import Optional
+
+from datasette.utils.asgi import AsgiFileDownload, NotFound, Response
+
+from . import layout, search
+from .labels import build_labels
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+PER_PAGE = 20
+CONTENT_TYPES = {
+    "pdf": "application/pdf", "html": "text/html", "text": "text/plain",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "doc": "application/msword", "wps": "application/vnd.ms-works", "image": "application/octet-stream",
+}
+
+
+def database(datasette):
+    return datasette.get_database()
+
+
+def archive_root(db) -> Path:
+    """The raw archive of the served database: OGI_ARCHIVE, else `archive/` beside the database file."""
+    env = os.environ.get("OGI_ARCHIVE")
+    return Path(env) if env else Path(db.path).resolve().parent / "archive"
+
+
+def downloads_root(db) -> Path:
+    return Path(db.path).resolve().parent / "downloads"
+
+
+async def _dicts(db, sql, params=None) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params or {})).rows]
+
+
+_labels_cache: dict[str, dict] = {}
+
+
+async def labels(db) -> dict:
+    key = f"{db.path}:{db.hash}"
+    if key not in _labels_cache:
+        cb = await _dicts(db, "select * from codebook") if await db.table_exists("codebook") else []
+        rules = await _dicts(db, "select * from rules") if await db.table_exists("rules") else []
+        _labels_cache.clear()
+        _labels_cache[key] = build_labels(cb, rules)
+    return _labels_cache[key]
+
+
+def _checks(rows: list[dict]) -> list[dict]:
+    for c in rows:
+        try:
+            c["cells"] = json.loads(c.get("cells") or "[]")
+        except ValueError:
+            c["cells"] = []
+    return rows
+
+
+async def report_context(db, rid: str) -> Optional[dict]:
+    rows = await _dicts(db, "select * from reports where id = :id", {"id": rid})
+    if not rows:
+        return None
+    report = rows[0]
+    docs = await _dicts(db, "select * from documents where report_id = :id order by is_primary desc, role desc, first_seen",
+                        {"id": rid})
+    cells = await _dicts(db, "select tbl, row_code, col_code, value, raw, unit, remark, page from cells where report_id = :id",
+                         {"id": rid})
+    checks = _checks(await _dicts(db, "select c.*, r.name_zh as rule_zh, r.formula from checks c "
+                                      "left join rules r on r.id = c.rule where c.report_id = :id order by c.id", {"id": rid}))
+    codebook = await _dicts(db, "select * from codebook")
+    sections = await _dicts(db, "select ordinal, code, name_zh, text from sections where report_id = :id order by ordinal",
+                            {"id": rid})
+    years = await _dicts(db, "select id, year, template, checks_failed from reports where agency = :a order by year",
+                         {"a": report["agency"]})
+    issues = await _dicts(db, "select level, rule, message, url from issues where report_id = :id and level != 'info'",
+                          {"id": rid})
+    site = (await _dicts(db, "select * from sites where id = :s", {"s": report["site_id"]}) or [None])[0]
+    tables = layout.draw_report_tables(codebook, cells, checks, report["template"], report["t3_rows"])
+    for s in sections:
+        s["prose"], s["table_text"] = _split(s["text"])
+    prev = next((y for y in years if y["year"] == (report["year"] or 0) - 1), None)
+    primary = next((d for d in docs if d["is_primary"]), None)
+    return {
+        "report": report, "documents": docs, "primary": primary, "tables": tables, "sections": sections,
+        "problems": [c for c in checks if c["status"] in ("fail", "warn")],
+        "check_counts": _count(checks), "years": years, "previous": prev, "issues": issues, "site": site,
+        "labels": await labels(db),
+    }
+
+
+def _split(text):
+    from normalize.site_tables import split_prose_and_tables
+    return split_prose_and_tables(text)
+
+
+def _count(checks: list[dict]) -> dict:
+    out: dict[str, int] = {}
+    for c in checks:
+        out[c["status"]] = out.get(c["status"], 0) + 1
+    return out
+
+
+def _rid(request) -> str:
+    return urllib.parse.unquote(request.url_vars["report_id"])
+
+
+async def report_page(request, datasette):
+    db = database(datasette)
+    ctx = await report_context(db, _rid(request))
+    if ctx is None:
+        raise NotFound("没有这份报告 — no such report")
+    ctx["database"] = db.name
+    return Response.html(await datasette.render_template("ogi_report.html", ctx, request=request))
+
+
+# -- compare ---------------------------------------------------------------------------------------
+INDICATOR_SQL = """
+select c.report_id, c.tbl, c.row_code, c.col_code, c.value, c.raw,
+  (select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code order by ordinal limit 1) as row_zh,
+  (select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code order by ordinal limit 1) as col_zh,
+  (select min(ordinal) from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code) as ro,
+  (select min(ordinal) from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code) as co
+from cells c where c.report_id in ({ids})
+"""
+
+
+async def indicators(db, report_ids: list[str]) -> list[dict]:
+    """One row per indicator (table, row, column) printed by any of the reports, values by report."""
+    if not report_ids:
+        return []
+    params = {f"r{i}": r for i, r in enumerate(report_ids)}
+    rows = await _dicts(db, INDICATOR_SQL.format(ids=", ".join(f":{k}" for k in params)), params)
+    out: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r["tbl"], r["row_code"], r["col_code"])
+        ind = out.setdefault(key, {"ref": ".".join(key), "tbl": r["tbl"], "row_zh": r["row_zh"] or r["row_code"],
+                                   "col_zh": r["col_zh"] or r["col_code"], "order": (r["tbl"], r["ro"] or 0, r["co"] or 0),
+                                   "values": {}})
+        ind["values"][r["report_id"]] = {"value": r["value"], "raw": r["raw"]}
+    return sorted(out.values(), key=lambda i: i["order"])
+
+
+def _num(v):
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def changes(ind: dict, report_ids: list[str]) -> list[Optional[float]]:
+    """Change against the previous report in the list (None where either value is not a number)."""
+    out, prev = [], None
+    for rid in report_ids:
+        cur = _num((ind["values"].get(rid) or {}).get("value"))
+        out.append(None if cur is None or prev is None else round(cur - prev, 4))
+        prev = cur
+    return out
+
+
+async def agency_page(request, datasette):
+    db = database(datasette)
+    agency = (request.args.get("agency") or "").strip()
+    reports = await _dicts(db, "select id, year, template, checks_failed, title from reports where agency = :a order by year",
+                           {"a": agency})
+    if not reports:
+        raise NotFound("没有这个机关的报告 — no reports of this agency")
+    ids = [r["id"] for r in reports]
+    inds = await indicators(db, ids)
+    for ind in inds:
+        ind["changes"] = changes(ind, ids)
+    failing = {r["report_id"]: r["n"] for r in await _dicts(
+        db, "select report_id, count(*) as n from checks where status = 'fail' and report_id in (select id from reports where agency = :a) group by report_id",
+        {"a": agency})}
+    ctx = {"agency": agency, "reports": reports, "indicators": inds, "failing": failing, "database": db.name,
+           "labels": await labels(db)}
+    return Response.html(await datasette.render_template("ogi_agency.html", ctx, request=request))
+
+
+async def compare_page(request, datasette):
+    db = database(datasette)
+    a = (request.args.get("a") or "").strip()
+    b = (request.args.get("b_id") or request.args.get("b") or "").strip()
+    reps = {r["id"]: r for r in await _dicts(db, "select * from reports where id in (:a, :b)", {"a": a, "b": b})}
+    if a not in reps:
+        raise NotFound("没有这份报告 — no such report: a")
+    choices = await _dicts(db, "select id, agency, year from reports where agency = :ag and id != :a order by year desc",
+                           {"ag": reps[a]["agency"], "a": a})
+    ctx = {"a": reps[a], "b": reps.get(b), "choices": choices, "indicators": [], "database": db.name,
+           "labels": await labels(db)}
+    if b in reps:
+        inds = await indicators(db, [a, b])
+        for ind in inds:
+            ind["changes"] = changes(ind, [a, b])
+            va = (ind["values"].get(a) or {}).get("raw")
+            vb = (ind["values"].get(b) or {}).get("raw")
+            ind["differs"] = va != vb
+        ctx["indicators"] = inds
+    return Response.html(await datasette.render_template("ogi_compare.html", ctx, request=request))
+
+
+# -- search ----------------------------------------------------------------------------------------
+async def search_page(request, datasette):
+    db = database(datasette)
+    args = {k: (request.args.get(k) or "").strip() for k in ("q", "kind", "year", "level", "province")}
+    try:
+        page = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        page = 1
+    ctx = {"args": args, "page": page, "per_page": PER_PAGE, "hits": [], "total": 0, "reports": 0,
+           "database": db.name, "labels": await labels(db)}
+    ctx["years"] = [r["year"] for r in await _dicts(db, "select distinct year from reports where year is not null order by year desc")]
+    ctx["levels"] = [r["level"] for r in await _dicts(db, "select distinct level from reports where level is not null order by level")]
+    ctx["provinces"] = [r["province"] for r in await _dicts(db, "select distinct province from reports where province is not null and province != '' order by province")]
+    if args["q"]:
+        params = dict(args, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+        count = (await _dicts(db, search.search_sql(count=True), params))[0]
+        ctx["total"], ctx["reports"] = count["n"], count["reports"]
+        hits = await _dicts(db, search.search_sql(), params)
+        for h in hits:
+            h["before"], h["hit"], h["after"] = search.excerpt(h["text"], args["q"])
+        ctx["hits"] = hits
+        ctx["pages"] = (ctx["total"] + PER_PAGE - 1) // PER_PAGE
+        base = {k: v for k, v in args.items() if v}
+        ctx["prev_url"] = "/search?" + urllib.parse.urlencode(dict(base, page=page - 1)) if page > 1 else None
+        ctx["next_url"] = "/search?" + urllib.parse.urlencode(dict(base, page=page + 1)) if page < ctx["pages"] else None
+    return Response.html(await datasette.render_template("ogi_search.html", ctx, request=request))
+
+
+# -- files -----------------------------------------------------------------------------------------
+async def archived_document(request, datasette):
+    """The archived original by sha256. The request only selects a row of `documents`; the file name
+    comes from that row (a 64-hex sha256), never from the request path."""
+    sha = request.url_vars["sha256"]
+    if not SHA256.match(sha):
+        raise NotFound("not a sha256")
+    db = database(datasette)
+    rows = await _dicts(db, "select sha256, format from documents where sha256 = :s limit 1", {"s": sha})
+    if not rows or not SHA256.match(rows[0]["sha256"] or ""):
+        raise NotFound("no archived document with this sha256")
+    stored = rows[0]["sha256"]
+    root = archive_root(db)
+    path = root / "blobs" / stored[:2] / stored
+    if not path.is_file():
+        raise NotFound("the archive does not hold this document on this server")
+    fmt = rows[0]["format"] or "bin"
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable",
+               # archived portal pages are foreign content: no script, no form, no plugin runs here
+               "Content-Security-Policy": "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"}
+    return AsgiFileDownload(path, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
+                            filename=f"{stored}.{fmt}" if fmt not in ("html", "text", "pdf") else None,
+                            headers=headers)
+
+
+async def download(request, datasette):
+    name = request.url_vars["name"]
+    db = database(datasette)
+    if not await db.table_exists("downloads"):
+        raise NotFound("this database has no downloads")
+    rows = await _dicts(db, "select file, format from downloads where name = :n", {"n": name})
+    if not rows:
+        raise NotFound("no such download")
+    root = downloads_root(db)
+    path = (root / rows[0]["file"]).resolve()
+    if path.parent != root or not path.is_file():
+        raise NotFound("the download file is missing on this server")
+    ctype = "text/csv; charset=utf-8" if rows[0]["format"] == "csv" else "application/vnd.apache.parquet"
+    return AsgiFileDownload(path, filename=name, content_type=ctype,
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+
+async def downloads_list(db) -> list[dict]:
+    if not await db.table_exists("downloads"):
+        return []
+    return await _dicts(db, "select * from downloads order by name")
