@@ -110,8 +110,17 @@ def split_prose_and_tables(text: str) -> tuple[str, str]:
     """(prose, table text) of a section: table rows are the tab-joined lines of a table block."""
     prose, table = [], []
     for line in (text or "").splitlines():
-        (table if TABLE_LINE in line else prose).append(line)
+        if TABLE_LINE in line:
+            table.append(_collapse_merged(line))
+        else:
+            prose.append(line)
     return "\n".join(prose).strip(), "\n".join(table).strip()
+
+
+def _collapse_merged(line: str) -> str:
+    """A merged cell repeats in every grid position it covers: keep it once per run."""
+    cells = line.split(TABLE_LINE)
+    return TABLE_LINE.join(c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1] or not c.strip())
 
 
 def grams(text: str) -> str:

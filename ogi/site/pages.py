@@ -122,13 +122,16 @@ async def report_page(request, datasette):
 
 
 # -- compare ---------------------------------------------------------------------------------------
+# labels of the report's own template first (规范性文件 in 2019, 行政规范性文件 in 2021)
 INDICATOR_SQL = """
 select c.report_id, c.tbl, c.row_code, c.col_code, c.value, c.raw,
-  (select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code order by ordinal limit 1) as row_zh,
-  (select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code order by ordinal limit 1) as col_zh,
+  (select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code
+     order by template not in ('both', r.template), ordinal limit 1) as row_zh,
+  (select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code
+     order by template not in ('both', r.template), ordinal limit 1) as col_zh,
   (select min(ordinal) from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code) as ro,
   (select min(ordinal) from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code) as co
-from cells c where c.report_id in ({ids})
+from cells c join reports r on r.id = c.report_id where c.report_id in ({ids})
 """
 
 

@@ -100,3 +100,32 @@ def prepare_jinja2_environment(env, datasette):
 
     first = [FileSystemLoader(datasette.template_dir)] if datasette.template_dir else []
     env.loader = ChoiceLoader([*first, FileSystemLoader(str(TEMPLATES)), env.loader])
+
+
+
+def _print_exception_only_when_raised() -> None:
+    """Datasette 0.65.5's error handler prints every exception with rich; for a path no route matches
+    (/archive/../x, /a/b/c/d) the NotFound was never raised, rich refuses to print it and the 404
+    becomes a 500. Print only exceptions being handled (real errors keep their traceback)."""
+    import sys
+
+    import datasette.handle_exception as handler
+
+    real = handler.rich
+    if real is None or getattr(real, "ogi_shim", False):
+        return
+
+    class RichWhenRaised:
+        ogi_shim = True
+
+        def get_console(self):
+            return self
+
+        def print_exception(self, **kwargs):
+            if sys.exc_info()[0] is not None:
+                real.get_console().print_exception(**kwargs)
+
+    handler.rich = RichWhenRaised()
+
+
+_print_exception_only_when_raised()

@@ -51,4 +51,5 @@ where p.id in (select rowid from passages_grams where passages_grams match ogi_g
 def search_sql(count: bool = False) -> str:
     if count:
         return f"select count(*) as n, count(distinct report_id) as reports from ({PASSAGE_SQL})"
-    return PASSAGE_SQL + " order by r.year desc, r.agency, p.kind, p.code limit :limit offset :offset"
+    # prose first: a word in the flattened table headers of every report must not drown the prose
+    return PASSAGE_SQL + " order by p.kind = 'table', r.year desc, r.agency, p.code limit :limit offset :offset"
