@@ -118,9 +118,11 @@ def split_prose_and_tables(text: str) -> tuple[str, str]:
 
 
 def _collapse_merged(line: str) -> str:
-    """A merged cell repeats in every grid position it covers: keep it once per run."""
+    """A merged label cell repeats in every grid position it covers: keep it once per run (equal
+    numbers side by side are different cells and stay)."""
     cells = line.split(TABLE_LINE)
-    return TABLE_LINE.join(c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1] or not c.strip())
+    return TABLE_LINE.join(c for i, c in enumerate(cells)
+                           if i == 0 or c != cells[i - 1] or not any(ch.isalpha() for ch in c))
 
 
 def grams(text: str) -> str:
