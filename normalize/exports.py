@@ -17,7 +17,10 @@ from typing import Optional
 
 # The panel researchers download: the agency × year panel of issue 7 where the database has it,
 # else every printed number with its report's identity (long form).
-PANEL_SOURCES = ("panel", "indicators_wide")
+PANEL_SOURCES = {
+    "panel": "the long panel of issue 7: every published table cell with its agency id, year, level, place and labels",
+    "indicators_wide": "headline measures, one row per report (issue 7)",
+}
 FALLBACK_PANEL_SQL = """
 select r.id as report_id, r.agency, r.year, r.level, r.province, r.city, r.county, r.region_code, r.template,
   c.tbl, c.row_code, c.col_code, c.value, c.raw, c.unit, c.page
@@ -28,9 +31,9 @@ order by r.agency, r.year, c.tbl, c.id
 
 def panel_sql(conn) -> tuple[str, str]:
     names = {r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")}
-    for name in PANEL_SOURCES:
+    for name, what in PANEL_SOURCES.items():
         if name in names:
-            return f"select * from [{name}]", f"{name} (one row per agency and year)"
+            return f"select * from [{name}]", what
     return FALLBACK_PANEL_SQL, "every printed number of tables 2–4 with its report (agency, year, level, region)"
 
 

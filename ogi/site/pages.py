@@ -78,8 +78,14 @@ async def report_context(db, rid: str) -> Optional[dict]:
     codebook = await _dicts(db, "select * from codebook")
     sections = await _dicts(db, "select ordinal, code, name_zh, text from sections where report_id = :id order by ordinal",
                             {"id": rid})
-    years = await _dicts(db, "select id, year, template, checks_failed from reports where agency = :a order by year",
-                         {"a": report["agency"]})
+    if report.get("agency_id"):  # issue 7: the same agency under other spellings
+        years = await _dicts(db, "select id, year, template, checks_failed from reports where agency_id = :a order by year, id",
+                             {"a": report["agency_id"]})
+        agency_url = "/agency?agency_id=" + urllib.parse.quote(report["agency_id"])
+    else:
+        years = await _dicts(db, "select id, year, template, checks_failed from reports where agency = :a order by year, id",
+                             {"a": report["agency"]})
+        agency_url = "/agency?agency=" + urllib.parse.quote(report["agency"])
     issues = await _dicts(db, "select level, rule, message, url from issues where report_id = :id and level != 'info'",
                           {"id": rid})
     site = (await _dicts(db, "select * from sites where id = :s", {"s": report["site_id"]}) or [None])[0]
@@ -92,6 +98,7 @@ async def report_context(db, rid: str) -> Optional[dict]:
         "report": report, "documents": docs, "primary": primary, "tables": tables, "sections": sections,
         "problems": [c for c in checks if c["status"] in ("fail", "warn")],
         "check_counts": _count(checks), "years": years, "previous": prev, "issues": issues, "site": site,
+        "agency_url": agency_url,
         "labels": await labels(db),
     }
 
@@ -125,10 +132,12 @@ async def report_page(request, datasette):
 # labels of the report's own template first (规范性文件 in 2019, 行政规范性文件 in 2021)
 INDICATOR_SQL = """
 select c.report_id, c.tbl, c.row_code, c.col_code, c.value, c.raw,
-  (select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code
-     order by template not in ('both', r.template), ordinal limit 1) as row_zh,
-  (select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code
-     order by template not in ('both', r.template), ordinal limit 1) as col_zh,
+  coalesce((select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code
+     and template in ('both', r.template) limit 1),
+    (select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code limit 1)) as row_zh,
+  coalesce((select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code
+     and template in ('both', r.template) limit 1),
+    (select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code limit 1)) as col_zh,
   (select min(ordinal) from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code) as ro,
   (select min(ordinal) from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code) as co
 from cells c join reports r on r.id = c.report_id where c.report_id in ({ids})
@@ -165,11 +174,52 @@ def changes(ind: dict, report_ids: list[str]) -> list[Optional[float]]:
     return out
 
 
+def headline_measures() -> list[dict]:
+    import csv
+
+    from normalize import build
+    path = Path(build.__file__).with_name("headline_measures.csv")
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+async def headline(db, report_ids: list[str]) -> list[dict]:
+    """Rows of `indicators_wide` (issue 7) for these reports, one per measure, when the build filled it."""
+    if not report_ids or not await db.table_exists("indicators_wide"):
+        return []
+    params = {f"r{i}": r for i, r in enumerate(report_ids)}
+    rows = {r["report_id"]: r for r in await _dicts(
+        db, f"select * from indicators_wide where report_id in ({', '.join(':' + k for k in params)})", params)}
+    if not rows:
+        return []
+    out = []
+    for m in headline_measures():
+        if not any(m["measure"] in r for r in rows.values()):
+            continue
+        ind = {"measure": m["measure"], "label_zh": m["label_zh"], "unit": m["unit"],
+               "values": {rid: {"value": rows.get(rid, {}).get(m["measure"]), "raw": rows.get(rid, {}).get(m["measure"])}
+                          for rid in report_ids}}
+        ind["changes"] = changes(ind, report_ids)
+        out.append(ind)
+    return out
+
+
 async def agency_page(request, datasette):
+    """One agency across years: by its stable id (issue 7's agencies) or, for databases without it, by name."""
     db = database(datasette)
+    agency_id = (request.args.get("agency_id") or "").strip()
     agency = (request.args.get("agency") or "").strip()
-    reports = await _dicts(db, "select id, year, template, checks_failed, title from reports where agency = :a order by year",
-                           {"a": agency})
+    if agency_id and "agency_id" in await db.table_columns("reports"):
+        where, params = "agency_id = :a", {"a": agency_id}
+        named = await _dicts(db, "select name from agencies where agency_id = :a", params) \
+            if await db.table_exists("agencies") else []
+        agency = named[0]["name"] if named else agency_id
+    else:
+        where, params = "agency = :a", {"a": agency}
+    reports = await _dicts(db, f"select id, year, template, checks_failed, title, agency from reports where {where} "
+                               "order by year, id", params)
     if not reports:
         raise NotFound("没有这个机关的报告 — no reports of this agency")
     ids = [r["id"] for r in reports]
@@ -177,10 +227,10 @@ async def agency_page(request, datasette):
     for ind in inds:
         ind["changes"] = changes(ind, ids)
     failing = {r["report_id"]: r["n"] for r in await _dicts(
-        db, "select report_id, count(*) as n from checks where status = 'fail' and report_id in (select id from reports where agency = :a) group by report_id",
-        {"a": agency})}
-    ctx = {"agency": agency, "reports": reports, "indicators": inds, "failing": failing, "database": db.name,
-           "labels": await labels(db)}
+        db, f"select report_id, count(*) as n from checks where status = 'fail' and report_id in "
+            f"(select id from reports where {where}) group by report_id", params)}
+    ctx = {"agency": agency, "agency_id": agency_id, "reports": reports, "indicators": inds, "failing": failing,
+           "headline": await headline(db, ids), "database": db.name, "labels": await labels(db)}
     return Response.html(await datasette.render_template("ogi_agency.html", ctx, request=request))
 
 
