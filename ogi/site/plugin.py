@@ -41,11 +41,23 @@ def report_url(rid) -> str:
 
 
 @hookimpl
-def render_cell(value, column, table, database):
+def render_cell(row, value, column, table, database):
     if value is None:
         return None
-    if (column == "report_id") or (column == "id" and table in ("reports", "report_overview")):
-        return Markup(f'<a href="{report_url(value)}" title="报告页（按印刷版式）">{html.escape(str(value))}</a>')
+    if column == "report_id" or (column == "id" and table == "report_overview") or \
+            (column in ("label", "agency") and table in ("reports", "report_overview")):
+        if isinstance(value, dict):  # a foreign key expanded to its label (agency and year)
+            rid, text = value.get("value"), value.get("label") or value.get("value")
+        elif column in ("label", "agency"):
+            try:
+                rid, text = row["id"], value
+            except (KeyError, IndexError, TypeError):
+                return None
+        else:
+            rid, text = value, value
+        if rid is None:
+            return None
+        return Markup(f'<a href="{report_url(rid)}" title="报告页（按印刷版式）">{html.escape(str(text))}</a>')
     if column == "sha256" and table == "documents" and pages.SHA256.match(str(value)):
         return Markup(f'<a href="/archive/{value}" title="存档原件 archived original">{value[:12]}…</a>')
     return None
