@@ -10,7 +10,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Optional
 
-from datasette.utils.asgi import AsgiFileDownload, NotFound, Response
+from datasette.utils.asgi import NotFound, Response, asgi_send_file
 
 from . import layout, search
 from .labels import build_labels
@@ -22,6 +22,17 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "doc": "application/msword", "wps": "application/vnd.ms-works", "image": "application/octet-stream",
 }
+
+
+class FileResponse:
+    """A file sent in 1 MiB chunks (Datasette's AsgiFileDownload sends 4 KiB: slow for a bulk download)."""
+
+    def __init__(self, path: Path, content_type: str, filename: Optional[str] = None, headers: Optional[dict] = None):
+        self.path, self.content_type, self.filename, self.headers = path, content_type, filename, headers or {}
+
+    async def asgi_send(self, send):
+        await asgi_send_file(send, self.path, filename=self.filename, content_type=self.content_type,
+                             chunk_size=1 << 20, headers=dict(self.headers))
 
 
 def database(datasette):
@@ -129,19 +140,27 @@ async def report_page(request, datasette):
 
 
 # -- compare ---------------------------------------------------------------------------------------
-# labels of the report's own template first (规范性文件 in 2019, 行政规范性文件 in 2021)
 INDICATOR_SQL = """
-select c.report_id, c.tbl, c.row_code, c.col_code, c.value, c.raw,
-  coalesce((select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code
-     and template in ('both', r.template) limit 1),
-    (select label_zh from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code limit 1)) as row_zh,
-  coalesce((select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code
-     and template in ('both', r.template) limit 1),
-    (select label_zh from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code limit 1)) as col_zh,
-  (select min(ordinal) from codebook where tbl = c.tbl and kind = 'row' and code = c.row_code) as ro,
-  (select min(ordinal) from codebook where tbl = c.tbl and kind = 'column' and code = c.col_code) as co
+select c.report_id, c.tbl, c.row_code, c.col_code, c.value, c.raw, r.template
 from cells c join reports r on r.id = c.report_id where c.report_id in ({ids})
 """
+
+
+def _label_index(codebook: list[dict]) -> dict:
+    """(tbl, kind, code) -> [(template, label, ordinal)…] in code-book order."""
+    idx: dict[tuple, list] = {}
+    for e in sorted(codebook, key=lambda e: e["ordinal"]):
+        idx.setdefault((e["tbl"], e["kind"], e["code"]), []).append((e["template"], e["label_zh"], e["ordinal"]))
+    return idx
+
+
+def _label(idx: dict, key: tuple, template: Optional[str]) -> tuple[Optional[str], int]:
+    """The label of the report's own template first (规范性文件 in 2019, 行政规范性文件 in 2021)."""
+    entries = idx.get(key) or []
+    for tpl, label, order in entries:
+        if tpl in ("both", template):
+            return label, order
+    return (entries[0][1], entries[0][2]) if entries else (None, 10_000)
 
 
 async def indicators(db, report_ids: list[str]) -> list[dict]:
@@ -150,13 +169,16 @@ async def indicators(db, report_ids: list[str]) -> list[dict]:
         return []
     params = {f"r{i}": r for i, r in enumerate(report_ids)}
     rows = await _dicts(db, INDICATOR_SQL.format(ids=", ".join(f":{k}" for k in params)), params)
+    idx = _label_index(await _dicts(db, "select * from codebook"))
     out: dict[tuple, dict] = {}
     for r in rows:
         key = (r["tbl"], r["row_code"], r["col_code"])
-        ind = out.setdefault(key, {"ref": ".".join(key), "tbl": r["tbl"], "row_zh": r["row_zh"] or r["row_code"],
-                                   "col_zh": r["col_zh"] or r["col_code"], "order": (r["tbl"], r["ro"] or 0, r["co"] or 0),
-                                   "values": {}})
-        ind["values"][r["report_id"]] = {"value": r["value"], "raw": r["raw"]}
+        if key not in out:
+            row_zh, ro = _label(idx, (r["tbl"], "row", r["row_code"]), r["template"])
+            col_zh, co = _label(idx, (r["tbl"], "column", r["col_code"]), r["template"])
+            out[key] = {"ref": ".".join(key), "tbl": r["tbl"], "row_zh": row_zh or r["row_code"],
+                        "col_zh": col_zh or r["col_code"], "order": (r["tbl"], ro, co), "values": {}}
+        out[key]["values"][r["report_id"]] = {"value": r["value"], "raw": r["raw"]}
     return sorted(out.values(), key=lambda i: i["order"])
 
 
@@ -304,9 +326,8 @@ async def archived_document(request, datasette):
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=31536000, immutable",
                # archived portal pages are foreign content: no script, no form, no plugin runs here
                "Content-Security-Policy": "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"}
-    return AsgiFileDownload(path, content_type=CONTENT_TYPES.get(fmt, "application/octet-stream"),
-                            filename=f"{stored}.{fmt}" if fmt not in ("html", "text", "pdf") else None,
-                            headers=headers)
+    return FileResponse(path, CONTENT_TYPES.get(fmt, "application/octet-stream"),
+                        filename=f"{stored}.{fmt}" if fmt not in ("html", "text", "pdf") else None, headers=headers)
 
 
 async def download(request, datasette):
@@ -322,8 +343,7 @@ async def download(request, datasette):
     if path.parent != root or not path.is_file():
         raise NotFound("the download file is missing on this server")
     ctype = "text/csv; charset=utf-8" if rows[0]["format"] == "csv" else "application/vnd.apache.parquet"
-    return AsgiFileDownload(path, filename=name, content_type=ctype,
-                            headers={"Cache-Control": "public, max-age=3600"})
+    return FileResponse(path, ctype, filename=name, headers={"Cache-Control": "public, max-age=3600"})
 
 
 async def downloads_list(db) -> list[dict]:

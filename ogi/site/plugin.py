@@ -70,8 +70,8 @@ def extra_template_vars(template, database, table, datasette, request):
         out = {"ogi_report_url": report_url}
         if template in ("index.html",):
             out["ogi_downloads"] = await pages.downloads_list(db)
-            out["ogi_counts"] = {t: (await db.execute(f"select count(*) from [{t}]")).first()[0]
-                                 for t in ("reports", "documents", "cells") if await db.table_exists(t)}
+            counts = await db.table_counts(limit=1000)  # from the inspect file for the immutable database
+            out["ogi_counts"] = {t: counts.get(t) for t in ("reports", "documents", "cells")}
         if template in ("table.html", "ogi_report.html", "ogi_search.html", "ogi_agency.html", "ogi_compare.html"):
             labels = await pages.labels(db)
             out["ogi_label"] = lambda column, value: label_for(labels, column, value, table)
