@@ -52,34 +52,36 @@ def _place(tmp: Path, out_dir: Path, stem: str, ext: str) -> tuple[Path, str]:
     return final, sha
 
 
-def write_csv(cursor, path: Path) -> int:
-    n = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([d[0] for d in cursor.description])
-        for row in cursor:
-            w.writerow(["" if v is None else v for v in row])
-            n += 1
-    return n
-
-
-def write_parquet(cursor, path: Path) -> int:
+def _arrow_table(names: list[str], cols: list[list]):
     import pyarrow as pa
+
+    arrays = []
+    for values in cols:
+        try:
+            arr = pa.array(values)
+            arrays.append(arr.cast(pa.string()) if pa.types.is_null(arr.type) else arr)  # all blank: keep a type
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed text and numbers: keep the text
+            arrays.append(pa.array([None if v is None else str(v) for v in values], type=pa.string()))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
+    """One pass over the query: CSV rows are written as they come, Parquet columns are collected."""
     import pyarrow.parquet as pq
 
     names = [d[0] for d in cursor.description]
     cols: list[list] = [[] for _ in names]
-    for row in cursor:
-        for i, v in enumerate(row):
-            cols[i].append(v)
-    arrays = []
-    for values in cols:
-        try:
-            arrays.append(pa.array(values))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed text and numbers: keep the text
-            arrays.append(pa.array([None if v is None else str(v) for v in values], type=pa.string()))
-    pq.write_table(pa.Table.from_arrays(arrays, names=names), path, compression="zstd")
-    return len(cols[0]) if cols else 0
+    n = 0
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(names)
+        for row in cursor:
+            w.writerow(["" if v is None else v for v in row])
+            for i, v in enumerate(row):
+                cols[i].append(v)
+            n += 1
+    pq.write_table(_arrow_table(names, cols), parquet_path, compression="zstd")
+    return n
 
 
 def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset()) -> list[dict]:
@@ -89,16 +91,16 @@ def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset()) 
     conn = sqlite3.connect(db_file)
     try:
         sql, what = panel_sql(conn)
-        rows = []
-        for fmt, writer in (("csv", write_csv), ("parquet", write_parquet)):
-            tmp = out_dir / f".panel.{fmt}.tmp-{os.getpid()}"
-            n = writer(conn.execute(sql), tmp)
-            final, sha = _place(tmp, out_dir, "panel", fmt)
-            rows.append({"name": f"panel.{fmt}", "file": final.name, "format": fmt, "rows": n,
-                         "bytes": final.stat().st_size, "sha256": sha,
-                         "description": f"Panel: {what}" + (" — UTF-8 with BOM for Excel" if fmt == "csv" else "")})
+        tmp = {fmt: out_dir / f".panel.{fmt}.tmp-{os.getpid()}" for fmt in ("csv", "parquet")}
+        n = write_csv_and_parquet(conn.execute(sql), tmp["csv"], tmp["parquet"])
     finally:
         conn.close()
+    rows = []
+    for fmt in ("csv", "parquet"):
+        final, sha = _place(tmp[fmt], out_dir, "panel", fmt)
+        rows.append({"name": f"panel.{fmt}", "file": final.name, "format": fmt, "rows": n,
+                     "bytes": final.stat().st_size, "sha256": sha,
+                     "description": f"Panel: {what}" + (" — UTF-8 with BOM for Excel" if fmt == "csv" else "")})
     current = {r["file"] for r in rows} | set(keep)
     for f in out_dir.iterdir():
         if f.is_file() and f.name.startswith("panel-") and f.name not in current:
