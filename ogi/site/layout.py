@@ -158,4 +158,5 @@ def draw_report_tables(codebook: list[dict], cells: list[dict], checks: list[dic
     placed = {v["ref"] for t in [*drawn["t2"], drawn["t3"], drawn["t4"]] for row in t["body"] for v in row
               if v["kind"] == "value"}
     drawn["unplaced"] = [c for ref, c in by_ref.items() if ref not in placed]
+    drawn["printed"] = {t: any(c["tbl"] == t for c in cells) for t in ("t2", "t3", "t4")}
     return drawn
