@@ -227,7 +227,11 @@ def test_conventions_robots_bom_labels_and_sqlite_utils_search(site):
     _, labelled, _ = get(site["url"] + "/ogi/cells.csv?_size=3&_labels=on")
     assert re.search(r"\d{4}年度", labelled.decode("utf-8")), "_labels must keep the report year"
     _, facets, _ = get(site["url"] + "/ogi/reports?_facet=level&_facet=template")
-    assert 'class="ogi-zh">部门' in facets.decode() and 'class="ogi-zh">2021年格式' in facets.decode()
+    from ogi.site.labels import FIXED
+    for column in ("level", "template"):
+        values = {r["v"] for r in db_rows(site["db"], f"select distinct {column} as v from reports where {column} is not null")}
+        assert values and all(f'class="ogi-zh">{FIXED[column][v]}' in facets.decode() for v in values if v in FIXED[column])
+        assert values & set(FIXED[column]), f"no Chinese label for any {column}"
     import sqlite_utils
     db = sqlite_utils.Database(site["db"])
     assert db["sections"].detect_fts() == "sections_fts" and db["passages"].detect_fts() == "passages_fts"
