@@ -403,6 +403,7 @@ def build_metadata() -> dict:
     tables["passages"]["fts_pk"] = "id"
     tables["passages"]["facets"] = ["kind", "code"]
     tables["rules"]["facets"] = ["level"]
+    tables["rules"]["label_column"] = "name_zh"  # checks.rule shows "1 表三收支平衡"
     tables["t3_wide"]["facets"] = ["year", "row_code"]
     for hidden in ("sections_fts", "passages_fts", "passages_grams"):
         tables[hidden] = {"hidden": True}
