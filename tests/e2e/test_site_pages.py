@@ -238,3 +238,28 @@ def test_conventions_robots_bom_labels_and_sqlite_utils_search(site):
     assert list(db["passages"].search("信息处理费", limit=1))
     missing = db_rows(site["db"], "select count(*) as n from checks where rule not in (select id from rules) or message_zh is null")
     assert missing[0]["n"] == 0
+
+
+def test_click_paths_from_the_home_page(site):
+    """Home → report (2 clicks) → original / agency across years / side by side (3); home → panel (1)."""
+    def links(html: str) -> list[str]:
+        return [urllib.parse.unquote(h).replace("&amp;", "&") for h in re.findall(r'href="(/[^"]*)"', html)]
+
+    home = get(site["url"] + "/")[1].decode()
+    assert 'action="/search"' in home                                        # click 1: the search box
+    assert "/downloads/panel.csv" in links(home) and "/-/dashboards/overview" in links(home)
+    hits = get(site["url"] + "/search?q=" + q("复议"))[1].decode()
+    report_url = next(h for h in links(hits) if h.startswith("/report/"))     # click 2: a hit
+    status, body, _ = get(site["url"] + urllib.parse.quote(report_url))
+    page = body.decode()
+    assert status == 200 and "申请人情况" in page
+    reports_table = get(site["url"] + "/ogi/reports")[1].decode()            # or click 1: all reports
+    assert any(h.startswith("/report/") for h in links(reports_table))         # click 2: the agency's name
+    for prefix in ("/archive/", "/agency?", "/compare?"):                     # click 3
+        target = next((h for h in links(page) if h.startswith(prefix)), None)
+        if prefix == "/compare?" and target is None:
+            continue  # the first report of an agency has no previous year
+        assert target, prefix
+        path, _, query = target.partition("?")
+        status, _, _ = get(site["url"] + urllib.parse.quote(path) + ("?" + urllib.parse.urlencode(urllib.parse.parse_qsl(query)) if query else ""))
+        assert status == 200, target
