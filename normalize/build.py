@@ -21,8 +21,7 @@ from typing import Callable, Optional
 
 import sqlite_utils
 
-from . import exports, site_tables
-from . import identity
+from . import exports, identity, site_tables
 from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
