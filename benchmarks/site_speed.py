@@ -44,8 +44,10 @@ def pages(db: Path) -> list[tuple[str, str, list[str]]]:
     one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
     failing = one("select id from reports where checks_failed > 0 order by year desc limit 1") or \
         one("select id from reports order by year desc limit 1")
-    agency = one("select agency, count(*) n from reports group by agency order by n desc, agency limit 1")[0]
-    pair = conn.execute("select id from reports where agency = ? order by year desc limit 2", (agency,)).fetchall()
+    cols = {r[1] for r in conn.execute("pragma table_info(reports)")}
+    key = "agency_id" if "agency_id" in cols and one("select count(agency_id) from reports")[0] else "agency"
+    agency = one(f"select {key}, count(*) n from reports group by {key} order by n desc, {key} limit 1")[0]
+    pair = conn.execute(f"select id from reports where {key} = ? order by year desc limit 2", (agency,)).fetchall()
     pdf = one("select sha256 from documents where format = 'pdf' limit 1") or one("select sha256 from documents limit 1")
     conn.close()
     charts = [c for c in DASHBOARDS["overview"]["charts"].values() if "query" in c]
@@ -59,7 +61,7 @@ def pages(db: Path) -> list[tuple[str, str, list[str]]]:
         ("home → search → report", "report page", ["/report/" + q(failing[0])]),
         ("home → reports", "reports table", ["/ogi/reports"]),
         ("report → archived original", "archived original", ["/archive/" + pdf[0]]),
-        ("report → agency across years", "agency page", ["/agency?agency=" + q(agency)]),
+        ("report → agency across years", "agency page", [f"/agency?{key}=" + q(agency)]),
         ("report → side by side", "compare page", [f"/compare?a={q(pair[-1][0])}&b={q(pair[0][0])}"]),
         ("home → dashboard", "dashboard (HTML + charts)", ["/-/dashboards/overview"] + chart_urls),
         ("home → panel.csv", "download panel.csv", ["/downloads/panel.csv"]),
