@@ -15,8 +15,8 @@ What it makes
 
 How it is written
     `normalize.build.open_database` → `normalize.build.write_reports` per batch of whole agencies (the
-    build's own rows, cross-year checks, region codes) → `normalize.build.finish_database` (search index,
-    statistics), then the file is renamed into place: the schema, indexes, views and search tables are
+    build's own rows, cross-year checks, region codes) → `normalize.build.finish_database` (headline
+    measures, the site's tables, search indexes, statistics) and the inspect file, then the file is renamed into place: the schema, indexes, views and search tables are
     the real ones. Peak memory is one batch (`--batch` reports).
 
 Prints the time, the file size, rows per table and the process's peak RSS.
@@ -186,6 +186,7 @@ def main(argv=None) -> int:
 
     import sqlite_utils
 
+    from normalize import exports
     from normalize.build import finish_database, open_database, write_reports
 
     t0 = time.perf_counter()
@@ -210,7 +211,9 @@ def main(argv=None) -> int:
         print(f"  {n:>8,} reports  {time.perf_counter() - t1:7.1f} s  peak RSS {rss_mb():6.0f} MB", flush=True)
     t_write = time.perf_counter() - t1
     finish_database(db)
+    db.conn.execute("PRAGMA journal_mode=DELETE")
     db.close()
+    exports.write_inspect(tmp, args.out)
     os.replace(tmp, args.out)
     total = time.perf_counter() - t0
     db = sqlite_utils.Database(args.out)

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 
 import sqlite_utils
 
-from . import identity
+from . import exports, identity, site_tables
 from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
@@ -137,8 +137,12 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         _insert_rows(db, "rejected_pages", rejected)
         counts["rejected_pages"] = len(rejected)
         finish_database(db)
+        db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(db_path),
+                                                           keep=exports.published_files(db_path)))
+        db.conn.execute("PRAGMA journal_mode=DELETE")
         db.conn.execute("VACUUM")
         db.close()
+        exports.write_inspect(tmp, db_path)
         os.replace(tmp, db_path)
     except BaseException:
         if tmp.exists():
@@ -160,18 +164,19 @@ def open_database(path: Path) -> sqlite_utils.Database:
 
 
 def finish_database(db: sqlite_utils.Database) -> None:
-    """After the last rows: the headline measures (indicators_wide), the search index, the planner's statistics (ANALYZE: the server's queries
-    pick their indexes from them) and a normal journal again."""
+    """After the last rows: the headline measures (indicators_wide), the site's tables (rules, explained
+    checks, search passages, t3_wide: normalize/site_tables.py), the search index and the planner's
+    statistics (ANALYZE: the server's queries pick their indexes from them)."""
     db.conn.commit()
     from .indicators_wide import fill_indicators_wide
 
     fill_indicators_wide(db)
     db.conn.commit()
+    site_tables.finish(db)
     db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
     db.conn.commit()
     db.conn.execute("ANALYZE")
     db.conn.commit()
-    db.conn.execute("PRAGMA journal_mode=DELETE")
 
 
 def _load_sites(reader: ArchiveReader, runs: list[dict]) -> dict[str, dict]:
