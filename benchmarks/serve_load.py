@@ -52,7 +52,6 @@ def pages(db: Path) -> list[tuple[str, str]]:
     province = province or one("select province from reports where province is not null limit 1")
     province = province[0] if isinstance(province, tuple) else province
     agency_id = one("select agency_id from reports where id = ?", rid)[0] if "agencies" in tables else None
-    conn.close()
     s = "ogi"  # the database name in URLs (the file is served as ogi.db or under its stem)
     out = [
         ("home", "/"),
@@ -77,6 +76,30 @@ def pages(db: Path) -> list[tuple[str, str]]:
         ("failed_checks query", f"/{s}/failed_checks"),
         ("requests_by_year query", f"/{s}/requests_by_year"),
     ]
+    if "passages" in tables:  # the researchers' site (ogi/site): its pages and the dashboard
+        pair = conn2(db).execute("select id from reports where agency_id = (select agency_id from reports where id = ?) "
+                                 "order by year desc limit 2", (rid,)).fetchall()
+        out += [
+            ("site search 1 char 诉", "/search?q=" + q("诉")),
+            ("site search 2 chars 复议", "/search?q=" + q("复议")),
+            ("site search 4 chars 行政复议", "/search?q=" + q("行政复议")),
+            ("site report page", "/report/" + q(rid)),
+            ("site agency page", "/agency?agency_id=" + q(agency_id)),
+            ("site compare", f"/compare?a={q(pair[-1][0])}&b={q(pair[0][0])}"),
+            ("sections ?_search=费", f"/{s}/sections?_search=" + q("费")),
+            ("t3_wide table", f"/{s}/t3_wide"),
+            ("panel unfiltered", f"/{s}/panel"),
+        ]
+        try:
+            from datasette_dashboards import replace_opts_in_query
+
+            from ogi.site.dashboards import DASHBOARDS
+
+            charts = [c for c in DASHBOARDS["overview"]["charts"].values() if "query" in c]
+            out.append(("dashboard (HTML + every chart)", ["/-/dashboards/overview"] + [
+                f"/{s}.json?_shape=objects&sql=" + q(replace_opts_in_query(c["query"], {})) for c in charts]))
+        except ImportError:
+            pass
     if agency_id:
         out += [
             ("panel of an agency", f"/{s}/panel?agency_id={q(agency_id)}"),
@@ -85,18 +108,25 @@ def pages(db: Path) -> list[tuple[str, str]]:
             ("panel_cell_series query", f"/{s}/panel_cell_series?agency_id={q(agency_id)}&tbl=t3"
                                         f"&row_code=new_received&col_code=total"),
         ]
+    conn.close()
     return out
 
 
-def fetch(base: str, path: str) -> tuple[float, int]:
+def conn2(db: Path):
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+
+def fetch(base: str, path) -> tuple[float, int]:
+    """Time one page load: a path, or a list of paths fetched one after the other (a dashboard)."""
     t = time.perf_counter()
-    try:
-        with urllib.request.urlopen(base + path, timeout=120) as r:
-            r.read()
-            status = r.status
-    except urllib.error.HTTPError as e:
-        e.read()
-        status = e.code
+    status = 200
+    for p in ([path] if isinstance(path, str) else path):
+        try:
+            with urllib.request.urlopen(base + p, timeout=120) as r:
+                r.read()
+        except urllib.error.HTTPError as e:
+            e.read()
+            status = e.code
     return (time.perf_counter() - t) * 1000, status
 
 
@@ -145,8 +175,8 @@ def main(argv=None) -> int:
             return 1
         base = f"http://127.0.0.1:{port}"
         stem = db.stem
-        plist = [(name, path.replace("/ogi", f"/{stem}", 1) if path.startswith("/ogi") else path)
-                 for name, path in plist]
+        plist = [(name, [p.replace("/ogi", f"/{stem}", 1) if p.startswith("/ogi") else p
+                         for p in ([path] if isinstance(path, str) else path)]) for name, path in plist]
         for _, path in plist:  # warm-up
             fetch(base, path)
         results = {c: run(base, plist, c, args.n) for c in map(int, args.clients.split(","))}

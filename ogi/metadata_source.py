@@ -311,18 +311,18 @@ QUERIES = {
     "search": {
         "title": "全文检索 Search report text",
         "description": ("Search the sections' text for a word of any length (1, 2 or more characters: 复议, 采购, "
-                        "信息处理费); kind = prose or table, optional year / level / province. The search page /search "
-                        "pages through every hit."),
+                        "信息处理费); kind = prose or table, optional year / level / province. Every length is answered "
+                        "by the one-token-per-character index (passages_grams); the newest 500 hits — the search page "
+                        "/search pages through every hit."),
         "sql": (
             "select p.report_id, r.agency, r.year, r.level, r.province, p.name_zh as section, p.kind,\n"
             "  substr(p.text, max(1, instr(p.text, :q) - 40), 120) as context\n"
             "from passages p join reports r on r.id = p.report_id\n"
-            "where length(:q) > 0 and (\n"
-            "    length(:q) >= 3 and p.id in (select rowid from passages_fts where passages_fts match '\"' || replace(:q, '\"', '\"\"') || '\"')\n"
-            "    or length(:q) < 3 and p.text like '%' || :q || '%')\n"
+            "where p.id in (select rowid from passages_grams where passages_grams match ogi_grams(:q))\n"
             "  and (:kind = '' or p.kind = :kind) and (:year = '' or r.year = :year)\n"
             "  and (:level = '' or r.level = :level) and (:province = '' or r.province = :province)\n"
-            "order by r.year desc, r.agency, p.kind"
+            "order by r.year desc, r.agency, p.kind\n"
+            "limit 500"
         ),
     },
     "table2": {
