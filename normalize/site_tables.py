@@ -163,33 +163,54 @@ T3_WIDE_SELECT = """
 """
 
 
-def finish(db) -> dict:
-    """Fill the derived tables of a freshly written database (called by normalize.build)."""
+def finish(db, chunk: int = 2_000) -> dict:
+    """Fill the derived tables of a freshly written database (called by normalize.build).
+
+    Reports are taken `chunk` at a time (their cells' pages, checks and sections), so memory does not
+    grow with the corpus (issue 9: every cell's page in one dict was gigabytes at 100,000 reports)."""
     rules = {r["id"]: r for r in rule_rows()}
     db["rules"].insert_all(rules.values(), pk="id", replace=True)
 
-    reports = {r["id"]: r for r in db.query("select id, template, t3_rows from reports")}
-    pages = {}
-    for rid, tbl, row, col, page in db.execute("select report_id, tbl, row_code, col_code, page from cells"):
-        pages[(rid, f"{tbl}.{row}.{col}")] = page
-    updates = []
-    for c in db.query("select id, report_id, rule, status, scope, expected, found from checks"):
-        rep = reports.get(c["report_id"]) or {}
-        refs = check_cells(c["rule"], c["scope"], c["found"], rep.get("template"), rep.get("t3_rows"))
-        on_pages = sorted({p for p in (pages.get((c["report_id"], ref)) for ref in refs) if p is not None})
-        rule = rules.get(c["rule"])
-        msg = message_zh(rule, c["status"], scope_label(c["rule"], c["scope"], rep.get("template")),
-                         c["expected"], c["found"]) if rule else None
-        updates.append((json.dumps(refs), on_pages[0] if on_pages else None, msg, c["id"]))
-    db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", updates)
+    ids = [r[0] for r in db.execute("select id from reports order by id")]
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        marks = ",".join("?" * len(part))
+        reports = {r["id"]: r for r in db.query(f"select id, template, t3_rows from reports where id in ({marks})", part)}
+        pages = {}
+        for rid, tbl, row, col, page in db.execute(
+                f"select report_id, tbl, row_code, col_code, page from cells where report_id in ({marks})", part):
+            pages[(rid, f"{tbl}.{row}.{col}")] = page
+        updates = []
+        for c in db.query(f"select id, report_id, rule, status, scope, expected, found from checks "
+                          f"where report_id in ({marks})", part):
+            updates.append(_check_update(c, reports, pages, rules))
+        db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", updates)
+        sections = list(db.query(f"select id, report_id, code, name_zh, text from sections where report_id in ({marks})",
+                                 part))
+        db["passages"].insert_all(passage_rows(sections), pk="id")
+    # checks of no report (cross-year checks whose other report is missing keep report_id of theirs)
+    rest = [_check_update(c, {}, {}, rules) for c in db.query(
+        "select id, report_id, rule, status, scope, expected, found from checks "
+        "where report_id is null or report_id not in (select id from reports)")]
+    db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", rest)
+    sections = list(db.query("select id, report_id, code, name_zh, text from sections "
+                             "where report_id is null or report_id not in (select id from reports)"))
+    db["passages"].insert_all(passage_rows(sections), pk="id")
 
     db.execute("update reports set label = agency || ' ' || year || '年度'")
-
-    sections = list(db.query("select id, report_id, code, name_zh, text from sections"))
-    db["passages"].insert_all(passage_rows(sections), pk="id")
     db.execute("INSERT INTO passages_fts(passages_fts) VALUES('rebuild')")
     db.execute("INSERT INTO passages_grams(passages_grams) VALUES('rebuild')")
 
     db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT)
     db.conn.commit()
     return {"rules": len(rules), "passages": db["passages"].count}
+
+
+def _check_update(c: dict, reports: dict, pages: dict, rules: dict) -> tuple:
+    rep = reports.get(c["report_id"]) or {}
+    refs = check_cells(c["rule"], c["scope"], c["found"], rep.get("template"), rep.get("t3_rows"))
+    on_pages = sorted({p for p in (pages.get((c["report_id"], ref)) for ref in refs) if p is not None})
+    rule = rules.get(c["rule"])
+    msg = message_zh(rule, c["status"], scope_label(c["rule"], c["scope"], rep.get("template")),
+                     c["expected"], c["found"]) if rule else None
+    return (json.dumps(refs), on_pages[0] if on_pages else None, msg, c["id"])
