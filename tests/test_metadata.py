@@ -47,8 +47,11 @@ def test_migrations_are_versioned_and_idempotent(tmp_path):
 
 
 def test_canned_queries_reference_existing_tables(tmp_path):
+    from ogi.site.plugin import prepare_connection
+
     db = sqlite_utils.Database(tmp_path / "x.db")
     migrate(db)
+    prepare_connection(db.conn)  # the SQL functions the site's plugin gives Datasette (ogi_grams)
     for name, q in build_metadata()["databases"]["ogi"]["queries"].items():
         params = {p: "x" for p in re.findall(r":(\w+)", q["sql"])}
         db.execute(q["sql"], params).fetchall()  # raises on a missing table or column
