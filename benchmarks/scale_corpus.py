@@ -120,7 +120,7 @@ def synthetic_batches(n_reports: int, pool: dict, *, batch: int, seed: str):
     sites: dict = {}
     docs: list = []
     used: set = set()
-    in_batch = 0
+    in_batch = retries = 0
     while made < n_reports:
         level = rng.choices(LEVELS, weights=[1, 8, 30, 61])[0]
         prov = rng.choice(provinces)
@@ -131,10 +131,16 @@ def synthetic_batches(n_reports: int, pool: dict, *, batch: int, seed: str):
             agency, region = f"{prov}{city}人民政府", f"{prov}{city}"
         elif level == "county":
             agency, region = f"{prov}{city}{county}人民政府", f"{prov}{city}"
-        else:
+        elif rng.random() < 0.4:  # a city's department
             agency, region = f"{prov}{city}{rng.choice(DEPARTMENTS)}", f"{prov}{city}"
+        else:  # a county's department (the most numerous agencies)
+            agency, region = f"{prov}{city}{county}{rng.choice(DEPARTMENTS)}", f"{prov}{city}"
         if agency in used:  # one agency, one name: a county or department drawn twice is not made twice
+            retries += 1
+            if retries > 10_000:
+                raise SystemExit(f"only {len(used)} distinct agency names: cannot make {n_reports} reports")
             continue
+        retries = 0
         used.add(agency)
         agency_no += 1
         site_id = f"site{agency_no // 25:05d}"
