@@ -61,7 +61,7 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
     chk = checks.hard_checks(cells, template, lay["t3_rows"])
     chk += checks.narrative_checks(secs.get("overview"), cells, template)
     chk += checks.fee_statement_check(secs.get("other"), template)
-    return {
+    out = {
         "template": template,
         "year": md["year"],
         "agency": md["agency"],
@@ -76,6 +76,11 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
         "checks": chk,
         "issues": issues,
     }
+    if doc.meta.get("ocr"):
+        from .ocr_trust import annotate
+
+        annotate(out, doc)
+    return out
 
 
 def load_document(path) -> Document:

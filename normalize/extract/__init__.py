@@ -22,6 +22,7 @@ warnings. Rules:
 Dispatch by sniffed type: html → html.py, mhtml → html.py (its HTML part), docx → docx.py,
 pdf → pdf.py (in a forked child with memory and time limits, see limits.run_isolated), doc/wps/rtf →
 LibreOffice (office.py) then docx.py, xlsx → xlsx.py, image → images.py, text → textdump.read_textdump.
+Scanned PDFs (pages without a usable text layer) and images are then read by OCR (ocr_hook.py).
 
 DOC/WPS in bulk: call `convert_office_batch` for many documents at once, then
 `extract_bytes(docx_bytes, original_format='doc')` on each result; `Document.format` is then 'doc'
@@ -88,6 +89,10 @@ def extract_bytes(data: bytes, name: Optional[str] = None, *, limits: Limits = D
         if mismatch and not original_format:
             pre.append(DocIssue("extension_mismatch", mismatch + f"; read as {fmt}", "warning"))
         doc = _dispatch(data, fmt, limits, encoding)
+        if doc.needs_ocr and fmt in ("pdf", "image"):
+            from .ocr_hook import apply_ocr
+
+            doc = apply_ocr(doc, data, fmt, limits)
         doc.issues[:0] = pre
         if original_format:
             doc.meta["converted_by"] = "libreoffice"
