@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-wqy-microhei
+APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-wqy-microhei tesseract-ocr tesseract-ocr-chi-sim
 
 .PHONY: setup demo test system-packages clean-data bench
 
@@ -43,6 +43,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/parse_speed.py
+	$(BIN)/python benchmarks/ocr_accuracy.py --tesseract
 
 clean-data:
 	rm -rf data/archive data/ogi.db data/convert-cache data/parse-cache data/*-sources.yaml

@@ -228,8 +228,73 @@ def _normalise(text: str) -> str:
     return t
 
 
-def read_page(gray: np.ndarray, page_no: int, dpi: Optional[float] = None):
-    """OCR one page image → (lines, tables, width_pt, height_pt, stats) for pdf._assemble."""
+def _tight(crop: np.ndarray) -> np.ndarray:
+    """The crop cut to its ink plus 3 px. Detection boxes are generous; a lone digit with white space
+    around it is read as "。" or "o" (measured on ReportLab scans: 137 of 148 digits right tight,
+    130 as detected, 2 with a wide margin)."""
+    import cv2
+
+    gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    if gray.size == 0:
+        return crop
+    _t, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ys, xs = np.nonzero(ink)
+    if len(xs) == 0 or _t > 250:
+        return crop
+    return crop[max(0, ys.min() - 3):ys.max() + 4, max(0, xs.min() - 3):xs.max() + 4]
+
+
+def _missed_cells(clean: np.ndarray, grids: list, pieces: list[_Piece]) -> list[_Piece]:
+    """Cells with ink but no detected text: the detector misses a lone small digit in a tall cell. Each
+    such cell is recognised as one piece (its ink, cut tight)."""
+    import cv2
+
+    covered = {(p.grid, p.cell) for p in pieces if p.grid is not None}
+    out = []
+    _t, ink = cv2.threshold(clean, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # noise specks
+    for gi, g in enumerate(grids):
+        for cid, (x0, y0, x1, y1) in g.boxes.items():
+            if (gi, cid) in covered:
+                continue
+            m = 4
+            region = ink[y0 + m:y1 - m, x0 + m:x1 - m]
+            if region.size == 0 or int(np.count_nonzero(region)) < 12:
+                continue
+            ys, xs = np.nonzero(region)
+            out.append(_Piece(x0 + m + int(xs.min()), y0 + m + int(ys.min()), x0 + m + int(xs.max()) + 1,
+                              y0 + m + int(ys.max()) + 1, gi, cid))
+    return out
+
+
+def rapid_pieces(clean: np.ndarray, grids: list) -> list[_Piece]:
+    """Text pieces of a page whose rules are painted out: RapidOCR detection, boxes cut at cell borders,
+    recognition of every piece in batches."""
+    import cv2
+
+    eng = engine()
+    bgr = cv2.cvtColor(clean, cv2.COLOR_GRAY2BGR)
+    boxes, _ = eng.text_det(bgr)
+    pieces: list[_Piece] = []
+    H, W = clean.shape
+    for quad in (boxes if boxes is not None else []):
+        xs, ys = quad[:, 0], quad[:, 1]
+        box = (max(0, int(xs.min())), max(0, int(ys.min())), min(W, int(xs.max()) + 1), min(H, int(ys.max()) + 1))
+        if box[2] - box[0] < 3 or box[3] - box[1] < 3:
+            continue
+        pieces.extend(_split_on_borders(box, grids))
+    pieces.extend(_missed_cells(clean, grids, pieces))
+    crops = [_tight(bgr[max(0, p.y0 - 2):p.y1 + 2, max(0, p.x0 - 2):p.x1 + 2]) for p in pieces]
+    if crops:
+        res, _ = eng.text_rec(crops)
+        for p, (text, score) in zip(pieces, res):
+            p.text, p.conf = _normalise(text), float(score)
+    return pieces
+
+
+def read_page(gray: np.ndarray, page_no: int, dpi: Optional[float] = None, recognise=None):
+    """OCR one page image → (lines, tables, width_pt, height_pt, stats) for pdf._assemble.
+    `recognise(clean_gray, grids) -> [_Piece]` replaces the engine (the benchmark compares tesseract)."""
     import cv2
 
     from .cells import clean_text
@@ -242,26 +307,8 @@ def read_page(gray: np.ndarray, page_no: int, dpi: Optional[float] = None):
     grids = it.find_grids(gray, hor, ver)
     clean = gray.copy()
     clean[it.line_mask(hor, ver) > 0] = 255
-    eng = engine()
-    bgr = cv2.cvtColor(clean, cv2.COLOR_GRAY2BGR)
-    boxes, _ = eng.text_det(bgr)
-    pieces: list[_Piece] = []
     H, W = gray.shape
-    for quad in (boxes if boxes is not None else []):
-        xs, ys = quad[:, 0], quad[:, 1]
-        box = (max(0, int(xs.min())), max(0, int(ys.min())), min(W, int(xs.max()) + 1), min(H, int(ys.max()) + 1))
-        if box[2] - box[0] < 3 or box[3] - box[1] < 3:
-            continue
-        pieces.extend(_split_on_borders(box, grids))
-    crops = []
-    for p in pieces:
-        pad = 2
-        crop = bgr[max(0, p.y0 - pad):p.y1 + pad, max(0, p.x0 - pad):p.x1 + pad]
-        crops.append(crop)
-    if crops:
-        res, _ = eng.text_rec(crops)
-        for p, (text, score) in zip(pieces, res):
-            p.text, p.conf = _normalise(text), float(score)
+    pieces = (recognise or rapid_pieces)(clean, grids)
     pieces = [p for p in pieces if p.text]
     k = 72.0 / dpi
 
@@ -343,14 +390,14 @@ def assemble(pages: list) -> Document:
     return doc
 
 
-def ocr_grays(frames: list[tuple[np.ndarray, Optional[float]]], deadline: float) -> Document:
+def ocr_grays(frames: list[tuple[np.ndarray, Optional[float]]], deadline: float, recognise=None) -> Document:
     pages = []
     issues = []
     for i, (gray, dpi) in enumerate(frames[:MAX_OCR_PAGES]):
         if time.monotonic() > deadline:
             issues.append(DocIssue("timeout", f"OCR stopped after {i} of {len(frames)} pages: time limit", "warning"))
             break
-        pages.append(read_page(gray, i + 1, dpi))
+        pages.append(read_page(gray, i + 1, dpi, recognise))
     if len(frames) > MAX_OCR_PAGES:
         issues.append(DocIssue("too_many_pages", f"only the first {MAX_OCR_PAGES} of {len(frames)} images were read", "warning"))
     doc = assemble(pages)
