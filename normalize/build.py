@@ -70,7 +70,8 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
     }.items() if v}
 
 
-def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str]) -> tuple[dict, str, Optional[int], Optional[str]]:
+def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str],
+               images: Optional[list] = None) -> tuple[dict, str, Optional[int], Optional[str]]:
     from .extract import extract_bytes, sniff
     from .parse import parse_document
 
@@ -79,6 +80,10 @@ def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes]
         doc = extract_bytes(converted, url, original_format=fmt)
     else:
         doc = extract_bytes(data, url, encoding=hints.get("encoding"))
+    if images:
+        from .image_pages import read_page_images
+
+        doc = read_page_images(doc, images)
     result = parse_document(doc, hints)
     text = doc.text()
     norm = re.sub(r"\s+", "", text)
@@ -181,12 +186,18 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     from .document import ExtractError
     from .extract import convert_office_batch, sniff
 
+    from .image_pages import image_sequences, sequence_key
+
+    # 图片版 pages: their images are read with the page as one document (image_pages.py)
+    sequences = image_sequences(reader, fetches, pages)
+    in_sequence = {(img.url, img.sha256): page_url for page_url, imgs in sequences.items() for img in imgs}
     # What the cache already holds is not parsed again (nightly builds parse only what is new).
     jobs = []
     for f in fetches:
         parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
         hints = _hints(f, parent, sites.get(f.site or ""))
-        key = cache_key(f.sha256, hints)
+        images = sequences.get(f.url) if f.role == "report_page" else None
+        key = cache_key(sequence_key(f.sha256, images), hints)
         jobs.append((f, hints, key, cache.get(key)))
 
     # DOC/WPS still to parse go through LibreOffice in one batch (its start-up dominates).
@@ -212,7 +223,9 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
 
     todo = [(i, f, hints) for i, (f, hints, key, cached) in enumerate(jobs) if cached is None]
     args = [(str(reader.root), f.sha256, f.url, hints, kinds.get(f.sha256),
-             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None, converter_error)
+             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None, converter_error,
+             [i.sha256 for i in sequences.get(f.url) or []] if f.role == "report_page" else None,
+             in_sequence.get((f.url, f.sha256)))
             for _, f, hints in todo]
     fresh: dict[int, tuple] = {}
     done = len(jobs) - len(todo)
@@ -262,11 +275,19 @@ def _map(fn, args: list[tuple], *, workers: int):
 
 
 def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], conv: Optional[bytes],
-               converter_error: Optional[dict]) -> tuple:
-    """Parse one archived document: (format, result, pages, text_sha256, build issues). Never raises."""
+               converter_error: Optional[dict], images: Optional[list] = None,
+               with_page: Optional[str] = None) -> tuple:
+    """Parse one archived document: (format, result, pages, text_sha256, build issues). Never raises.
+    images: the blobs of a report page's images, in page order (image_pages.py); with_page: the page an
+    image is read with (it is not OCR'd on its own)."""
     empty = {"cells": [], "checks": [], "issues": []}
+    if with_page:
+        from .image_pages import in_sequence_note
+
+        return "image", {"cells": [], "checks": [], "issues": [in_sequence_note(with_page)]}, None, None, []
     try:
         data = ArchiveReader(root).read_blob(sha)
+        blobs = [ArchiveReader(root).read_blob(s) for s in images or []]
     except OSError as exc:
         return "missing", empty, None, None, [{"level": "error", "rule": "blob_missing", "message": str(exc)}]
     if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
@@ -274,7 +295,8 @@ def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], c
             "level": "error", "rule": "conversion_failed",
             "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"}]
     try:
-        result, real_fmt, pages_n, text_sha = _parse_one(data, url, hints, converted=conv, fmt_hint=fmt)
+        result, real_fmt, pages_n, text_sha = _parse_one(data, url, hints, converted=conv, fmt_hint=fmt,
+                                                         images=blobs)
     except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row
         return fmt or "unknown", empty, None, None, [{
             "level": "error", "rule": "parse_crashed", "message": f"{type(exc).__name__}: {exc}",

@@ -81,10 +81,16 @@ def test_tiny_image_is_left_needs_ocr():
 
 
 @pytest.fixture(scope="module")
-def pingtan(tmp_path_factory):
+def pingtan_pdf(tmp_path_factory):
+    """The LibreOffice PDF of the Pingtan report and its text-layer parse."""
     [case] = [c for c in rf.load_cases() if c.name == "pingtan_xzspj_2023"]
     pdf = rf.render_all([case], tmp_path_factory.mktemp("ocr"), ("pdf",))[(case.name, "pdf")].read_bytes()
-    ref = parse_document(extract_bytes(pdf))
+    return pdf, parse_document(extract_bytes(pdf))
+
+
+@pytest.fixture(scope="module")
+def pingtan(pingtan_pdf):
+    pdf, ref = pingtan_pdf
     pages = sorted({c["page"] for c in ref["cells"] if c["table"] in ("t3", "t4")})
     scan = rs.scan_pdf(rs.page_images(pdf, 200, pages=pages), 200)
     doc = extract_bytes(scan, "scan.pdf")
@@ -115,3 +121,53 @@ def test_every_ocr_cell_keeps_raw_confidence_page_and_box(pingtan):
         x0, top, x1, bottom = e["box"]
         assert 0 <= x0 < x1 <= 700 and 0 <= top < bottom <= 900
     assert got["template"] == "2021"
+
+
+def test_image_only_web_page_is_read_as_one_document_through_the_cache(pingtan_pdf, tmp_path):
+    """A 图片版 page: <img> tags in page order (not URL order), its images archived as attachments. The
+    build reads them as one document (table 2 continues from the first image to the second), the images
+    are not OCR'd on their own, and a rebuild takes the result from the parse cache."""
+    import json
+    import sqlite3
+
+    from crawler.archive import Archive
+    from normalize.build import build
+
+    pdf, ref = pingtan_pdf
+    site = "http://www.example.fixture.gov.cn/zwgk/zfxxgknb/"
+    a = Archive(tmp_path / "archive")
+    a.run_dir("r1").mkdir(parents=True)
+    (a.run_dir("r1") / "sources.json").write_text(json.dumps([{
+        "id": "ex", "name": "示例", "agency": "平潭综合实验区行政审批局", "level": "county", "region": "福建省平潭",
+        "family": "trs-wcm", "entry_urls": [site], "enabled": True, "expected_min_reports": 1}], ensure_ascii=False))
+    a.write_summary("r1", {"run_id": "r1", "started_at": "2026-01-01T00:00:00+00:00",
+                           "finished_at": "2026-01-01T00:01:00+00:00", "sites": [{"site": "ex", "status": "ok"}],
+                           "errors": [], "blocked_hosts": [], "totals": {"reports": 1}})
+    title = "平潭综合实验区行政审批局2023年政府信息公开工作年度报告（图片版）"
+    page = site + "202401/t20240130_1.html"
+    jpgs = rs.page_images(pdf, 150, pages=[1, 2])
+    names = ["W020240130_b.jpg", "W020240130_a.jpg"]  # page order is not URL order
+    body = "".join(f'<p><img src="./{n}"></p>' for n in names)
+    a.store(f"<html><head><meta name='ArticleTitle' content='{title}'></head><body><div class=TRS_Editor>{body}"
+            f"</div></body></html>".encode(), url=page, kind="report_page", site="ex", run_id="r1",
+            meta={"role": "report_page", "title": title, "listed_title": title, "listing": site})
+    for n, data in zip(names, jpgs):
+        a.store(data, url=site + "202401/" + n, kind="attachment", site="ex", run_id="r1",
+                meta={"role": "attachment", "parent_url": page})
+    db, cache = tmp_path / "ogi.db", tmp_path / "cache"
+    build(a.root, db, parse_cache=cache)
+    con = sqlite3.connect(db)
+    got = {(t, r, c): v for t, r, c, v in con.execute("SELECT tbl, row_code, col_code, value FROM cells")}
+    exp = {(c["table"], c["row"], c["col"]): c["value"] for c in ref["cells"] if c["page"] in (1, 2)}
+    assert len(exp) >= 150
+    wrong = [k for k in exp if got.get(k) != exp[k]]
+    assert len(wrong) <= 0.01 * len(exp), wrong
+    rules = {r for (r,) in con.execute("SELECT rule FROM issues")}
+    assert "ocr_with_page" in rules and "needs_ocr" not in rules
+    [(status,)] = con.execute("SELECT parse_status FROM documents WHERE role = 'report_page'")
+    assert status != "needs_ocr"
+    con.close()
+    counts = build(a.root, tmp_path / "again.db", parse_cache=cache)
+    assert counts["from_cache"] == 3
+    con = sqlite3.connect(tmp_path / "again.db")
+    assert {(t, r, c): v for t, r, c, v in con.execute("SELECT tbl, row_code, col_code, value FROM cells")} == got
