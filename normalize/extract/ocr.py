@@ -43,12 +43,11 @@ from . import image_tables as it
 
 ENGINE_NAME = "rapidocr-onnxruntime PP-OCRv4"
 WORK_DPI = 200  # pages are read at this resolution (scans above it are scaled down)
-MIN_DPI = 150
+MIN_DPI = 200  # scans under this are scaled up (small digits are missed by detection at 150 dpi)
 PDF_RENDER_DPI = 200
 MAX_OCR_PAGES = 60
 PAGE_SECONDS = 60.0  # wall time allowed per page
 MAX_PIXELS = 40_000_000  # a page image larger than this is refused (decompression bombs)
-LOW_CONFIDENCE = 0.90  # recognition score under which a cell is flagged
 
 
 class OcrText(str):

@@ -96,3 +96,20 @@ def test_reports_that_contradict_themselves_are_flagged(pipeline):
         assert row is not None and row[0] == 0 and row[1] > 0, (rid, row)
         assert conn.execute("select count(*) from cells where report_id = ? and col_code = 'commercial' "
                             "and value is null", (rid,)).fetchone()[0] > 0  # blank stays NULL, not 0
+
+
+def test_image_only_report_comes_out_with_its_numbers(pipeline):
+    """The demo portal's 图片版 report (its pages served as scanned JPG/PNG images) is read by OCR: its
+    cells are the numbers the portal printed, and the report is not left as needs_ocr."""
+    conn = sqlite3.connect(pipeline["db"])
+    [rep] = [r for r in pipeline["expected"]["reports"] if r.get("format") == "image"]
+    rid = f"{rep['agency']}-{rep['year']}"
+    got = {(t, r, c): v for t, r, c, v in conn.execute(
+        "select tbl, row_code, col_code, value from cells where report_id = ?", (rid,))}
+    want = {(t, r, c): v for t in ("t3", "t4") for r, cols in rep["values"][t].items() for c, v in cols.items()}
+    assert len(got) >= len(want) > 100
+    wrong = {k for k, v in want.items() if got.get(k) != v}
+    messages = [m for (m,) in conn.execute("select message from issues where report_id = ?", (rid,))]
+    flagged = {k for k in wrong if any(m.startswith(".".join(k) + ":") for m in messages)}
+    assert len(wrong) <= 0.01 * len(want) and wrong <= flagged, sorted(wrong)
+    assert conn.execute("select needs_ocr from reports where id = ?", (rid,)).fetchone() == (0,)
