@@ -21,7 +21,8 @@ warnings. Rules:
 
 Dispatch by sniffed type: html → html.py, mhtml → html.py (its HTML part), docx → docx.py,
 pdf → pdf.py (in a forked child with memory and time limits, see limits.run_isolated), doc/wps/rtf →
-LibreOffice (office.py) then docx.py, xlsx → xlsx.py, image → images.py, text → textdump.read_textdump.
+LibreOffice (office.py) then docx.py, xlsx → xlsx.py, image → images.py, text → transcript.read_transcript (Markdown/plain transcripts) or
+textdump.read_textdump (Word text dumps).
 Scanned PDFs (pages without a usable text layer) and images are then read by OCR (ocr_hook.py).
 
 DOC/WPS in bulk: call `convert_office_batch` for many documents at once, then
@@ -161,9 +162,10 @@ def _dispatch_direct(data: bytes, fmt: str, limits: Limits, encoding: Optional[s
         return extract_image(data)
     if fmt == "text":
         text, issues = decode_text(data, encoding)
+        from .transcript import looks_like_transcript, read_transcript
         from .textdump import read_textdump
 
-        doc = read_textdump(text)
+        doc = read_transcript(text) if looks_like_transcript(text) else read_textdump(text)
         doc.format = "text"
         doc.issues[:0] = issues
         return doc
