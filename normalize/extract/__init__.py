@@ -90,7 +90,7 @@ def extract_bytes(data: bytes, name: Optional[str] = None, *, limits: Limits = D
         if mismatch and not original_format:
             pre.append(DocIssue("extension_mismatch", mismatch + f"; read as {fmt}", "warning"))
         doc = _dispatch(data, fmt, limits, encoding)
-        if doc.needs_ocr and fmt in ("pdf", "image"):
+        if fmt in ("pdf", "image") and (doc.needs_ocr or any(i.rule == "partly_scanned" for i in doc.issues)):
             from .ocr_hook import apply_ocr
 
             doc = apply_ocr(doc, data, fmt, limits)

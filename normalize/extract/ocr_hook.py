@@ -1,6 +1,7 @@
 """Where OCR runs: only on what has no usable text layer.
 
-`apply_ocr(doc, data, fmt, limits)` is called by `extract_bytes` for a Document marked needs_ocr:
+`apply_ocr(doc, data, fmt, limits)` is called by `extract_bytes` for a Document marked needs_ocr (or a
+PDF with some image-only pages, 'partly_scanned'):
 - an image (png/jpeg/tiff/…): every frame is OCR'd (images too small to hold a page are left alone);
 - a PDF: the pages listed in meta['image_pages'] (or every page when the whole text layer is missing or
   garbled) are rendered and OCR'd; their blocks take the place of those pages, text pages keep their
