@@ -294,8 +294,6 @@ def rapid_pieces(clean: np.ndarray, grids: list) -> list[_Piece]:
 def read_page(gray: np.ndarray, page_no: int, dpi: Optional[float] = None, recognise=None):
     """OCR one page image → (lines, tables, width_pt, height_pt, stats) for pdf._assemble.
     `recognise(clean_gray, grids) -> [_Piece]` replaces the engine (the benchmark compares tesseract)."""
-    import cv2
-
     from .cells import clean_text
     from .pdf import _join_lines, _Line, _PTable
 
@@ -427,9 +425,10 @@ def _ocr_pdf(data: bytes, page_numbers: list[int], seconds: float) -> Document:
         for n in page_numbers[:MAX_OCR_PAGES]:
             page = pdf[n - 1]
             try:
-                bitmap = page.render(scale=PDF_RENDER_DPI / 72, grayscale=True)
-                frames.append((np.array(bitmap.to_numpy()).reshape(bitmap.height, bitmap.width, -1)[:, :, 0]
-                               if bitmap.to_numpy().ndim == 3 else np.array(bitmap.to_numpy()), PDF_RENDER_DPI))
+                w, h = page.get_size()
+                scale = min(PDF_RENDER_DPI / 72, (MAX_PIXELS / max(w * h, 1.0)) ** 0.5)  # huge pages: less
+                img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                frames.append((np.asarray(img), scale * 72))
             finally:
                 page.close()
     finally:

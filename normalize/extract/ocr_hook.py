@@ -41,8 +41,9 @@ def apply_ocr(doc: Document, data: bytes, fmt: str, limits) -> Document:
     return merge(doc, got, pages)
 
 
-def merge(doc: Document, got: Document, pages) -> Document:
-    """Put OCR'd blocks in place of the scanned pages' (none) blocks; keep every issue."""
+def merge(doc: Document, got: Document, pages, placed: list | None = None) -> Document:
+    """Put OCR'd blocks in place of the scanned pages' (none) blocks; keep every issue. `placed`: the
+    final block order, when the caller has put the OCR'd blocks among the document's own."""
     failed = [i for i in got.issues if i.level == "error"]
     doc.issues.extend(DocIssue("ocr_failed" if i.rule not in ("timeout", "memory_limit") else i.rule,
                                i.message, "warning") for i in failed)
@@ -60,7 +61,7 @@ def merge(doc: Document, got: Document, pages) -> Document:
             st["page"] = pages[st["page"] - 1]
     kept = [b for b in doc.blocks if pages is None or (b.page not in pages)]
     n_old_tables = sum(1 for b in kept if isinstance(b, Table))
-    blocks = sorted(kept + got.blocks, key=lambda b: (b.page or 0))  # stable: order within a page kept
+    blocks = placed if placed is not None else sorted(kept + got.blocks, key=lambda b: (b.page or 0))  # stable
     ti = 0
     shift = {}
     for b in blocks:
