@@ -46,7 +46,7 @@ WORK_DPI = 200  # pages are read at this resolution (scans above it are scaled d
 MIN_DPI = 200  # scans under this are scaled up (small digits are missed by detection at 150 dpi)
 PDF_RENDER_DPI = 200
 MAX_OCR_PAGES = 60
-PAGE_SECONDS = 60.0  # wall time allowed per page
+PAGE_SECONDS = 180.0  # wall time allowed per page (a page takes 5-15 s on one idle core; 50 s seen under load 14)
 MAX_PIXELS = 40_000_000  # a page image larger than this is refused (decompression bombs)
 
 
