@@ -298,6 +298,10 @@ def read_page(gray: np.ndarray, page_no: int, dpi: Optional[float] = None, recog
     from .pdf import _join_lines, _Line, _PTable
 
     dpi = dpi or _guess_dpi(gray)
+    if np.count_nonzero(gray < 160) < 0.0002 * gray.size:  # nothing dark: a blank or flat page
+        k = 72.0 / dpi
+        return [], [], gray.shape[1] * k, gray.shape[0] * k, {"page": page_no, "dpi": round(dpi), "skew": 0.0,
+                                                             "boxes": 0, "tables": 0, "mean_conf": None}
     gray, dpi = _to_work(gray, dpi)
     gray, angle = it.deskew(gray)
     hor, ver = it.rule_masks(gray)
