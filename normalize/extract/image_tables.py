@@ -109,7 +109,7 @@ def rule_masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def line_mask(hor: np.ndarray, ver: np.ndarray) -> np.ndarray:
     import cv2
 
-    return cv2.dilate(cv2.bitwise_or(hor, ver), np.ones((3, 3), np.uint8))
+    return cv2.dilate(cv2.bitwise_or(hor, ver), np.ones((5, 5), np.uint8))  # rules and their grey fringe
 
 
 def _cluster(values: list[float], tol: float) -> list[int]:
