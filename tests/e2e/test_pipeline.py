@@ -106,7 +106,8 @@ def test_image_only_report_comes_out_with_its_numbers(pipeline):
     cells are the numbers the portal printed, and the report is not left as needs_ocr."""
     conn = sqlite3.connect(pipeline["db"])
     [rep] = [r for r in pipeline["expected"]["reports"] if r.get("format") == "image"]
-    rid = f"{rep['agency']}-{rep['year']}"
+    (rid,) = conn.execute("select id from reports where agency || '-' || year = ?",
+                          (f"{rep['agency']}-{rep['year']}",)).fetchone()
     got = {(t, r, c): v for t, r, c, v in conn.execute(
         "select tbl, row_code, col_code, value from cells where report_id = ?", (rid,))}
     want = {(t, r, c): v for t in ("t3", "t4") for r, cols in rep["values"][t].items() for c, v in cols.items()}
