@@ -25,6 +25,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -35,8 +36,9 @@ from typing import Callable, Optional
 from .archive import Archive, Manifest, _atomic_write, utcnow
 
 RUNS_KEY = "ogi:runs"
-DEFAULT_IDLE = 5.0
-DEFAULT_WORKER_TTL = 30.0
+# seconds; the environment can shorten them (tests: OGI_WORKER_IDLE=1 OGI_WORKER_TTL=2)
+DEFAULT_IDLE = float(os.environ.get("OGI_WORKER_IDLE", 5.0))
+DEFAULT_WORKER_TTL = float(os.environ.get("OGI_WORKER_TTL", 30.0))
 
 
 def prefix(run_id: str) -> str:
@@ -161,10 +163,11 @@ def seed(server, run_id: str, sources: list[dict], archive_dir: str) -> dict[str
 
 def start_run(server, run_id: str, sources: list[dict], archive_dir: str, *, proxy=None, no_delay=False,
               log_level="WARNING", overrides=None, incremental=False, idle=DEFAULT_IDLE,
-              worker_ttl=DEFAULT_WORKER_TTL) -> dict:
+              worker_ttl=DEFAULT_WORKER_TTL, expected_workers: int = 1) -> dict:
     p = prefix(run_id)
     if server.exists(f"{p}:config"):
         raise RuntimeError(f"run {run_id} already exists in Redis")
+    server.set(f"{p}:expected_workers", max(1, expected_workers))
     config = {"run_id": run_id, "sources": sources, "archive": str(archive_dir), "proxy": proxy,
               "no_delay": no_delay, "log_level": log_level, "overrides": overrides or {},
               "incremental": incremental, "idle": idle, "worker_ttl": worker_ttl, "started_at": utcnow()}
@@ -186,7 +189,7 @@ def worker_command(redis_url: str, run_id: str, archive_dir: str, log_level: str
 def crawl(sources: list[dict], archive_dir: str, redis_url: str, *, workers_to_start: int = 1,
           run_id: Optional[str] = None, proxy=None, no_delay=False, log_level="WARNING", overrides=None,
           incremental=False, idle=DEFAULT_IDLE, worker_ttl=DEFAULT_WORKER_TTL,
-          on_status: Optional[Callable[[dict], None]] = None, poll: float = 0.5) -> dict:
+          on_status: Optional[Callable[[dict], None]] = None, poll: float = 0.5, expected_workers: int = 1) -> dict:
     """Coordinate one distributed run; returns the merged run summary (also in summary.json).
     ``workers_to_start`` local worker processes are started (0: wait for workers started elsewhere);
     when every worker is gone before the run is finished (all killed), one more local worker is
@@ -201,7 +204,8 @@ def crawl(sources: list[dict], archive_dir: str, redis_url: str, *, workers_to_s
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "sources.json").write_text(json.dumps(sources, ensure_ascii=False, indent=1), "utf-8")
     config = start_run(server, run_id, sources, archive_dir, proxy=proxy, no_delay=no_delay, log_level=log_level,
-                       overrides=overrides, incremental=incremental, idle=idle, worker_ttl=worker_ttl)
+                       overrides=overrides, incremental=incremental, idle=idle, worker_ttl=worker_ttl,
+                       expected_workers=workers_to_start or expected_workers)
     names = spider_names(config)
     procs: list[subprocess.Popen] = []
     try:
@@ -222,8 +226,12 @@ def crawl(sources: list[dict], archive_dir: str, redis_url: str, *, workers_to_s
                 procs.append(subprocess.Popen(worker_command(redis_url, run_id, archive_dir, log_level)))
         blocked = _blocked(server, run_id)
         w = workers(server, run_id)
+        # lost: died without exiting (their requests were requeued); a worker only thought dead for a
+        # while (a missed heartbeat) had its requests requeued too, but exited normally
         summary = merge_run(archive, run_id, sources, started, blocked=blocked, worker_ids=sorted(w["workers"]),
-                            lost=sorted(w["lost"]), incremental=incremental)
+                            lost=sorted(w["workers"] - w["exited"]), incremental=incremental)
+        summary["distributed"]["requeued_from"] = sorted(w["lost"])
+        archive.write_summary(run_id, summary)
     finally:
         for pr in procs:
             if pr.poll() is None:
@@ -362,6 +370,23 @@ def _worker_spider(cls):
     return type(cls.__name__, (cls,), {"start": start, "__module__": cls.__module__})
 
 
+class Heartbeat(threading.Thread):
+    """Refreshes the worker's alive key from a thread of its own, so a reactor busy parsing a large
+    page is not taken for a dead worker."""
+
+    def __init__(self, server, key: str, ttl_ms: int):
+        super().__init__(daemon=True, name="ogi-heartbeat")
+        self.server, self.key, self.ttl_ms = server, key, ttl_ms
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.wait(max(self.ttl_ms / 4000.0, 0.1)):
+            try:
+                self.server.set(self.key, 1, px=self.ttl_ms)
+            except Exception:  # Redis away for a moment: try again on the next beat
+                pass
+
+
 def run_worker(redis_url: str, *, run_id: Optional[str] = None, archive_dir: Optional[str] = None,
                wid: Optional[str] = None, wait: float = 60.0, log_level: Optional[str] = None) -> dict:
     """Work one run until it is finished. Returns {run_id, worker, …}; run_id None when no run came."""
@@ -382,6 +407,8 @@ def run_worker(redis_url: str, *, run_id: Optional[str] = None, archive_dir: Opt
     ttl_ms = int(float(config.get("worker_ttl", DEFAULT_WORKER_TTL)) * 1000)
     server.set(f"{p}:alive:{wid}", 1, px=ttl_ms)
     server.sadd(f"{p}:workers", wid)
+    heartbeat = Heartbeat(server, f"{p}:alive:{wid}", ttl_ms)
+    heartbeat.start()
     archive_dir = str(archive_dir or config["archive"])
     ctx = runctx.get(run_id, archive_dir)
     ctx.manifest.close()
@@ -405,6 +432,7 @@ def run_worker(redis_url: str, *, run_id: Optional[str] = None, archive_dir: Opt
         if process.crawlers:
             process.start()
     finally:
+        heartbeat.stop.set()
         dump_state(ctx, wdir / "state.json")
         ctx.manifest.close()
         server.sadd(f"{p}:exited", wid)

@@ -16,9 +16,11 @@ while it lives: every request of a site is handled by one worker, so the spiders
 (gkmlpt's post fallbacks, Hanweb's column pagination, negatives seen) is the same as in one process,
 and per-host politeness costs no coordination in the common case (crawler/redis_politeness.py still
 enforces it across workers for hosts that several sites share). A worker claims a new site when its
-own sites cannot use more concurrency (each at CONCURRENT_REQUESTS_PER_DOMAIN requests in progress),
-up to CONCURRENT_REQUESTS active sites. The site of a dead worker (no heartbeat) is claimed by the
-next worker that asks.
+own sites cannot use more concurrency (each at CONCURRENT_REQUESTS_PER_DOMAIN requests in progress)
+and it works fewer sites than its share (sites of the run / workers alive or expected, at most
+CONCURRENT_REQUESTS); a worker with no site in progress may always claim one. Sites are not taken
+from a live worker, so a worker that joins when every site is claimed waits for new sites or a dead
+worker's. The site of a dead worker (no heartbeat) is claimed by the next worker that asks.
 
 **At least once.** Popping moves the request into the worker's in-flight hash in the same Lua script;
 it leaves it when Scrapy has finished with the request (downloaded, its callback or errback run and
@@ -43,6 +45,7 @@ local seq = redis.call('INCR', Q .. ':seq')
 local score = string.format('%.0f', -tonumber(ARGV[3]) * 1e9 - seq)
 redis.call('ZADD', Q .. ':q:' .. site, score, seq .. '|' .. ARGV[4])
 redis.call('SADD', Q .. ':pending', site)
+redis.call('SADD', Q .. ':sites', site)
 return redis.call('INCR', Q .. ':n')
 """
 
@@ -50,6 +53,7 @@ POP = """
 local Q, P, wid = ARGV[1], ARGV[2], ARGV[3]
 local n = tonumber(ARGV[4])
 local allow = ARGV[5 + n]
+local active = tonumber(ARGV[6 + n])
 local function take(site)
   local q = Q .. ':q:' .. site
   local r = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
@@ -70,6 +74,15 @@ for i = 1, n do
     local got = take(site)
     if got then return got end
   end
+end
+if allow == '1' and active > 0 then
+  -- a fair share of the run's sites: ceil(sites / workers), workers = alive or expected, whichever is more
+  local alive = 0
+  for _, w in ipairs(redis.call('SMEMBERS', P .. ':workers')) do
+    alive = alive + redis.call('EXISTS', P .. ':alive:' .. w)
+  end
+  alive = math.max(alive, tonumber(redis.call('GET', P .. ':expected_workers') or '1'), 1)
+  if active >= math.ceil(redis.call('SCARD', Q .. ':sites') / alive) then allow = '0' end
 end
 if allow == '1' then
   for _, site in ipairs(redis.call('SMEMBERS', Q .. ':pending')) do
@@ -136,7 +149,7 @@ class SiteQueue(Base):
         ready = sorted((s for s in self.owned if self.load[s] < self.site_cap), key=lambda s: self.load[s])
         active = sum(1 for s in self.owned if self.load[s] > 0)
         allow = "1" if active < self.max_sites else "0"
-        got = self._pop(args=[self.key, self.run_prefix, self.worker, len(ready), *ready, allow])
+        got = self._pop(args=[self.key, self.run_prefix, self.worker, len(ready), *ready, allow, active])
         if not got:
             return None
         site, token, member = (x.decode() if i < 2 else x for i, x in enumerate(got))

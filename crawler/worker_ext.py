@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 class WorkerExtension:
-    """Every ``OGI_WORKER_TTL``/4 seconds: refresh this worker's alive key, requeue the in-flight
+    """Every ``OGI_WORKER_TTL``/4 seconds (at most 2 s): requeue the in-flight
     requests of dead workers, save the worker's counters (state.json) and wake the engine (so a
     worker that found nothing to take asks again soon, not only on Scrapy's 5 s heartbeat).
 
@@ -67,7 +67,6 @@ class WorkerExtension:
         from .distributed import reap
 
         try:
-            self.server.set(f"{self.prefix}:alive:{self.wid}", 1, px=int(self.ttl * 1000))
             reap(self.server, self.prefix.split(":", 2)[2], [self.name], me=self.wid)
             self.save_state()
         except Exception:  # a Redis hiccup must not stop the heartbeat loop
