@@ -416,6 +416,8 @@ def run_worker(redis_url: str, *, run_id: Optional[str] = None, archive_dir: Opt
     wdir = ctx.manifest.path.parent
     if config.get("incremental"):
         ctx.start_incremental()
+        # other workers may have archived this run's first fetches already: those are not "before the run"
+        ctx.previous = {u: r for u, r in ctx.previous.items() if r.get("run_ids") != [run_id]}
     ctx.blocked_hosts = SharedBlockedHosts(server, p)
     settings = build_settings(run_id, archive_dir, proxy=config.get("proxy"), no_delay=config.get("no_delay", False),
                               log_level=log_level or config.get("log_level", "WARNING"),
