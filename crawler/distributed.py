@@ -45,11 +45,18 @@ def prefix(run_id: str) -> str:
     return f"ogi:run:{run_id}"
 
 
+class RedisUnavailable(RuntimeError):
+    pass
+
+
 def connect(url: str):
     import redis
 
-    server = redis.Redis.from_url(url)
-    server.ping()
+    try:
+        server = redis.Redis.from_url(url)
+        server.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise RedisUnavailable(f"cannot use Redis at {url}: {exc}") from exc
     return server
 
 

@@ -25,11 +25,15 @@ def run_distributed_crawl(rows: list[dict], archive: Path, *, redis: str, worker
             last["line"] = line
             console.print(f"[bold]crawl[/] (redis) {line}")
 
-    summary = distributed.crawl(rows, str(archive), redis, workers_to_start=workers, proxy=proxy, no_delay=no_delay,
-                                log_level=log_level, overrides=overrides, incremental=incremental,
-                                idle=distributed.DEFAULT_IDLE if idle is None else idle,
-                                worker_ttl=distributed.DEFAULT_WORKER_TTL if worker_ttl is None else worker_ttl,
-                                on_status=on_status)
+    try:
+        summary = distributed.crawl(rows, str(archive), redis, workers_to_start=workers, proxy=proxy,
+                                    no_delay=no_delay, log_level=log_level, overrides=overrides,
+                                    incremental=incremental,
+                                    idle=distributed.DEFAULT_IDLE if idle is None else idle,
+                                    worker_ttl=distributed.DEFAULT_WORKER_TTL if worker_ttl is None else worker_ttl,
+                                    on_status=on_status)
+    except distributed.RedisUnavailable as exc:
+        raise click.ClickException(str(exc))
     _print_summary(summary)
     lost = summary.get("distributed", {}).get("lost_workers")
     if lost:
@@ -46,9 +50,12 @@ def run_distributed_crawl(rows: list[dict], archive: Path, *, redis: str, worker
 @click.option("--log-level", default=None, help="Scrapy log level (default: the run's).")
 def worker(redis_url, run_id, archive, wait, log_level):
     """Work a distributed crawl run: take requests from the shared Redis queue until the run is finished."""
-    from crawler.distributed import run_worker
+    from crawler.distributed import RedisUnavailable, run_worker
 
-    result = run_worker(redis_url, run_id=run_id, archive_dir=archive, wait=wait, log_level=log_level)
+    try:
+        result = run_worker(redis_url, run_id=run_id, archive_dir=archive, wait=wait, log_level=log_level)
+    except RedisUnavailable as exc:
+        raise click.ClickException(str(exc))
     if result["run_id"] is None:
         click.echo(f"ogi worker: no run announced on {redis_url} within {wait:g} s", err=True)
         sys.exit(3)
