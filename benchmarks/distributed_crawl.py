@@ -177,6 +177,10 @@ def main() -> None:
         plain_s = crawl(registry, portal.url, tmp / "plain", polite=polite)
         plain = documents(tmp / "plain")
         print(f"{'plain ogi crawl':<22}{plain_s:>9.1f}{len(plain):>11}{'-':>6}{duplicated(tmp / 'plain'):>12}")
+        run = next(p for p in (tmp / "plain" / "runs").iterdir() if p.is_dir())
+        host, n = max(json.loads((run / "summary.json").read_text("utf-8"))["host_requests"].items(), key=lambda x: x[1])
+        if polite:  # one host is worked at DOWNLOAD_DELAY (1 s on average): no number of workers beats this
+            print(f"  largest host {host}: {n} requests, so at least ~{n - 1} s at the default 1 s per-host delay")
         runs = [(f"--redis, {n} worker{'s' if n > 1 else ''}", n, 0) for n in args.workers]
         if args.kill:
             runs.append(("--redis, 3, 1 SIGKILL", 3, 20))
