@@ -158,9 +158,8 @@ def seed(server, run_id: str, sources: list[dict], archive_dir: str) -> dict[str
         for src in spider.sources:
             for url in src["entry_urls"]:
                 request = spider.entry_request(src, url)
-                if request.dont_filter or not dupefilter.request_seen(request):
-                    queue.push(request)
-                    n += 1
+                fingerprint = "" if request.dont_filter else dupefilter.request_fingerprint(request)
+                n += queue.push(request, dupefilter.key, fingerprint)
         counts[cls.name] = n
     ctx = runctx.pop(run_id)
     if ctx is not None:

@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 PUSH = """
 local Q, site = ARGV[1], ARGV[2]
+-- the dupefilter check and the push are one step: a worker killed between the two would leave a
+-- fingerprint for a request that was never queued (and the request lost)
+if ARGV[6] ~= '' and redis.call('SADD', ARGV[5], ARGV[6]) == 0 then return -1 end
 local seq = redis.call('INCR', Q .. ':seq')
 local score = string.format('%.0f', -tonumber(ARGV[3]) * 1e9 - seq)
 redis.call('ZADD', Q .. ':q:' .. site, score, seq .. '|' .. ARGV[4])
@@ -142,8 +145,12 @@ class SiteQueue(Base):
     def __len__(self) -> int:
         return int(self.server.get(f"{self.key}:n") or 0)
 
-    def push(self, request) -> None:
-        self._push(args=[self.key, site_of_request(request), request.priority, self._encode_request(request)])
+    def push(self, request, dupefilter_key: str = "", fingerprint: str = "") -> bool:
+        """Queue ``request``; with a dupefilter key and fingerprint, only when the fingerprint is new
+        (checked and recorded in the same script). Returns whether it was queued."""
+        n = self._push(args=[self.key, site_of_request(request), request.priority, self._encode_request(request),
+                             dupefilter_key, fingerprint])
+        return int(n) >= 0
 
     def pop(self, timeout=0):
         ready = sorted((s for s in self.owned if self.load[s] < self.site_cap), key=lambda s: self.load[s])
@@ -184,7 +191,7 @@ class SiteQueue(Base):
 
 class RunScheduler(Scheduler):
     """scrapy-redis's Scheduler, told when the engine has finished with a request (so that the
-    queue can drop it from the in-flight hash). Workers never flush the run's keys on close
+    queue can drop it from the in-flight hash), and checking the dupefilter in the push itself. Workers never flush the run's keys on close
     (SCHEDULER_PERSIST): the coordinator removes them when the run closes."""
 
     @classmethod
@@ -192,6 +199,16 @@ class RunScheduler(Scheduler):
         inst = super().from_crawler(crawler)
         inst.crawler = crawler
         return inst
+
+    def enqueue_request(self, request):
+        """scrapy-redis's enqueue_request with the dupefilter check inside the push (SiteQueue.push)."""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        if not self.queue.push(request, self.df.key, fingerprint):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+        return True
 
     def open(self, spider):
         result = super().open(spider)

@@ -103,3 +103,15 @@ def test_blocked_host_verdicts_are_shared_and_reported_once(r):
     assert "h.gov.cn" in two and two["h.gov.cn"]["kind"] == "blocked:waf"
     two["h.gov.cn"] = {"host": "h.gov.cn", "kind": "other"}  # the first verdict stands
     assert one.all() == {"h.gov.cn": {"host": "h.gov.cn", "kind": "blocked:waf"}}
+
+
+def test_the_dupefilter_check_and_the_push_are_one_step(r):
+    from scrapy_redis.dupefilter import RFPDupeFilter
+
+    q = queue(r, "run1", "a")
+    df = RFPDupeFilter(r, key=f"{q.key}:dupefilter")
+    one = req("http://h/1", "s")
+    assert q.push(one, df.key, df.request_fingerprint(one)) is True
+    assert q.push(req("http://h/1", "s"), df.key, df.request_fingerprint(one)) is False
+    assert q.push(req("http://h/1", "s"), df.key, "") is True  # dont_filter
+    assert len(q) == 2 and r.scard(df.key) == 1
