@@ -343,15 +343,20 @@ def merge_run(archive: Archive, run_id: str, sources: list[dict], started: str, 
 
 
 # -- worker ---------------------------------------------------------------------------------------
-def wait_for_run(server, wait: float) -> Optional[str]:
+def wait_for_run(server, wait: float, wid: str) -> Optional[str]:
+    """The newest announced run; while there is none, the worker shows as ``ogi:waiting:<id>``."""
     deadline = time.monotonic() + wait
-    while True:
-        runs = sorted(_s(r) for r in server.smembers(RUNS_KEY))
-        if runs:
-            return runs[-1]
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.5)
+    try:
+        while True:
+            runs = sorted(_s(r) for r in server.smembers(RUNS_KEY))
+            if runs:
+                return runs[-1]
+            if time.monotonic() >= deadline:
+                return None
+            server.set(f"ogi:waiting:{wid}", 1, px=5000)
+            time.sleep(0.2)
+    finally:
+        server.delete(f"ogi:waiting:{wid}")
 
 
 def worker_id() -> str:
@@ -404,12 +409,12 @@ def run_worker(redis_url: str, *, run_id: Optional[str] = None, archive_dir: Opt
     from .spiders import spider_for
 
     server = connect(redis_url)
-    run_id = run_id or wait_for_run(server, wait)
+    wid = wid or worker_id()
+    run_id = run_id or wait_for_run(server, wait, wid)
     config = read_config(server, run_id) if run_id else None
     if not config:
         return {"run_id": None, "worker": None}
     p = prefix(run_id)
-    wid = wid or worker_id()
     ttl_ms = int(float(config.get("worker_ttl", DEFAULT_WORKER_TTL)) * 1000)
     server.set(f"{p}:alive:{wid}", 1, px=ttl_ms)
     server.sadd(f"{p}:workers", wid)

@@ -18,7 +18,8 @@ and per-host politeness costs no coordination in the common case (crawler/redis_
 enforces it across workers for hosts that several sites share). A worker claims a new site when its
 own sites cannot use more concurrency (each at CONCURRENT_REQUESTS_PER_DOMAIN requests in progress)
 and it works fewer sites than its share (sites of the run / workers alive or expected, at most
-CONCURRENT_REQUESTS); a worker with no site in progress may always claim one. Sites are not taken
+CONCURRENT_REQUESTS); a worker with no site in progress may claim one, unless it has had sites and
+another live worker has none yet (that one gets it). Sites are not taken
 from a live worker, so a worker that joins when every site is claimed waits for new sites or a dead
 worker's. The site of a dead worker (no heartbeat) is claimed by the next worker that asks.
 
@@ -87,11 +88,22 @@ if allow == '1' and active > 0 then
   alive = math.max(alive, tonumber(redis.call('GET', P .. ':expected_workers') or '1'), 1)
   if active >= math.ceil(redis.call('SCARD', Q .. ':sites') / alive) then allow = '0' end
 end
+if allow == '1' and active == 0 and tonumber(redis.call('GET', Q .. ':owned:' .. wid) or '0') > 0 then
+  -- a worker that has had sites leaves unclaimed ones to a live worker that has none yet
+  for _, w in ipairs(redis.call('SMEMBERS', P .. ':workers')) do
+    if w ~= wid and redis.call('EXISTS', P .. ':alive:' .. w) == 1
+       and tonumber(redis.call('GET', Q .. ':owned:' .. w) or '0') == 0 then
+      allow = '0'
+      break
+    end
+  end
+end
 if allow == '1' then
   for _, site in ipairs(redis.call('SMEMBERS', Q .. ':pending')) do
     local owner = redis.call('GET', Q .. ':owner:' .. site)
     if (not owner) or (owner ~= wid and redis.call('EXISTS', P .. ':alive:' .. owner) == 0) then
       redis.call('SET', Q .. ':owner:' .. site, wid)
+      redis.call('INCR', Q .. ':owned:' .. wid)
       local got = take(site)
       if got then return got end
     end

@@ -189,10 +189,19 @@ def test_per_host_spacing_holds_across_workers(redis_server, tmp_path):
     registry = tmp_path / "sources.yaml"
     reg.dump([a, b], registry)
     settings = {"DOWNLOAD_DELAY": delay, "RANDOMIZE_DOWNLOAD_DELAY": False, "CONCURRENT_REQUESTS": 1}
+    env = {**os.environ, **FAST_ENV, "OGI_SCRAPY_SETTINGS": json.dumps(settings)}
+    # two workers waiting for the run before it is announced, so that each claims one of the two sites
+    workers = [subprocess.Popen(OGI + ["worker", "--redis", redis_server.url, "--wait", "120"], cwd=REPO, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    deadline = time.monotonic() + 120
+    while len(list(redis_server.client.scan_iter(match="ogi:waiting:*"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
     with start_portal(port=0, scenario=SCENARIO) as portal:
         ogi("crawl", "--registry", registry, "--proxy", portal.url, "--archive", tmp_path / "archive",
-            "--redis", redis_server.url, "--workers", 2, env={"OGI_SCRAPY_SETTINGS": json.dumps(settings)})
+            "--redis", redis_server.url, "--workers", 0, env={"OGI_SCRAPY_SETTINGS": json.dumps(settings)})
         log = [t for t, host, _ in portal.hits.log if host == "www.pingtan.fixture.gov.cn"]
+    for w in workers:
+        assert w.wait(60) == 0, w.stderr.read()
     run = run_dirs(tmp_path / "archive")[0]
     by_worker = {}
     for wdir in (run / "workers").iterdir():
