@@ -70,15 +70,22 @@ def read_config(server, run_id: str) -> Optional[dict]:
     return json.loads(raw) if raw else None
 
 
-def spider_names(config: dict) -> list[str]:
+def spiders_of(sources: list[dict]) -> dict:
+    """spider class -> its enabled rows; families without a module of their own share the generic
+    spider (as in crawler/run.py), so they share one crawler and one queue."""
     from .spiders import spider_for
 
-    names = []
-    for family in sorted({s["family"] for s in config["sources"] if s.get("enabled", True)}):
+    out: dict = {}
+    enabled = [s for s in sources if s.get("enabled", True)]
+    for family in sorted({s["family"] for s in enabled}):
         cls = spider_for(family)
         if cls is not None:
-            names.append(cls.name)
-    return names
+            out.setdefault(cls, []).extend(s for s in enabled if s["family"] == family)
+    return out
+
+
+def spider_names(config: dict) -> list[str]:
+    return sorted({cls.name for cls in spiders_of(config["sources"])})
 
 
 def workers(server, run_id: str) -> dict[str, set]:
@@ -138,16 +145,10 @@ def seed(server, run_id: str, sources: list[dict], archive_dir: str) -> dict[str
     from scrapy_redis.dupefilter import RFPDupeFilter
 
     from .redis_queue import SiteQueue
-    from .spiders import spider_for
 
     p = prefix(run_id)
-    enabled = [s for s in sources if s.get("enabled", True)]
     counts = {}
-    for family in sorted({s["family"] for s in enabled}):
-        cls = spider_for(family)
-        if cls is None:
-            continue
-        rows = [s for s in enabled if s["family"] == family]
+    for cls, rows in spiders_of(sources).items():
         spider = cls(sources=rows)
         # (serialising a request looks the callback up among the spider's members, `ctx` included)
         spider.settings = Settings({"OGI_REDIS_PREFIX": p, "OGI_WORKER_ID": "seeder", "OGI_RUN_ID": run_id,
@@ -406,7 +407,6 @@ def run_worker(redis_url: str, *, run_id: Optional[str] = None, archive_dir: Opt
     from . import runctx
     from .redis_politeness import SharedBlockedHosts
     from .run import build_settings
-    from .spiders import spider_for
 
     server = connect(redis_url)
     wid = wid or worker_id()
@@ -436,11 +436,8 @@ def run_worker(redis_url: str, *, run_id: Optional[str] = None, archive_dir: Opt
     apply_worker_settings(settings, redis_url, p, wid, config)
     settings.set("LOG_INSTALL_ROOT_HANDLER", False)
     process = CrawlerProcess(settings)
-    enabled = [s for s in config["sources"] if s.get("enabled", True)]
-    for family in sorted({s["family"] for s in enabled}):
-        cls = spider_for(family)
-        if cls is not None:
-            process.crawl(_worker_spider(cls), sources=[s for s in enabled if s["family"] == family])
+    for cls, rows in spiders_of(config["sources"]).items():
+        process.crawl(_worker_spider(cls), sources=rows)
     try:
         if process.crawlers:
             process.start()

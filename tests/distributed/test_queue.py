@@ -115,3 +115,13 @@ def test_the_dupefilter_check_and_the_push_are_one_step(r):
     assert q.push(req("http://h/1", "s"), df.key, df.request_fingerprint(one)) is False
     assert q.push(req("http://h/1", "s"), df.key, "") is True  # dont_filter
     assert len(q) == 2 and r.scard(df.key) == 1
+
+
+def test_families_without_a_spider_of_their_own_share_the_generic_spider_and_its_queue():
+    rows = [{"id": "a", "family": "trs-wcm", "entry_urls": ["http://a.gov.cn/"]},
+            {"id": "b", "family": "some-cms", "entry_urls": ["http://b.gov.cn/"]},
+            {"id": "c", "family": "other-cms", "entry_urls": ["http://c.gov.cn/"]},
+            {"id": "d", "family": "other-cms", "entry_urls": ["http://d.gov.cn/"], "enabled": False}]
+    by_spider = {cls.name: sorted(r["id"] for r in rs) for cls, rs in distributed.spiders_of(rows).items()}
+    assert by_spider == {"trs": ["a"], "generic": ["b", "c"]}
+    assert distributed.spider_names({"sources": rows}) == ["generic", "trs"]
