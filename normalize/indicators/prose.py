@@ -52,7 +52,7 @@ def _r(family, codes, pattern, *, clause_needs=None, clause_not=None, sentence_n
                 c(clause_needs), c(clause_not), c(sentence_needs), c(sentence_not), tuple(sections))
 
 
-_PROACTIVE = rf"主动(?:向社会)?公开(?:了)?(?:各类)?(?:政府)?信息(?:数|总数|量)?(?:为|达|共|共计|合计)?{_N}(?P<u>条|件)"
+_PROACTIVE = rf"主动(?:向社会)?公开(?:了)?(?:各类)?(?:政府)?信息(?:的)?(?:数|总数|量)?(?:为|达|共|共计|合计|有)?{_N}(?P<u>条|件)"
 
 RULES: list[Rule] = [
     # ---- catalogue (编目: information produced, classed by disclosure type) ----
@@ -61,14 +61,18 @@ RULES: list[Rule] = [
        sentence_needs=r"制作、?(?:和)?获取|编目|梳理"),
     _r("catalogue", "info_not_public_class", rf"不予公开(?:的)?(?:政府)?信息(?:数)?(?:为)?{_N}(?P<u>条|件)?(?![\d%％.])",
        sentence_needs=r"制作、?(?:和)?获取|编目|梳理"),
+    _r("catalogue", "info_not_public_class", rf"不予公开(?:的)?(?:政府)?信息(?:数)?(?:有|为)?{_N}(?P<u>条)",
+       sentence_not=r"申请|答复|复议|诉讼"),
     # ---- proactive disclosure ----
     _r("proactive", "proactive_township", rf"各乡镇(?:（街道）|\(街道\)|、街道|和街道)?(?:共)?{_PROACTIVE}"),
     _r("proactive", "proactive_dept_level", _PROACTIVE, clause_needs=r"(?:区直|县直|市直)(?:、(?:区直|县直|市直))?各(?:单位|部门)"),
     _r("proactive", "proactive_online_by_office", _PROACTIVE, clause_needs=r"公开办"),
     _r("proactive", "proactive_normative", rf"主动公开(?:了)?规范性文件(?:数)?(?:为|达|共)?{_N}(?P<u>件|份|条)"),
     _r("proactive", "proactive_total",
-       rf"(?:(?:本局|我局|本委|我委|本办|我办|本机关|我机关|本单位|我单位|本部门|我部门|本厅|我厅|全区|全县|全市|全镇|全乡)?(?:共|累计|合计|全年共?))?{_PROACTIVE}",
+       rf"(?:(?:本局|我局|本委|我委|本办|我办|本机关|我机关|本单位|我单位|本部门|我部门|本厅|我厅|全区|全县|全市|全镇|全乡)?(?:共|累计|合计|全年共?))?(?:新增|发布|公布)?(?:各类)?{_PROACTIVE}",
        clause_not=r"其他|其它|较大"),
+    _r("proactive", "proactive_total", rf"(?:共|全年共?|累计)(?:公开|发布)(?:了)?(?:各类)?(?:政府)?信息{_N}(?P<u>条|件)",
+       sections=("proactive",)),
     # ---- requests ----
     _r("requests", "requests_total",
        rf"(?:共|全年共?|累计|合计)?(?:受理|收到|接到|接收|办理)(?:了)?{_W}{{0,16}}?(?:政府信息公开|信息公开|依申请公开(?:政府信息)?|公开政府信息)(?:的)?(?:申请|请求)?(?:共|总计|合计)?(?:为)?{_N}(?P<u>件|宗|起|份|条|个|人次)",
@@ -79,6 +83,12 @@ RULES: list[Rule] = [
     _r("requests", "requests_total",
        r"(?:未|没有|尚未|均未)(?:收到|受理|接到|接收)(?:过)?(?:任何)?(?:有关|关于)?(?:公民、法人(?:或|和)(?:者)?其他组织(?:提出)?的?)?(?:对本(?:局|单位|机关|部门)的)?(?:政府)?(?:信息公开|依申请公开)(?:方面)?(?:的)?(?:申请|事项)",
        clause_not=r"复议|诉讼"),
+    _r("requests", "requests_total",
+       r"(?:未|没有|无)(?:发生)?(?:依申请公开|政府信息公开申请)(?:政府)?(?:信息)?(?:的)?(?:情况|事项)",
+       clause_not=r"复议|诉讼"),
+    _r("requests", "requests_total",
+       rf"(?:共|全年共?)?(?:受理|收到|接到|接收)(?:了)?{_N}(?P<u>件|起|宗|份|条|个)(?:政府信息公开申请|政府信息依申请公开|政府信息公开|依申请公开(?:申请)?|信息公开申请|申请)",
+       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询", sentence_not=_NOT_REQUESTS),
     _r("requests", "requests_in_person", rf"(?:当面|现场)(?:提出|提交|递交)?(?:的)?申请(?:的)?(?:有|为)?{_N}(?P<u>件|宗|起|份|条|个)",
        sentence_needs=_ABOUT_DISCLOSURE + r"|申请", sentence_not=_NOT_REQUESTS),
     _r("requests", "requests_letter_fax", rf"信函、传真(?:方式)?(?:申请|提出)(?:的)?(?:有|为)?{_N}(?P<u>件|宗|起|份|条|个)",
@@ -113,8 +123,10 @@ RULES: list[Rule] = [
     _r("replies", "requests_pending", rf"(?:正在办理|在办|尚在办理)(?:中)?(?:的)?(?:有)?{_N}(?P<u>件|宗|起|份|条|个)",
        sentence_needs=_ABOUT_DISCLOSURE, sentence_not=_NOT_REQUESTS),
     # ---- disputes (复议/诉讼/申诉) ----
+    _r("disputes", "admin_review admin_litigation complaints",
+       r"(?:未|没有|无|尚未)(?:收到|发生|产生|出现|接到|涉及)?(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,24}?行政复议(?:和|、|与|或|或者|及|以及)(?:提起)?行政诉讼(?:和|、|与|或|或者|及|以及)(?:提起)?(?:行政)?申诉(?:案件|的情况|情况)?"),
     _r("disputes", "admin_review admin_litigation",
-       r"(?:未|没有|无|尚未)(?:收到|发生|产生|出现|接到|涉及)?(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,20}?行政复议(?:和|、|与|或|及|以及)(?:提起)?行政诉讼(?:案件|的情况|情况)?"),
+       r"(?:未|没有|无|尚未)(?:收到|发生|产生|出现|接到|涉及)?(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,24}?行政复议(?:和|、|与|或|或者|及|以及)(?:提起)?行政诉讼(?:案件|的情况|情况)?"),
     _r("disputes", "admin_review",
        r"(?:未|没有|尚未)(?:收到|发生|产生|出现|接到|涉及)(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,20}?行政复议(?:申请|案件|的情况|情况)?",
        clause_not=r"诉讼"),
@@ -128,10 +140,11 @@ RULES: list[Rule] = [
     _r("disputes", "complaints", rf"(?:行政)?申诉(?:案件)?(?:共|为)?{_N}{_COUNT}",
        sentence_needs=_ABOUT_DISCLOSURE, sections=("review_litigation",)),
     # ---- fees ----
-    _r("fees", "fees_waivers_amount", r"(?:无|没有|未发生|未产生|不存在)(?:任何)?收费(?:及|和|与)减免(?:情况|事项)?"),
+    _r("fees", "fees_waivers_amount",
+       r"(?:无|没有|未发生|未产生|不存在)(?:任何)?(?:关于|有关)?[^，,。；;：:\d]{0,10}?收费(?:及|和|与)减免(?:情况|事项)?"),
     _r("fees", "fee_amount",
-       r"暂不收费|暂不收取(?:任何)?(?:相关)?费用|(?:未|没有|均未|不)收取(?:任何)?(?:相关)?(?:检索、复制、邮寄等)?(?:费用|成本费)",
-       sentence_needs=_ABOUT_DISCLOSURE + r"|检索|复制|收费", sentence_not=r"税", sections=("fees",)),
+       r"暂不收费|暂不收取(?:任何)?(?:相关)?费用|(?:未|没有|均未|不)(?:向[^，,。；;：:\d]{1,12}?)?收取(?:任何)?(?:相关)?(?:[^，,。；;：:\d]{1,12}?等)?(?:任何)?(?:费用|成本费)",
+       sentence_needs=_ABOUT_DISCLOSURE + r"|检索|复制|复印|收费", sentence_not=r"税", sections=("fees",)),
     _r("fees", "fee_waiver_amount", r"(?:不存在|无|没有)(?:收费)?减免(?:情况|事项)?",
        sentence_needs=r"收费|费用", sentence_not=r"税"),
     _r("fees", "fee_amount",
@@ -188,6 +201,8 @@ def _allowed(rule: Rule, sentence: str, clause: str, section: Optional[str]) -> 
         return False
     if rule.sentence_not and rule.sentence_not.search(sentence):
         return False
+    if rule.sections and not rule.sentence_needs:
+        return section in rule.sections
     if rule.sentence_needs and not rule.sentence_needs.search(sentence):
         return bool(rule.sections and section in rule.sections)
     return True

@@ -9,8 +9,9 @@ Shapes read (docs/FORMATS.md, provincial notices of 2008–2013 and 国办发〔
 
 Row labels are matched to codes through `table_labels.csv` (label, code, under): the label is
 normalised (NFKC, no spaces, "其中：" and numbering such as "1．" "（一）" "四、" removed, bracketed
-explanations dropped). A label listed with `under` only counts below a row of that code or group
-("其他情形数" is admin_review_other under 行政复议数, admin_litigation_other under 行政诉讼数).
+explanations dropped). A label listed with `under` counts below a row of that code or group ("其他情形数" is
+admin_review_other under 行政复议数, admin_litigation_other under 行政诉讼数); elsewhere only when it names
+one code and is at least five characters long.
 
 Each numeric cell of a value column is one statement: `raw` is the cell text, `sentence` the row's
 cells joined with " | ", period 'cumulative' for a 累计 column, else 'year'. Blank, "—" and words
@@ -77,6 +78,9 @@ def match_label(label: str, context: tuple[str, str]) -> Optional[str]:
     for code, under in cands:
         if not under:
             return code
+    # outside its parent: only a label long enough to be unambiguous ("同意公开答复数", not "其他方式")
+    if len({c for c, _ in cands}) == 1 and len(key) >= 5:
+        return cands[0][0]
     return None
 
 

@@ -1,0 +1,88 @@
+"""Unit tests: each phrasing family of pre-2019 prose, and each trap that must give nothing."""
+import pytest
+
+from normalize.indicators.prose import statements_in
+
+
+def coded(sentence, section=None):
+    return [(s.code, s.value, s.raw, s.period) for s in statements_in(sentence, section)]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # proactive
+    ("2010年，本局共主动公开政府信息175条，其中全文电子化率达100%。",
+     [("proactive_total", 175, "本局共主动公开政府信息175条", "year")]),
+    ("本区到年底累计主动公开政府信息5928条，全文电子化率达90.3%。",
+     [("proactive_total", 5928, "累计主动公开政府信息5928条", "cumulative")]),
+    ("区直、县直各单位主动公开政府信息303条，占71.3%。", [("proactive_dept_level", 303, "主动公开政府信息303条", "year")]),
+    ("各乡镇主动公开政府信息122条，占28.7%。", [("proactive_township", 122, "各乡镇主动公开政府信息122条", "year")]),
+    ("2012年度共新增主动公开政府信息83条。", [("proactive_total", 83, "共新增主动公开政府信息83条", "year")]),
+    # catalogue
+    ("2011年制作、获取政府信息总数1873条，其中主动公开政府信息425条，作为依申请公开信息数46条，不予公开信息数1402。",
+     [("info_produced_total", 1873, "制作、获取政府信息总数1873条", "year"),
+      ("proactive_total", 425, "主动公开政府信息425条", "year"),
+      ("info_on_request_class", 46, "作为依申请公开信息数46条", "year"),
+      ("info_not_public_class", 1402, "不予公开信息数1402", "year")]),
+    # requests: totals, channels, stated zeros, number first
+    ("全年共受理政府信息公开申请12件，其中当面申请5件，网上申请4件，信函申请3件。",
+     [("requests_total", 12, "全年共受理政府信息公开申请12件", "year"), ("requests_in_person", 5, "当面申请5件", "year"),
+      ("requests_online", 4, "网上申请4件", "year"), ("requests_letter", 3, "信函申请3件", "year")]),
+    ("2014年，我局收到12起政府信息依申请公开，均严格按程序和时限办理。",
+     [("requests_total", 12, "收到12起政府信息依申请公开", "year")]),
+    ("2009年度，我局没有收到信息公开申请。", [("requests_total", 0, "没有收到信息公开申请", "year")]),
+    ("本年度共收到政府信息公开申请两件。", [("requests_total", 2, "共收到政府信息公开申请两件", "year")]),
+    # replies
+    ("对上述申请，同意公开8件，同意部分公开2件，不予公开1件，信息不存在1件。",
+     [("replies_granted", 8, "同意公开8件", "year"), ("replies_partial", 2, "同意部分公开2件", "year"),
+      ("replies_denied", 1, "不予公开1件", "year"), ("denied_not_exist", 1, "信息不存在1件", "year")]),
+    ("收到的申请均已按时答复，共答复12件。", [("replies_total", 12, "共答复12件", "year")]),
+    # disputes
+    ("2011年全区未收到有关政府信息公开的申请，未收到有关政府信息公开行政复议申请。",
+     [("requests_total", 0, "未收到有关政府信息公开的申请", "year"),
+      ("admin_review", 0, "未收到有关政府信息公开行政复议申请", "year")]),
+    ("2010年，未产生针对我局政府信息公开的行政复议与行政诉讼。",
+     [("admin_review", 0, "未产生针对我局政府信息公开的行政复议与行政诉讼", "year"),
+      ("admin_litigation", 0, "未产生针对我局政府信息公开的行政复议与行政诉讼", "year")]),
+    ("因政府信息公开申请提起行政复议1件，行政诉讼2件。",
+     [("admin_review", 1, "行政复议1件", "year"), ("admin_litigation", 2, "行政诉讼2件", "year")]),
+    # fees
+    ("无收费及减免情况。", [("fees_waivers_amount", 0, "无收费及减免情况", "year")]),
+    ("本机关在政府信息公开工作中暂不收费。", [("fee_amount", 0, "暂不收费", "year")]),
+    ("依申请提供政府信息共收取检索、复制费用120元。", [("fee_amount", 120, "收取检索、复制费用120元", "year")]),
+    # channels, consultations, resources, responses
+    ("2011年政府信息公开专栏访问量达11460人次。", [("website_visits", 11460, "访问量达11460人次", "year")]),
+    ("2011年刊出政务公开栏12期。", [("notice_board_issues", 12, "刊出政务公开栏12期", "year")]),
+    ("全年共接受政府信息公开方面的咨询2070人次，其中电话咨询1800人次。",
+     [("consultations_total", 2070, "接受政府信息公开方面的咨询2070人次", "year"),
+      ("consultations_phone", 1800, "电话咨询1800人次", "year")]),
+    ("本机关从事政府信息公开工作的专职人员2人，兼职人员5人。",
+     [("staff_fulltime", 2, "专职人员2人", "year"), ("staff_parttime", 5, "兼职人员5人", "year")]),
+    ("全年召开新闻发布会6场，发布政策解读稿件15篇。",
+     [("press_conferences", 6, "召开新闻发布会6场", "year"),
+      ("responses_interpretations", 15, "发布政策解读稿件15篇", "year")]),
+])
+def test_indicators_family(sentence, expected):
+    assert coded(sentence) == expected
+    for s in statements_in(sentence):
+        assert s.raw in s.sentence
+
+
+@pytest.mark.parametrize("sentence", [
+    "全年为企业减免税款120万元，落实各项税费减免政策。",  # tax 减免
+    "全年共受理行政审批事项1532件，办结1530件，按时办结率100%。",  # administrative approval 受理/办结
+    "政务服务大厅共受理各类申请12000件，办结11990件。",  # service-hall business
+    "主动公开价格和收费信息15条。",  # 价格和收费 as a category of published information
+    "各乡镇主动公开政府信息占28.7%，同意公开的占85%。",  # percentages
+    "机构职能、办事程序信息148条，占34.8%。",  # categories of proactive information
+    "本年度共办理行政复议案件56件。",  # reconsiderations in general, not about disclosure
+    "受理群众来信来访申请30件。",  # petitions
+    "全年收取行政事业性收费1200万元。",  # administrative fees, not disclosure fees
+])
+def test_indicators_traps_give_nothing(sentence):
+    assert coded(sentence) == []
+
+
+def test_indicators_reconsideration_counts_inside_the_review_section():
+    s = "本年度共发生行政复议1件。"
+    assert coded(s) == []
+    assert coded(s, "review_litigation") == [("admin_review", 1, "行政复议1件", "year")]
