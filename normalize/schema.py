@@ -23,6 +23,37 @@ REPORT_OVERVIEW_SQL = """
 """
 
 
+INDICATORS_SQL = """
+        CREATE TABLE indicators (
+          id INTEGER PRIMARY KEY, report_id TEXT REFERENCES reports(id), document_id TEXT REFERENCES documents(id),
+          document_sha256 TEXT, code TEXT, value NUMERIC, unit TEXT, period TEXT, raw TEXT, sentence TEXT,
+          "where" TEXT, family TEXT, is_primary INTEGER, conflict TEXT, ordinal INTEGER);
+        CREATE INDEX idx_indicators_report_id ON indicators (report_id);
+        CREATE INDEX idx_indicators_code ON indicators (code, period);
+        CREATE TABLE codebook_pre2019 (
+          code TEXT PRIMARY KEY, label_zh TEXT, label_en TEXT, unit TEXT, grp TEXT, note TEXT, ordinal INTEGER);
+        CREATE TABLE indicator_mapping (
+          measure TEXT, pre2019_code TEXT, layout TEXT, tbl TEXT, row_code TEXT, col_code TEXT, relation TEXT,
+          note TEXT, ordinal INTEGER);
+        CREATE VIEW indicator_series AS
+          SELECT r.id AS report_id, r.agency, r.year, r.template, m.measure, i.value, i.unit, 'indicators' AS source,
+                 i.raw
+          FROM reports r
+          JOIN indicators i ON i.report_id = r.id AND i.is_primary = 1 AND i.period = 'year'
+          JOIN (SELECT DISTINCT measure, pre2019_code FROM indicator_mapping) m ON m.pre2019_code = i.code
+          UNION ALL
+          SELECT r.id, r.agency, r.year, r.template, m.measure,
+                 CASE WHEN COUNT(c.value) = (SELECT COUNT(*) FROM indicator_mapping x
+                                             WHERE x.measure = m.measure AND x.layout = m.layout)
+                      THEN SUM(c.value) END,
+                 MAX(c.unit), 'cells', GROUP_CONCAT(c.raw, ' + ')
+          FROM reports r
+          JOIN indicator_mapping m ON m.layout = r.template AND m.tbl IS NOT NULL
+          JOIN cells c ON c.report_id = r.id AND c.tbl = m.tbl AND c.row_code = m.row_code AND c.col_code = m.col_code
+          GROUP BY r.id, m.measure;
+"""
+
+
 def m001_core(db: sqlite_utils.Database) -> None:
     db["sites"].create({
         "id": str, "name": str, "agency": str, "level": str, "region": str, "family": str,
@@ -147,11 +178,18 @@ def m004_region_codes(db: sqlite_utils.Database) -> None:
     db["reports"].create_index(["region_code"], if_not_exists=True)
 
 
+def m_pre2019_indicators(db: sqlite_utils.Database) -> None:
+    # issue 12: statistics of pre-2019 reports as coded indicators (normalize/indicators), the pre-2019 code
+    # book, the mapping onto 2019/2021 cells, and one series per report and measure across all layouts
+    db.executescript(INDICATORS_SQL)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
     ("003_numeric_values_and_labelled_t3", m003_numeric_values_and_labelled_t3),
     ("004_region_codes", m004_region_codes),
+    ("005_pre2019_indicators", m_pre2019_indicators),
 ]
 
 

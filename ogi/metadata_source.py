@@ -191,6 +191,11 @@ QUERIES = {
 
 
 def build_metadata() -> dict:
+    from . import metadata_indicators as ind  # issue 12: pre-2019 indicators
+
+    TABLES.update(ind.TABLES)
+    VIEWS.update(ind.VIEWS)
+    QUERIES.update(ind.QUERIES)
     tables = {}
     for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
         t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}
@@ -206,6 +211,8 @@ def build_metadata() -> dict:
     tables["sections"]["fts_pk"] = "id"
     tables["sections"]["facets"] = ["code"]
     tables["sections_fts"] = {"hidden": True}
+    for name, facets in ind.FACETS.items():
+        tables[name]["facets"] = facets
     return {
         "title": "ogi-reports: 政府信息公开工作年度报告数据库",
         "description": (

@@ -1,0 +1,46 @@
+"""Database side of the pre-2019 indicators: rows for `indicators`, and the static tables
+`codebook_pre2019` and `indicator_mapping` (from codebook_pre2019.csv and mapping.csv).
+
+Used by `normalize.build` (one call per report, one call per build); the tables and the
+`indicator_series` view are created by the schema migration `pre2019_indicators`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from importlib import resources
+from typing import Optional
+
+from . import codebook
+
+MEASURES = ("requests_total", "replies_granted", "replies_partial", "admin_review", "admin_litigation", "fee_amount")
+
+
+def mapping_rows() -> list[dict]:
+    text = resources.files("normalize.indicators").joinpath("mapping.csv").read_text(encoding="utf-8")
+    known = codebook.load()
+    out = []
+    for i, r in enumerate(csv.DictReader(io.StringIO(text))):
+        if r["pre2019_code"] not in known:
+            raise ValueError(f"mapping.csv: unknown pre-2019 code {r['pre2019_code']}")
+        out.append({"measure": r["measure"], "pre2019_code": r["pre2019_code"], "layout": r["layout"],
+                    "tbl": r["tbl"] or None, "row_code": r["row_code"] or None, "col_code": r["col_code"] or None,
+                    "relation": r["relation"], "note": r["note"], "ordinal": i})
+    return out
+
+
+def write_static(db) -> None:
+    db["codebook_pre2019"].insert_all(codebook.rows())
+    db["indicator_mapping"].insert_all(mapping_rows())
+
+
+def report_rows(report_id: str, document_id: str, document_sha256: Optional[str], result: dict) -> list[dict]:
+    return [{
+        "report_id": report_id, "document_id": document_id, "document_sha256": document_sha256,
+        "code": i["code"], "value": i["value"], "unit": i.get("unit"), "period": i["period"], "raw": i["raw"],
+        "sentence": i["sentence"], "where": i["where"], "family": i.get("family"),
+        "is_primary": int(bool(i.get("primary"))),
+        "conflict": json.dumps(i["conflict"], ensure_ascii=False) if i.get("conflict") else None,
+        "ordinal": n,
+    } for n, i in enumerate(result.get("indicators") or [])]
