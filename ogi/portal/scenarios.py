@@ -22,7 +22,7 @@ FAULT_KINDS = ("slow", "flaky", "truncated", "reset", "empty", "soft_404", "redi
 # faults a bounded retry gets past (slow is not: the page is slower than any sane timeout)
 RECOVERABLE = {"flaky"}
 
-CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan")
+CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan", "pingtan_pre2019")
 ANTIBOT_SITES = ("shimen", "jiale", "huaxi", "ningbian", "beishan")
 
 

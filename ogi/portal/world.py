@@ -23,6 +23,7 @@ SITE_MODULES = {
     "qingyu": "trs", "pingtan": "trs", "donglan": "hanweb", "baishi": "gkmlpt", "nsa": "ucap",
     "jiangyuan": "platform", "shimen": "antibot", "jiale": "antibot", "huaxi": "antibot",
     "ningbian": "antibot", "beishan": "antibot",
+    "pingtan_pre2019": "pre2019",  # issue 12: real pre-2019 pages
 }
 
 
