@@ -34,8 +34,8 @@ TABLES = {
     }),
     "indicator_mapping": ("指标跨模板对照", "Which pre-2019 indicator means the same as which 2019/2021 table cell "
                           "(docs/NOTES.md, issue 12)", {
-        "measure": ("指标", "Headline measure: requests_total, replies_granted, replies_partial, admin_review, "
-                    "admin_litigation, fee_amount"),
+        "measure": ("指标", "Headline measure (the names of indicators_wide, normalize/headline_measures.csv): requests_new, "
+                    "replies_granted, replies_partial, replies_total, admin_review, admin_review_corrected, admin_litigation, fee_amount"),
         "pre2019_code": ("2019年以前代码", "Indicator code of the pre-2019 reports"),
         "layout": ("模板", "2019 or 2021"),
         "tbl": ("表", "t3 or t4 (empty: no equivalent cell)"),
@@ -49,7 +49,18 @@ TABLES = {
 
 VIEWS = {
     "indicator_series": ("跨模板指标序列", "One value per report and headline measure over all layouts: pre-2019 "
-                         "indicators (primary, report year) and 2019/2021 cells through indicator_mapping", {}),
+                         "indicators (primary, report year) and 2019/2021 cells through indicator_mapping", {
+        "report_id": ("报告", "Report"),
+        "agency": ("机关", "Agency as in reports.agency"),
+        "year": ("报告年度", "Report year"),
+        "template": ("模板", "Layout generation: pre2019, 2019, 2021, unknown"),
+        "measure": ("指标", "Headline measure (indicator_mapping.measure)"),
+        "value": ("数值", "Value: the primary pre-2019 statement, or the 2019/2021 cell (a sum when the mapping says "
+                  "part_of_sum; NULL when a part is blank)"),
+        "unit": ("单位", "Unit as printed"),
+        "source": ("来源", "indicators (pre-2019 statement) or cells (2019/2021 table)"),
+        "raw": ("原文", "Printed text: the statement, or the cells' raw texts joined by ' + '"),
+    }),
 }
 
 QUERIES = {
@@ -58,7 +69,7 @@ QUERIES = {
         "description": "Requests received (or another measure) per year for one agency, pre-2019 prose and tables "
                        "and the 2019/2021 tables alike.",
         "sql": ("select year, template, measure, value, unit, source, raw from indicator_series\n"
-                "where agency = :agency and measure = coalesce(nullif(:measure, ''), 'requests_total')\n"
+                "where agency = :agency and measure = coalesce(nullif(:measure, ''), 'requests_new')\n"
                 "order by year"),
     },
     "pre2019_conflicts": {

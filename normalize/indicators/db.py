@@ -14,7 +14,7 @@ from typing import Optional
 
 from . import codebook
 
-MEASURES = ("requests_total", "replies_granted", "replies_partial", "admin_review", "admin_litigation", "fee_amount")
+MEASURES = ("requests_new", "replies_granted", "replies_partial", "admin_review", "admin_litigation", "fee_amount")
 
 
 def mapping_rows() -> list[dict]:

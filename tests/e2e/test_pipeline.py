@@ -117,11 +117,11 @@ def test_cross_layout_series_of_requests_received(pipeline):
     conn = sqlite3.connect(pipeline["db"])
     agency = "青屿市人民政府"
     series = {y: (v, src) for y, v, src in conn.execute(
-        "select year, value, source from indicator_series where agency = ? and measure = 'requests_total'", (agency,))}
+        "select year, value, source from indicator_series where agency = ? and measure = 'requests_new'", (agency,))}
     truth = {r["year"]: r["values"]["narrative"]["requests"] for r in pipeline["expected"]["reports"]
              if r["agency"] == agency and r.get("values")}
     for year in range(2011, 2024):
-        assert year in series, f"{agency} {year}: no requests_total in indicator_series"
+        assert year in series, f"{agency} {year}: no requests_new in indicator_series"
         value, source = series[year]
         assert value == truth[year], (year, value, truth[year])
         assert source == ("indicators" if year <= 2018 else "cells")
