@@ -14,13 +14,15 @@ def _key(code: str) -> tuple[str, str]:
     return (code[: -len("_cumulative")], "cumulative") if code.endswith("_cumulative") else (code, "year")
 
 
-def _same(g: dict, s: dict) -> bool:
+def _same(g: dict, s: dict, loose: bool = False) -> bool:
+    if loose:  # the value is right; where the statement starts and ends is not judged
+        return g["value"] == s["value"] and g["where"] == s["where"]
     return (g["value"] == s["value"] and g["where"] == s["where"] and g["raw"] == s["raw"]
             and _WS.sub("", g["sentence"]) == _WS.sub("", s["sentence"])
             and (not g.get("unit") or g["unit"] == s.get("unit")))
 
 
-def compare(gold: dict, parsed: list[dict]) -> dict:
+def compare(gold: dict, parsed: list[dict], loose: bool = False) -> dict:
     """{"expected", "found", "missing": [...], "extra": [...], "wrong_primary": [...]} over statements."""
     missing, wrong_primary = [], []
     used: set[int] = set()
@@ -30,7 +32,7 @@ def compare(gold: dict, parsed: list[dict]) -> dict:
         mine = [(i, s) for i, s in enumerate(parsed) if (s["code"], s["period"]) == key]
         for n, stmt in enumerate([g] + list(g.get("also") or [])):
             expected += 1
-            hit = next((i for i, s in mine if i not in used and _same(stmt, s)), None)
+            hit = next((i for i, s in mine if i not in used and _same(stmt, s, loose)), None)
             if hit is None:
                 missing.append(f"{code}{' also' if n else ''}: {stmt['value']} {stmt['raw']!r} ({stmt['where']})")
                 continue

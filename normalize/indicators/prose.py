@@ -52,6 +52,9 @@ def _r(family, codes, pattern, *, clause_needs=None, clause_not=None, sentence_n
                 c(clause_needs), c(clause_not), c(sentence_needs), c(sentence_not), tuple(sections))
 
 
+_REVIEW = r"(?:申请)?(?:行政)?复议(?:申请|案件|案)?"
+_SUIT = r"(?:提起)?(?:行政)?诉讼(?:案件|案)?"
+_AND = r"(?:和|、|与|或|或者|及|以及)"
 _PROACTIVE = rf"主动(?:向社会)?公开(?:了)?(?:各类)?(?:政府)?信息(?:的)?(?:数|总数|量)?(?:为|达|共|共计|合计|有)?{_N}(?P<u>条|件)"
 
 RULES: list[Rule] = [
@@ -67,6 +70,14 @@ RULES: list[Rule] = [
     _r("proactive", "proactive_township", rf"各乡镇(?:（街道）|\(街道\)|、街道|和街道)?(?:共)?{_PROACTIVE}"),
     _r("proactive", "proactive_dept_level", _PROACTIVE, clause_needs=r"(?:区直|县直|市直)(?:、(?:区直|县直|市直))?各(?:单位|部门)"),
     _r("proactive", "proactive_online_by_office", _PROACTIVE, clause_needs=r"公开办"),
+    _r("proactive", "proactive_website",
+       rf"通过(?:政府|门户|本单位|本局)?(?:门户)?网站(?:主动)?公开(?:政府)?(?:信息)?(?:数)?(?:为|共)?{_N}(?P<u>条|件)"),
+    _r("proactive", "proactive_wechat",
+       rf"通过[^，,。；;：:\d]{{0,12}}?微信(?:公众号|公众平台)?(?:主动)?公开(?:政府)?(?:信息)?(?:数)?(?:为|共)?{_N}(?P<u>条|件)"),
+    _r("proactive", "proactive_weibo",
+       rf"通过[^，,。；;：:\d]{{0,12}}?微博(?:主动)?公开(?:政府)?(?:信息)?(?:数)?(?:为|共)?{_N}(?P<u>条|件)"),
+    _r("proactive", "proactive_other_channel",
+       rf"通过[^，,。；;：:\d]{{0,16}}?(?:其他|其它)(?:方式|渠道|途径)(?:主动)?公开(?:政府)?(?:信息)?(?:数)?(?:为|共)?{_N}(?P<u>条|件)"),
     _r("proactive", "proactive_normative", rf"主动公开(?:了)?规范性文件(?:数)?(?:为|达|共)?{_N}(?P<u>件|份|条)"),
     _r("proactive", "proactive_total",
        rf"(?:(?:本局|我局|本委|我委|本办|我办|本机关|我机关|本单位|我单位|本部门|我部门|本厅|我厅|全区|全县|全市|全镇|全乡)?(?:共|累计|合计|全年共?))?(?:新增|发布|公布)?(?:各类)?{_PROACTIVE}",
@@ -124,16 +135,19 @@ RULES: list[Rule] = [
        sentence_needs=_ABOUT_DISCLOSURE, sentence_not=_NOT_REQUESTS),
     # ---- disputes (复议/诉讼/申诉) ----
     _r("disputes", "admin_review admin_litigation complaints",
-       r"(?:未|没有|无|尚未)(?:收到|发生|产生|出现|接到|涉及)?(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,24}?行政复议(?:和|、|与|或|或者|及|以及)(?:提起)?行政诉讼(?:和|、|与|或|或者|及|以及)(?:提起)?(?:行政)?申诉(?:案件|的情况|情况)?"),
+       rf"(?:未|没有|无|尚未)(?:收到|发生|产生|出现|接到|涉及)?(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{{0,24}}?{_REVIEW}{_AND}{_SUIT}{_AND}(?:有关的)?(?:行政)?申诉(?:案件|案)?(?:的情况|情况)?",
+       sentence_needs=_ABOUT_DISCLOSURE, sections=("review_litigation",)),
     _r("disputes", "admin_review admin_litigation",
-       r"(?:未|没有|无|尚未)(?:收到|发生|产生|出现|接到|涉及)?(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,24}?行政复议(?:和|、|与|或|或者|及|以及)(?:提起)?行政诉讼(?:案件|的情况|情况)?"),
+       rf"(?:未|没有|无|尚未)(?:收到|发生|产生|出现|接到|涉及)?(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{{0,24}}?{_REVIEW}{_AND}{_SUIT}(?:的情况|情况|的案件)?",
+       sentence_needs=_ABOUT_DISCLOSURE, sections=("review_litigation",)),
     _r("disputes", "admin_review",
        r"(?:未|没有|尚未)(?:收到|发生|产生|出现|接到|涉及)(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,20}?行政复议(?:申请|案件|的情况|情况)?",
-       clause_not=r"诉讼"),
+       clause_not=r"诉讼", sentence_needs=_ABOUT_DISCLOSURE, sections=("review_litigation",)),
     _r("disputes", "admin_litigation",
        r"(?:未|没有|尚未)(?:收到|发生|产生|出现|接到|涉及)(?:过)?(?:任何)?(?:有关|针对|关于|因)?[^，,。；;：:\d]{0,20}?行政诉讼(?:案件|的情况|情况)?",
-       clause_not=r"复议"),
-    _r("disputes", "admin_review", rf"行政复议(?:申请)?(?:案件)?(?:共|为)?{_N}{_COUNT}",
+       clause_not=r"复议", sentence_needs=_ABOUT_DISCLOSURE, sections=("review_litigation",)),
+    _r("disputes", "admin_review",
+       rf"(?:(?:共)?(?:收到|受理|发生|接到)(?:了)?(?:有关|关于|因|针对)?[^，,。；;：:\d]{{0,12}}?)?行政复议(?:申请)?(?:案件)?(?:共|为)?{_N}{_COUNT}",
        sentence_needs=_ABOUT_DISCLOSURE, sections=("review_litigation",)),
     _r("disputes", "admin_litigation", rf"行政诉讼(?:案件)?(?:共|为)?{_N}{_COUNT}",
        sentence_needs=_ABOUT_DISCLOSURE, sections=("review_litigation",)),
@@ -143,7 +157,7 @@ RULES: list[Rule] = [
     _r("fees", "fees_waivers_amount",
        r"(?:无|没有|未发生|未产生|不存在)(?:任何)?(?:关于|有关)?[^，,。；;：:\d]{0,10}?收费(?:及|和|与)减免(?:情况|事项)?"),
     _r("fees", "fee_amount",
-       r"暂不收费|暂不收取(?:任何)?(?:相关)?费用|(?:未|没有|均未|不)(?:向[^，,。；;：:\d]{1,12}?)?收取(?:任何)?(?:相关)?(?:[^，,。；;：:\d]{1,12}?等)?(?:任何)?(?:费用|成本费)",
+       r"暂不收费|暂不收取(?:任何)?(?:相关)?费用|(?:未|没有|均未|不)(?:向[^，,。；;：:\d]{1,12}?)?收取(?:[^，,。；;：:\d]{0,16}?)(?:任何)?(?:相关)?(?:费用|成本费)",
        sentence_needs=_ABOUT_DISCLOSURE + r"|检索|复制|复印|收费", sentence_not=r"税", sections=("fees",)),
     _r("fees", "fee_waiver_amount", r"(?:不存在|无|没有)(?:收费)?减免(?:情况|事项)?",
        sentence_needs=r"收费|费用", sentence_not=r"税"),
@@ -163,7 +177,11 @@ RULES: list[Rule] = [
     _r("consultations", "consultations_total",
        rf"(?:接受|受理|接待|解答|处理)(?:[^，,。；;：:\d]{{0,24}})?咨询(?:共|共计)?{_N}(?P<u>人次|次|件|人)",
        sentence_needs=r"信息公开|政府信息"),
+    _r("consultations", "consultations_total",
+       r"(?:未|没有)(?:接受到?|收到|接到|接待)(?:过)?(?:任何)?(?:有关|关于)?(?:政府信息公开|信息公开)(?:方面|工作)?的?咨询"),
     # ---- resources ----
+    _r("resources", "staff_parttime", rf"{_N}(?P<u>名|人)兼职(?:的)?(?:工作)?人员", sentence_needs=r"信息公开"),
+    _r("resources", "staff_fulltime", rf"{_N}(?P<u>名|人)(?:专职|全职)(?:的)?(?:工作)?人员", sentence_needs=r"信息公开"),
     _r("resources", "staff_fulltime", rf"(?:专职|全职)(?:从事政府信息公开工作的?)?(?:工作)?人员(?:共)?{_N}(?P<u>人|名)"),
     _r("resources", "staff_parttime", rf"兼职(?:工作)?人员(?:共)?{_N}(?P<u>人|名)"),
     # ---- responses (2014–2018) ----

@@ -85,4 +85,23 @@ def test_indicators_traps_give_nothing(sentence):
 def test_indicators_reconsideration_counts_inside_the_review_section():
     s = "本年度共发生行政复议1件。"
     assert coded(s) == []
-    assert coded(s, "review_litigation") == [("admin_review", 1, "行政复议1件", "year")]
+    assert coded(s, "review_litigation") == [("admin_review", 1, "共发生行政复议1件", "year")]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("2015年度未发生针对政府信息公开事务的复议、诉讼和申诉。",
+     ["admin_review", "admin_litigation", "complaints"]),
+    ("本局未发生针对本部门有关政府信息公开事务的行政复议案、行政诉讼案和有关的申诉案。",
+     ["admin_review", "admin_litigation", "complaints"]),
+    ("本单位配备了1名兼职工作人员负责政府信息公开工作。", ["staff_parttime"]),
+    ("其中通过政府网站公开政府信息数131条，通过“溪下发布”微信公众号公开95条。", ["proactive_website", "proactive_wechat"]),
+    ("没有接受到政府信息公开方面的咨询。", ["consultations_total"]),
+])
+def test_indicators_phrasing_variants(sentence, expected):
+    assert [c for c, *_ in coded(sentence)] == expected
+
+
+def test_indicators_zero_disputes_need_disclosure_context():
+    assert coded("本年度未发生行政复议和行政诉讼。") == []
+    assert [c for c, *_ in coded("本年度未发生行政复议和行政诉讼。", "review_litigation")] == [
+        "admin_review", "admin_litigation"]
