@@ -44,7 +44,8 @@ def main() -> None:
         res = parse_path(docs[gold["doc"]])
         got = compare(gold, res["indicators"])
         split = ("dev" if g.stem.startswith("pingtan_") else
-                 "held-out" if g.stem.startswith("heldout_") else "further")
+                 "held-out" if g.stem.startswith("heldout_") else
+                 "held-out-2" if g.stem.startswith("heldout2_") else "further")
         t = totals[split]
         t[0] += got["expected"]
         t[1] += got["found"]

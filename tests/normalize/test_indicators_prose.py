@@ -105,3 +105,15 @@ def test_indicators_zero_disputes_need_disclosure_context():
     assert coded("本年度未发生行政复议和行政诉讼。") == []
     assert [c for c, *_ in coded("本年度未发生行政复议和行政诉讼。", "review_litigation")] == [
         "admin_review", "admin_litigation"]
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("年初、年中两次举办政府信息公开工作培训。", [("training_sessions", 2, "两次举办政府信息公开工作培训", "year")]),
+    ("2010年,我镇通过门户网站公开各类信息46条。", [("proactive_portal_total", 46, "通过门户网站公开各类信息46条", "year")]),
+    ("其中通过门户网站公开40条。", [("proactive_website", 40, "通过门户网站公开40条", "year")]),
+    ("2010年度我镇没有接到群众主动要求公开政府信息的申请。",
+     [("requests_total", 0, "没有接到群众主动要求公开政府信息的申请", "year")]),
+    ("2010年度,我镇政府信息公开没有收费。", [("fee_amount", 0, "没有收费", "year")]),
+])
+def test_indicators_second_heldout_phrasings(sentence, expected):
+    assert coded(sentence) == expected
