@@ -34,3 +34,17 @@ def test_indicators_golden(gold_path):
     assert got["wrong_primary"] == [], got["wrong_primary"]
     for ind in res["indicators"]:
         assert ind["raw"] in ind["sentence"]
+
+
+def test_ogi_parse_prints_indicators_and_json_key():
+    from click.testing import CliRunner
+
+    from ogi.cli import main
+
+    doc = DOCS["pingtan_pre2019_2009_czj.html"]
+    out = CliRunner().invoke(main, ["parse", str(doc)])
+    assert out.exit_code == 0, out.output
+    assert "pre-2019 indicators (18 primary, 20 statements)" in out.output
+    assert "requests_total = 0  [text] 收到（受理）申请数: 没有收到信息公开申请" in out.output
+    js = CliRunner().invoke(main, ["parse", "--json", str(doc)])
+    assert json.loads(js.output)["indicators"][0]["raw"] == "本局共主动公开政府信息6条"
