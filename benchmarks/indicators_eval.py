@@ -52,7 +52,7 @@ def main() -> None:
         t[2] += len(res["indicators"])
         t[3] += compare(gold, res["indicators"], loose=True)["found"]
         for i in res["indicators"]:
-            families[(i["family"], i["where"])] += 1
+            families[(split, i["family"])] += 1
         print(f"{g.stem}: gold {got['expected']}, found {got['found']}, parsed {len(res['indicators'])}")
         for m in got["missing"]:
             print(f"    missing {m}")
@@ -65,9 +65,10 @@ def main() -> None:
         rl = loose / exp if exp else 1.0
         print(f"{split}: gold statements {exp}, parsed {parsed}, found {found}: precision {p:.3f}, recall {r:.3f}"
               f" | by value (code, period, value, where): found {loose}, precision {pl:.3f}, recall {rl:.3f}")
-    print("statements per phrasing family (all reports above):")
-    for (fam, where), n in sorted(families.items()):
-        print(f"    {fam:14s} {where:5s} {n}")
+    print("statements per phrasing family (prose families; 'table' = statistics-table cells):")
+    for split in sorted(totals):
+        counts = {f: n for (s, f), n in families.items() if s == split}
+        print(f"    {split:10s} " + ", ".join(f"{f} {n}" for f, n in sorted(counts.items())))
 
 
 if __name__ == "__main__":

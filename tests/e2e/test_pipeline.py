@@ -125,3 +125,25 @@ def test_cross_layout_series_of_requests_received(pipeline):
         value, source = series[year]
         assert value == truth[year], (year, value, truth[year])
         assert source == ("indicators" if year <= 2018 else "cells")
+
+
+def test_pre2019_tables_and_canned_queries_are_served(pipeline):
+    from urllib.parse import quote
+
+    from datasette.app import Datasette
+
+    metadata = json.loads((REPO / "metadata.json").read_text("utf-8"))
+    ds = Datasette([str(pipeline["db"])], metadata=metadata, immutables=[])
+
+    async def go():
+        for table in ("indicators", "codebook_pre2019", "indicator_mapping", "indicator_series"):
+            r = await ds.client.get(f"/ogi/{table}.json?_shape=array&_size=5")
+            assert r.status_code == 200 and r.json(), (table, r.text[:300])
+        r = await ds.client.get(f"/ogi/agency_series.json?_shape=array&agency={quote('青屿市人民政府')}&measure=")
+        assert r.status_code == 200, r.text[:300]
+        years = [row["year"] for row in r.json()]
+        assert years == sorted(years) and set(range(2011, 2024)) <= set(years)
+        r = await ds.client.get("/ogi/pre2019_conflicts.json?_shape=array")
+        assert r.status_code == 200, r.text[:300]
+
+    asyncio.run(go())
