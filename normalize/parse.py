@@ -62,7 +62,7 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
     chk = checks.hard_checks(cells, template, lay["t3_rows"])
     chk += checks.narrative_checks(secs.get("overview"), cells, template)
     chk += checks.fee_statement_check(secs.get("other"), template)
-    inds = indicators.extract_indicators(doc, secs) if indicators.applies(template, md["year"]) else []
+    inds = indicators.extract_indicators(doc, secs, md["year"]) if indicators.applies(template, md["year"]) else []
     chk += indicators.indicator_checks(inds)
     return {
         "template": template,

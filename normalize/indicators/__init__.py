@@ -33,14 +33,14 @@ def _section_of(sentence: str, sections: dict[str, str]) -> Optional[str]:
     return None
 
 
-def extract_indicators(doc: Document, sections: Optional[dict] = None) -> list[dict]:
+def extract_indicators(doc: Document, sections: Optional[dict] = None, year: Optional[int] = None) -> list[dict]:
     sections = sections or {}
     statements = []
     for sentence in prose_sentences(doc):
         statements.extend(statements_in(sentence, _section_of(sentence, sections)))
     for block in doc.blocks:
         if isinstance(block, Table):
-            found = table_statements(block)
+            found = table_statements(block, year)
             if is_statistics_table(found):
                 statements.extend(found)
     return merge(statements)

@@ -34,8 +34,9 @@ from .prose import Statement
 _LABEL_HEAD = re.compile(r"^(?:指标名称|指标|统计指标|指标项目|项目|项目名称|名称|内容|类别|统计项目)$")
 _UNIT_HEAD = re.compile(r"^(?:计量单位|单位)$")
 _CODE_HEAD = re.compile(r"^(?:代码|序号|编号|行次)$")
-_CUM_HEAD = re.compile(r"累计|历年")
+_CUM_HEAD = re.compile(r"历年|(?<!本年)累计")
 _YEAR_HEAD = re.compile(r"年度|年末|本年|数量|统计数|数值|数据|合计|^\d{4}年|^\d{4}$|^数$|情况")
+_OTHER_YEAR_HEAD = re.compile(r"上年|去年|上一年|同期|增减|增长|比较|本期|本季|本月")
 _QIZHONG = re.compile(r"^(?:其中)[:]?")
 
 
@@ -60,7 +61,7 @@ def label_key(label: str) -> str:
         t = split_numbering(t).core
         if t == before:
             break
-    t = strip_parens(t).rstrip(":")
+    t = strip_parens(t).rstrip(":").replace('"', "").replace("'", "").rstrip("*")
     return t
 
 
@@ -84,7 +85,7 @@ def match_label(label: str, context: tuple[str, str]) -> Optional[str]:
     return None
 
 
-def _header(rows: list[list[str]]) -> tuple[int, dict[int, str]]:
+def _header(rows: list[list[str]], year: Optional[int] = None) -> tuple[int, dict[int, str]]:
     """(index of the header row or -1, {column: role}) with roles label/unit/code/year/cumulative."""
     for i, row in enumerate(rows[:3]):
         keys = [norm(c) for c in row]
@@ -100,6 +101,9 @@ def _header(rows: list[list[str]]) -> tuple[int, dict[int, str]]:
                     roles[j] = "code"
                 elif _CUM_HEAD.search(k):
                     roles[j] = "cumulative"
+                elif _OTHER_YEAR_HEAD.search(k) or (year and re.search(r"\d{4}", k)
+                                                     and str(year) not in k):
+                    roles[j] = "other_year"  # a comparison column (上年, 2010年度 in a 2011 report): not stated for this year
                 elif _YEAR_HEAD.search(k):
                     roles[j] = "year"
             # a label header merged over two columns repeats: the later copy is a sub-label column
@@ -128,11 +132,12 @@ def _row_sentence(row: list[str]) -> str:
     return " | ".join(out)
 
 
-def table_statements(table: Table) -> list[Statement]:
+def table_statements(table: Table, year: Optional[int] = None) -> list[Statement]:
+    """Coded statements of one table; `year` (the report year) tells this year's column from a comparison one."""
     rows = [list(r) for r in table.rows if any(clean_ws(c) for c in r)]
     if not rows:
         return []
-    h, roles = _header(rows)
+    h, roles = _header(rows, year)
     if h < 0:
         roles = _headerless_roles(rows)
     body = rows[h + 1:]

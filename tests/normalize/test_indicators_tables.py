@@ -78,3 +78,25 @@ def test_indicators_checks_partial_prose_channels_not_assessable():
     inds = [_ind("requests_total", 12, "text"), _ind("requests_in_person", 5, "text")]
     (c,) = indicator_checks(inds)
     assert c["rule"] == "pre1" and c["status"] == "not_assessable"
+
+
+def test_indicators_table_comparison_columns_are_not_this_years_values():
+    rows = [["指标名称", "计量单位", "2011年度", "2010年度", "比上年增减"],
+            ["主动公开信息数", "条", "425", "380", "45"], ["受理申请总数", "件", "3", "5", "-2"]]
+    got = [(s.code, s.period, s.value) for s in table_statements(Table(rows=rows), 2011)]
+    assert got == [("proactive_total", "year", 425), ("requests_total", "year", 3)]
+
+
+def test_indicators_table_provincial_form_with_code_column_and_quoted_reasons():
+    # the shape of a provincial 统计报表 (指标名称 | 计量单位 | 代码 | 本期实际 | 本年累计, then 甲 乙 丙 1 2);
+    # numbers are made up, the form is real (定西市政府信息公开情况统计报表)
+    rows = [["指 标 名 称", "计量 单位", "代码", "本期实际", "本年累计"], ["甲", "乙", "丙", "1", "2"],
+            ["申请总数", "条", "10", "1", "4"],
+            ["对申请的答复总数", "条", "17", "1", "4"],
+            ["3.否决公开答复总数", "条", "20", "0", "1"],
+            ["其中：(2)“信息不存在”数", "条", "22", "0", "1"],
+            ["(11)其它原因", "条", "31", "0", "0"],
+            ["行政复议数", "件", "32", "0", "0"]]
+    got = [(s.code, s.period, s.value) for s in table_statements(Table(rows=rows), 2012)]
+    assert got == [("requests_total", "year", 4), ("replies_total", "year", 4), ("replies_denied", "year", 1),
+                   ("denied_not_exist", "year", 1), ("denied_other", "year", 0), ("admin_review", "year", 0)]
