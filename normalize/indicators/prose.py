@@ -30,7 +30,7 @@ _CLAUSE_BREAK = "，,。；;：:！？"
 
 # words that mark a sentence as being about something else than disclosure requests
 _NOT_REQUESTS = r"审批|许可|办件|业务|服务中心|服务大厅|便民|信访|热线|12345|建议|提案|来信来访|投诉举报件"
-_ABOUT_DISCLOSURE = r"信息公开|依申请|公开申请|申请公开"
+_ABOUT_DISCLOSURE = r"信息公开|依申请公开|公开申请|申请公开"
 
 
 @dataclass(frozen=True)
@@ -89,11 +89,11 @@ RULES: list[Rule] = [
        sections=("proactive",)),
     # ---- requests ----
     _r("requests", "requests_total",
-       rf"(?:共|全年共?|累计|合计)?(?:受理|收到|接到|接收|办理)(?:了)?{_W}{{0,16}}?(?:政府信息公开|信息公开|依申请公开(?:政府信息)?|公开政府信息)(?:的)?(?:申请|请求)?(?:共|总计|合计)?(?:为)?{_N}(?P<u>件|宗|起|份|条|个|人次)",
-       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询", sentence_not=_NOT_REQUESTS),
+       rf"(?:共|全年共?|累计|合计)?(?:受理|收到|接到|接收|办理)(?:了)?{_W}{{0,16}}?(?:政府信息公开|信息公开|依申请公开(?:政府信息)?|公开政府信息)(?:的)?(?:申请|请求|事项)?(?:共|总计|合计)?(?:为)?{_N}(?P<u>件|宗|起|份|条|个|人次)",
+       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询|" + _NOT_REQUESTS),
     _r("requests", "requests_total",
        rf"(?:共|全年共?|累计|合计)?(?:受理|收到|接到|接收)(?:了)?{_W}{{0,16}}?申请(?:共|总计|合计)?(?:为)?{_N}(?P<u>件|宗|起|份|条|个)",
-       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询", sentence_not=_NOT_REQUESTS),
+       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询|" + _NOT_REQUESTS),
     _r("requests", "requests_total",
        r"(?:未|没有|尚未|均未)(?:收到|受理|接到|接收)(?:过)?(?:任何)?(?:有关|关于)?(?:公民、法人(?:或|和)(?:者)?其他组织(?:提出)?的?)?(?:对本(?:局|单位|机关|部门)的)?(?:政府)?(?:信息公开|依申请公开)(?:方面)?(?:的)?(?:申请|事项)",
        clause_not=r"复议|诉讼"),
@@ -105,7 +105,7 @@ RULES: list[Rule] = [
        clause_not=r"复议|诉讼"),
     _r("requests", "requests_total",
        rf"(?:共|全年共?)?(?:受理|收到|接到|接收)(?:了)?{_N}(?P<u>件|起|宗|份|条|个)(?:政府信息公开申请|政府信息依申请公开|政府信息公开|依申请公开(?:申请)?|信息公开申请|申请)",
-       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询", sentence_not=_NOT_REQUESTS),
+       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询|" + _NOT_REQUESTS),
     _r("requests", "requests_in_person", rf"(?:当面|现场)(?:提出|提交|递交)?(?:的)?申请(?:的)?(?:有|为)?{_N}(?P<u>件|宗|起|份|条|个)",
        sentence_needs=_ABOUT_DISCLOSURE + r"|申请", sentence_not=_NOT_REQUESTS),
     _r("requests", "requests_letter_fax", rf"信函、传真(?:方式)?(?:申请|提出)(?:的)?(?:有|为)?{_N}(?P<u>件|宗|起|份|条|个)",

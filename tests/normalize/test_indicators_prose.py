@@ -117,3 +117,15 @@ def test_indicators_zero_disputes_need_disclosure_context():
 ])
 def test_indicators_second_heldout_phrasings(sentence, expected):
     assert coded(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    # a clause about disclosure next to one about administrative approval: only the disclosure one counts
+    ("2017年，我局共受理行政审批事项12000件，受理政府信息公开申请3件。",
+     [("requests_total", 3, "受理政府信息公开申请3件", "year")]),
+    ("全年共为纳税人减免各项税费1234万元，受理纳税人申请减免税56件。", []),
+    ("依申请办理减免税审批12件。", []),
+    ("全年共受理依申请公开事项4件。", [("requests_total", 4, "全年共受理依申请公开事项4件", "year")]),
+])
+def test_indicators_tax_and_approval_neighbours(sentence, expected):
+    assert coded(sentence) == expected

@@ -100,3 +100,89 @@ def test_indicators_table_provincial_form_with_code_column_and_quoted_reasons():
     got = [(s.code, s.period, s.value) for s in table_statements(Table(rows=rows), 2012)]
     assert got == [("requests_total", "year", 4), ("replies_total", "year", 4), ("replies_denied", "year", 1),
                    ("denied_not_exist", "year", 1), ("denied_other", "year", 0), ("admin_review", "year", 0)]
+
+
+NATIONAL_2014 = [  # the rows of the 国办发〔2014〕32号 统计表 (labels as prescribed; the numbers are made up)
+    ("统计指标", "单位", "统计数"),
+    ("一、主动公开情况", "", ""),
+    ("（一）主动公开政府信息数（不同渠道和方式公开相同信息计1条）", "条", "120"),
+    ("其中：主动公开规范性文件数", "条", "4"),
+    ("制发规范性文件总数", "件", "5"),
+    ("二、回应解读情况", "", ""),
+    ("（一）回应公众关注热点或重大舆情数（不同方式回应同一热点或舆情计1次）", "次", "3"),
+    ("（二）通过不同渠道和方式回应解读的情况", "", ""),
+    ("1．参加或举办新闻发布会总次数", "次", "2"),
+    ("其中：主要负责同志参加新闻发布会次数", "次", "1"),
+    ("2．政府网站在线访谈次数", "次", "1"),
+    ("其中：主要负责同志参加政府网站在线访谈次数", "次", "0"),
+    ("3．政策解读稿件发布数", "篇", "6"),
+    ("4．微博微信回应事件数", "次", "0"),
+    ("5．其他方式回应事件数", "次", "0"),
+    ("三、依申请公开情况", "", ""),
+    ("（一）收到申请数", "件", "7"),
+    ("1．当面申请数", "件", "2"),
+    ("2．传真申请数", "件", "0"),
+    ("3．网络申请数", "件", "4"),
+    ("4．信函申请数", "件", "1"),
+    ("（二）申请办结数", "件", "7"),
+    ("1．按时办结数", "件", "7"),
+    ("2．延期办结数", "件", "0"),
+    ("（三）申请答复数", "件", "7"),
+    ("1．属于已主动公开范围数", "件", "1"),
+    ("2．同意公开答复数", "件", "3"),
+    ("3．同意部分公开答复数", "件", "1"),
+    ("4．不同意公开答复数", "件", "1"),
+    ("其中：涉及国家秘密", "件", "0"),
+    ("涉及商业秘密", "件", "0"),
+    ("涉及个人隐私", "件", "1"),
+    ("危及国家安全、公共安全、经济安全和社会稳定", "件", "0"),
+    ("不是《条例》所指政府信息", "件", "0"),
+    ("法律法规规定的其他情形", "件", "0"),
+    ("5．不属于本行政机关公开数", "件", "1"),
+    ("6．申请信息不存在数", "件", "0"),
+    ("7．告知作出更改补充数", "件", "0"),
+    ("8．告知通过其他途径办理数", "件", "0"),
+    ("四、行政复议数量", "件", "1"),
+    ("（一）维持具体行政行为数", "件", "1"),
+    ("（二）被依法纠错数", "件", "0"),
+    ("（三）其他情形数", "件", "0"),
+    ("五、行政诉讼数量", "件", "0"),
+    ("（一）维持具体行政行为或者驳回原告诉讼请求数", "件", "0"),
+    ("（二）被依法纠错数", "件", "0"),
+    ("（三）其他情形数", "件", "0"),
+    ("六、举报投诉数量", "件", "0"),
+    ("七、依申请公开信息收取的费用", "万元", "0"),
+    ("八、机构建设和保障经费情况", "", ""),
+    ("（一）政府信息公开工作专门机构数", "个", "1"),
+    ("（二）设置政府信息公开查阅点数", "个", "2"),
+    ("（三）从事政府信息公开工作人员数", "人", "3"),
+    ("1．专职人员数（不包括政府公报及政府网站工作人员数）", "人", "1"),
+    ("2．兼职人员数", "人", "2"),
+    ("（四）政府信息公开专项经费（不包括用于政府公报编辑管理及政府网站建设维护等方面的经费）", "万元", "1.5"),
+    ("九、政府信息公开会议和培训情况", "", ""),
+    ("（一）召开政府信息公开工作会议或专题会议数", "次", "2"),
+    ("（二）举办各类培训班数", "次", "1"),
+    ("（三）接受培训人员数", "人次", "40"),
+]
+
+
+def test_indicators_table_national_2014_every_row_and_checks():
+    stmts = table_statements(Table(rows=[list(r) for r in NATIONAL_2014]), 2016)
+    want = ["proactive_total", "proactive_normative", "normative_issued", "responses_public_concern",
+            "press_conferences", "press_conferences_leaders", "online_interviews", "online_interviews_leaders",
+            "responses_interpretations", "weibo_wechat_responses", "other_responses",
+            "requests_total", "requests_in_person", "requests_fax", "requests_online", "requests_letter",
+            "requests_completed", "requests_completed_on_time", "requests_completed_extended",
+            "replies_total", "replies_already_public", "replies_granted", "replies_partial", "replies_denied",
+            "denied_state_secret", "denied_business_secret", "denied_privacy", "denied_security_stability",
+            "denied_not_gov_info", "denied_other_law", "not_held", "denied_not_exist", "told_to_amend",
+            "told_other_route", "admin_review", "admin_review_upheld", "admin_review_corrected", "admin_review_other",
+            "admin_litigation", "admin_litigation_upheld", "admin_litigation_corrected", "admin_litigation_other",
+            "complaints", "fee_amount", "disclosure_offices", "query_points", "staff_total", "staff_fulltime",
+            "staff_parttime", "disclosure_expenditure", "meetings_trainings", "training_sessions", "training_people"]
+    assert [s.code for s in stmts] == want
+    assert {s.code: s.value for s in stmts}["disclosure_expenditure"] == 1.5
+    doc = Document(blocks=[Table(rows=[list(r) for r in NATIONAL_2014])], format="html")
+    chk = {(c["rule"], c["scope"]): c["status"] for c in indicator_checks(extract_indicators(doc, year=2016))}
+    assert chk[("pre1", "requests channels")] == "pass"  # 2 + 0 + 4 + 1 = 7
+    assert chk[("pre2", "reply outcomes")] == "pass"  # 1+3+1+1+1+0+0+0 = 7
