@@ -129,3 +129,19 @@ def test_indicators_second_heldout_phrasings(sentence, expected):
 ])
 def test_indicators_tax_and_approval_neighbours(sentence, expected):
     assert coded(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("对申请均已答复，其中属于已主动公开范围2件，告知作出更改补充1件，告知通过其他途径办理1件。",
+     ["replies_already_public", "told_to_amend", "told_other_route"]),
+    ("政府信息公开申请按时办结6件，延期办结1件。", ["requests_completed_on_time", "requests_completed_extended"]),
+    ("全年开展在线访谈4次，回应公众关注热点12次。", ["online_interviews", "responses_public_concern"]),
+    ("全年召开政府信息公开工作会议3次，举办培训班2期，培训工作人员120人次。",
+     ["meetings_trainings", "training_sessions", "training_people"]),
+    ("全县设立政府信息公开查阅点15个。", ["query_points"]),
+    ("全年制发规范性文件8件。", ["normative_issued"]),
+    ("召开县长办公会议12次。", []),  # meetings not about disclosure
+    ("全年培训农民工3000人次。", []),  # training not about disclosure
+])
+def test_indicators_2014_2018_prose(sentence, expected):
+    assert [c for c, *_ in coded(sentence)] == expected
