@@ -93,7 +93,7 @@ RULES: list[Rule] = [
        clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询|" + _NOT_REQUESTS),
     _r("requests", "requests_total",
        rf"(?:共|全年共?|累计|合计)?(?:受理|收到|接到|接收)(?:了)?{_W}{{0,16}}?申请(?:共|总计|合计)?(?:为)?{_N}(?P<u>件|宗|起|份|条|个)",
-       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询|" + _NOT_REQUESTS),
+       clause_needs=_ABOUT_DISCLOSURE, clause_not=r"复议|诉讼|咨询|" + _NOT_REQUESTS, sections=("requests",)),
     _r("requests", "requests_total",
        r"(?:未|没有|尚未|均未)(?:收到|受理|接到|接收)(?:过)?(?:任何)?(?:有关|关于)?(?:公民、法人(?:或|和)(?:者)?其他组织(?:提出)?的?)?(?:对本(?:局|单位|机关|部门)的)?(?:政府)?(?:信息公开|依申请公开)(?:方面)?(?:的)?(?:申请|事项)",
        clause_not=r"复议|诉讼"),
@@ -243,16 +243,17 @@ def _clause_start(sentence: str, pos: int) -> int:
 
 
 def _allowed(rule: Rule, sentence: str, clause: str, section: Optional[str]) -> bool:
-    if rule.clause_needs and not rule.clause_needs.search(clause):
+    in_section = bool(rule.sections) and section in rule.sections  # the section stands in for missing words
+    if rule.clause_needs and not rule.clause_needs.search(clause) and not in_section:
         return False
     if rule.clause_not and rule.clause_not.search(clause):
         return False
     if rule.sentence_not and rule.sentence_not.search(sentence):
         return False
-    if rule.sections and not rule.sentence_needs:
-        return section in rule.sections
-    if rule.sentence_needs and not rule.sentence_needs.search(sentence):
-        return bool(rule.sections and section in rule.sections)
+    if rule.sentence_needs and not rule.sentence_needs.search(sentence) and not in_section:
+        return False
+    if rule.sections and not rule.sentence_needs and not rule.clause_needs and not in_section:
+        return False
     return True
 
 

@@ -145,3 +145,9 @@ def test_indicators_tax_and_approval_neighbours(sentence, expected):
 ])
 def test_indicators_2014_2018_prose(sentence, expected):
     assert [c for c, *_ in coded(sentence)] == expected
+
+
+def test_indicators_request_counts_inside_the_requests_section():
+    s = "依申请公开情况：2011年共受理申请5件，均已按时答复。"
+    assert coded(s) == []
+    assert coded(s, "requests") == [("requests_total", 5, "共受理申请5件", "year")]
