@@ -343,6 +343,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         latest = latest_run_by_site.get(site_id or "")
         seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
         checks = r.get("checks") or []
+        report_indicators, checks = indicators_db.for_report(rid, docs, primary, checks)  # issue 12
         report_rows.append({
             "id": rid, "agency": r.get("agency") or agency, "year": int(year),
             "title": page.result.get("title") or page.fetch.meta.get("title") or r.get("title"),
@@ -368,7 +369,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
                               "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
                               "page": c.get("page"), "table_index": c.get("table_index"),
                               "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col")})
-        indicator_rows += indicators_db.report_rows(rid, primary.id, primary.fetch.sha256, r)
+        indicator_rows += report_indicators
         for c in checks:
             check_rows.append({"report_id": rid, "document_id": primary.id, "rule": c.get("rule"),
                                "level": c.get("level"), "status": c.get("status"), "scope": _s(c.get("scope")),

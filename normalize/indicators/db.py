@@ -13,6 +13,8 @@ from importlib import resources
 from typing import Optional
 
 from . import codebook
+from .checks import indicator_checks
+from .merge import remerge
 
 MEASURES = ("requests_new", "replies_granted", "replies_partial", "admin_review", "admin_litigation", "fee_amount")
 
@@ -44,3 +46,33 @@ def report_rows(report_id: str, document_id: str, document_sha256: Optional[str]
         "conflict": json.dumps(i["conflict"], ensure_ascii=False) if i.get("conflict") else None,
         "ordinal": n,
     } for n, i in enumerate(result.get("indicators") or [])]
+
+
+def for_report(report_id: str, docs: list, primary, checks: list[dict]) -> tuple[list[dict], list[dict]]:
+    """`indicators` rows of one report and its checks with the pre-2019 ones recomputed.
+
+    The primary document's statements, plus the statistics-table statements of the report's other
+    documents (a 统计表 attached as DOC/XLS/PDF to a page that carries the prose) for the (code, period)
+    pairs the primary document has no table statement of, so that a copy of the same table in a PDF
+    of the page is not counted twice. Re-stamped duplicates (`_duplicate_of`) add nothing. `docs` are
+    the build's parsed documents (`.id`, `.fetch.sha256`, `.result`).
+    """
+    items = [dict(i, _doc=primary) for i in primary.result.get("indicators") or []]
+    have = {(i["code"], i["period"]) for i in items if i["where"] == "table"}
+    for d in docs:
+        if d is primary or d.result.get("_duplicate_of"):
+            continue
+        extra = [i for i in d.result.get("indicators") or []
+                 if i["where"] == "table" and (i["code"], i["period"]) not in have]
+        have |= {(i["code"], i["period"]) for i in extra}
+        items += [dict(i, _doc=d) for i in extra]
+    if not items:
+        return [], checks
+    merged = remerge([{k: v for k, v in i.items() if k != "_doc"} for i in items])
+    rows = []
+    for n, (i, src) in enumerate(zip(merged, items)):
+        rows += [dict(r, ordinal=n) for r in report_rows(report_id, src["_doc"].id, src["_doc"].fetch.sha256,
+                                                           {"indicators": [i]})]
+    if len(items) > len(primary.result.get("indicators") or []):  # other documents added statements
+        checks = [c for c in checks if not str(c.get("rule", "")).startswith("pre")] + indicator_checks(merged)
+    return rows, checks

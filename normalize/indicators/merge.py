@@ -18,16 +18,21 @@ def as_dict(s: Statement) -> dict:
 
 def merge(statements: list[Statement]) -> list[dict]:
     """Flat list in reading order: every statement once, with `primary` and, on a primary, `conflict`."""
+    return remerge([as_dict(s) for s in statements])
+
+
+def remerge(items: list[dict]) -> list[dict]:
+    """`merge` over statement dicts (e.g. those of several documents of one report), primaries chosen anew."""
+    out = [{k: v for k, v in d.items() if k not in ("primary", "conflict")} | {"primary": False} for d in items]
     groups: dict[tuple[str, str], list[int]] = {}
-    for i, s in enumerate(statements):
-        groups.setdefault((s.code, s.period), []).append(i)
-    out = [dict(as_dict(s), primary=False) for s in statements]
+    for i, d in enumerate(out):
+        groups.setdefault((d["code"], d["period"]), []).append(i)
     for idx in groups.values():
-        text = [i for i in idx if statements[i].where == "text"]
-        table = [i for i in idx if statements[i].where == "table"]
+        text = [i for i in idx if out[i]["where"] == "text"]
+        table = [i for i in idx if out[i]["where"] == "table"]
         primary = idx[0]
         if text and table:
-            tv, xv = statements[table[0]].value, statements[text[0]].value
+            tv, xv = out[table[0]]["value"], out[text[0]]["value"]
             if tv != xv:
                 primary = table[0]
                 out[primary]["conflict"] = {"table": tv, "text": xv}
