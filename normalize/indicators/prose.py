@@ -25,7 +25,6 @@ from .numbers import NUMBER, parse_number
 _N = rf"(?P<n>{NUMBER})"
 _W = r"[^，,。；;：:！？\d]"  # one character inside a clause, not a digit
 _COUNT = r"(?P<u>件|宗|起|个|次|份|人次)"
-_ITEMS = r"(?P<u>条|件|项|篇)"
 _CLAUSE_BREAK = "，,。；;：:！？"
 
 # words that mark a sentence as being about something else than disclosure requests
@@ -42,7 +41,7 @@ class Rule:
     clause_not: Optional[re.Pattern] = None
     sentence_needs: Optional[re.Pattern] = None
     sentence_not: Optional[re.Pattern] = None
-    sections: tuple[str, ...] = ()  # or: the sentence lies in one of these sections (with sentence_needs)
+    sections: tuple[str, ...] = ()  # a section that stands in for missing clause/sentence words; alone: required
 
 
 def _r(family, codes, pattern, *, clause_needs=None, clause_not=None, sentence_needs=None, sentence_not=None,

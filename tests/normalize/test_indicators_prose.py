@@ -151,3 +151,13 @@ def test_indicators_request_counts_inside_the_requests_section():
     s = "依申请公开情况：2011年共受理申请5件，均已按时答复。"
     assert coded(s) == []
     assert coded(s, "requests") == [("requests_total", 5, "共受理申请5件", "year")]
+
+
+def test_indicators_every_rule_code_is_in_the_code_book():
+    from normalize.indicators import codebook
+    from normalize.indicators.prose import RULES
+    from normalize.indicators.tables import _aliases
+
+    book = codebook.load()
+    assert {c for r in RULES for c in r.codes} <= set(book)
+    assert {c for cands in _aliases().values() for c, _ in cands} <= set(book)
