@@ -45,7 +45,8 @@ def main() -> None:
         got = compare(gold, res["indicators"])
         split = ("dev" if g.stem.startswith("pingtan_") else
                  "held-out" if g.stem.startswith("heldout_") else
-                 "held-out-2" if g.stem.startswith("heldout2_") else "further")
+                 "held-out-2" if g.stem.startswith("heldout2_") else
+                 "held-out-3" if g.stem.startswith("heldout3_") else "further")
         t = totals[split]
         t[0] += got["expected"]
         t[1] += got["found"]

@@ -38,7 +38,7 @@ class Rule:
     codes: tuple[str, ...]  # one code; several only for zero statements covering several codes
     pattern: re.Pattern
     clause_needs: Optional[re.Pattern] = None  # searched in the clause up to the end of the match
-    clause_not: Optional[re.Pattern] = None
+    clause_not: Optional[re.Pattern] = None  # searched in the whole clause (also after the match)
     sentence_needs: Optional[re.Pattern] = None
     sentence_not: Optional[re.Pattern] = None
     sections: tuple[str, ...] = ()  # a section that stands in for missing clause/sentence words; alone: required
@@ -74,6 +74,10 @@ RULES: list[Rule] = [
        clause_needs=r"其中"),
     _r("proactive", "proactive_portal_total",
        rf"通过(?:政府|门户|本单位|本局)?(?:门户)?网站(?:主动)?公开(?:各类)?(?:政府)?(?:信息)?(?:数)?(?:为|共)?{_N}(?P<u>条|件)"),
+    _r("proactive", "proactive_website",
+       rf"通过[^，,。；;：:\d]{{0,30}}?网站[^，,。；;：:\d]{{0,30}}?公开(?:了)?{_N}(?P<u>条)(?:政府)?信息", clause_needs=r"其中"),
+    _r("proactive", "proactive_portal_total",
+       rf"通过[^，,。；;：:\d]{{0,30}}?(?:门户网站|政府网站)[^，,。；;：:\d]{{0,30}}?公开(?:了)?{_N}(?P<u>条)(?:政府)?信息"),
     _r("proactive", "proactive_wechat",
        rf"通过[^，,。；;：:\d]{{0,12}}?微信(?:公众号|公众平台)?(?:主动)?公开(?:政府)?(?:信息)?(?:数)?(?:为|共)?{_N}(?P<u>条|件)"),
     _r("proactive", "proactive_weibo",
@@ -82,7 +86,7 @@ RULES: list[Rule] = [
        rf"通过[^，,。；;：:\d]{{0,16}}?(?:其他|其它)(?:方式|渠道|途径)(?:主动)?公开(?:政府)?(?:信息)?(?:数)?(?:为|共)?{_N}(?P<u>条|件)"),
     _r("proactive", "proactive_normative", rf"主动公开(?:了)?规范性文件(?:数)?(?:为|达|共)?{_N}(?P<u>件|份|条)"),
     _r("proactive", "proactive_total",
-       rf"(?:(?:本局|我局|本委|我委|本办|我办|本机关|我机关|本单位|我单位|本部门|我部门|本厅|我厅|全区|全县|全市|全镇|全乡)?(?:共|累计|合计|全年共?))?(?:新增|发布|公布)?(?:各类)?{_PROACTIVE}",
+       rf"(?:(?:本局|我局|本委|我委|本办|我办|本机关|我机关|本单位|我单位|本部门|我部门|本厅|我厅|全区|全县|全市|全镇|全乡)(?:共|累计|合计|全年共?)?|(?:共|累计|合计|全年共?))?(?:新增|发布|公布)?(?:各类)?{_PROACTIVE}",
        clause_not=r"其他|其它|较大"),
     _r("proactive", "proactive_total", rf"(?:共|全年共?|累计)(?:公开|发布)(?:了)?(?:各类)?(?:政府)?信息{_N}(?P<u>条|件)",
        sections=("proactive",)),
@@ -97,10 +101,10 @@ RULES: list[Rule] = [
        r"(?:未|没有|尚未|均未)(?:收到|受理|接到|接收)(?:过)?(?:任何)?(?:有关|关于)?(?:公民、法人(?:或|和)(?:者)?其他组织(?:提出)?的?)?(?:对本(?:局|单位|机关|部门)的)?(?:政府)?(?:信息公开|依申请公开)(?:方面)?(?:的)?(?:申请|事项)",
        clause_not=r"复议|诉讼"),
     _r("requests", "requests_total",
-       r"(?:未|没有|尚未|均未)(?:收到|受理|接到|接收)(?:过)?(?:任何)?[^，,。；;：:\d]{1,16}?(?:公开政府信息|政府信息公开|信息公开)(?:方面)?(?:的)?申请",
+       r"(?:未|没有|尚未|均未)(?:收到|受理|接到|接收|发生)(?:过)?(?:任何)?[^，,。；;：:\d]{1,16}?(?:公开政府信息|政府信息公开|信息公开)(?:方面)?(?:的)?申请",
        clause_not=r"复议|诉讼"),
     _r("requests", "requests_total",
-       r"(?:未|没有|无)(?:发生)?(?:依申请公开|政府信息公开申请)(?:政府)?(?:信息)?(?:的)?(?:情况|事项)",
+       r"(?:未|没有|无)(?:发生)?(?:过)?(?:依申请公开|依申请信息公开|政府信息公开申请)(?:政府)?(?:信息)?(?:的)?(?:情况|事项|事件)",
        clause_not=r"复议|诉讼"),
     _r("requests", "requests_total",
        rf"(?:共|全年共?)?(?:受理|收到|接到|接收)(?:了)?{_N}(?P<u>件|起|宗|份|条|个)(?:政府信息公开申请|政府信息依申请公开|政府信息公开|依申请公开(?:申请)?|信息公开申请|申请)",
@@ -174,7 +178,10 @@ RULES: list[Rule] = [
     _r("fees", "fee_amount",
        r"暂不收费|暂不收取(?:任何)?(?:相关)?费用|(?:未|没有|均未|不)(?:向[^，,。；;：:\d]{1,12}?)?收取(?:[^，,。；;：:\d]{0,16}?)(?:任何)?(?:相关)?(?:费用|成本费)",
        sentence_needs=_ABOUT_DISCLOSURE + r"|检索|复制|复印|收费", sentence_not=r"税", sections=("fees",)),
-    _r("fees", "fee_amount", r"(?:没有|未|均未)收费(?![及和与])", sentence_needs=_ABOUT_DISCLOSURE, sentence_not=r"税"),
+    _r("fees", "fee_amount", r"(?:没有|未|均未)(?:发生|产生)?收费(?:情况|事项)?(?![及和与])", sentence_needs=_ABOUT_DISCLOSURE,
+       sentence_not=r"税"),
+    _r("fees", "fee_amount", r"(?:没有|无|不存在)(?:任何)?[^，,。；;：:\d]{0,10}?收费(?:项目|事项)(?![及和与])",
+       sentence_needs=_ABOUT_DISCLOSURE, sentence_not=r"税|行政事业性"),
     _r("fees", "fee_waiver_amount", r"(?:不存在|无|没有)(?:收费)?减免(?:情况|事项)?",
        sentence_needs=r"收费|费用", sentence_not=r"税"),
     _r("fees", "fee_amount",
@@ -196,8 +203,8 @@ RULES: list[Rule] = [
     _r("consultations", "consultations_total",
        r"(?:未|没有)(?:接受到?|收到|接到|接待)(?:过)?(?:任何)?(?:有关|关于)?(?:政府信息公开|信息公开)(?:方面|工作)?的?咨询"),
     # ---- resources ----
-    _r("resources", "staff_parttime", rf"{_N}(?P<u>名|人)兼职(?:的)?(?:工作)?人员", sentence_needs=r"信息公开"),
-    _r("resources", "staff_fulltime", rf"{_N}(?P<u>名|人)(?:专职|全职)(?:的)?(?:工作)?人员", sentence_needs=r"信息公开"),
+    _r("resources", "staff_parttime", rf"{_N}(?P<u>名|人)兼职(?:的)?(?:工作)?人员", sentence_needs=r"信息公开|配备"),
+    _r("resources", "staff_fulltime", rf"{_N}(?P<u>名|人)(?:专职|全职)(?:的)?(?:工作)?人员", sentence_needs=r"信息公开|配备"),
     _r("resources", "staff_fulltime", rf"(?:专职|全职)(?:从事政府信息公开工作的?)?(?:工作)?人员(?:共)?{_N}(?P<u>人|名)"),
     _r("resources", "staff_parttime", rf"兼职(?:工作)?人员(?:共)?{_N}(?P<u>人|名)"),
     _r("resources", "training_sessions", rf"{_N}(?P<u>次|期)(?:举办|组织|开展)(?:了)?[^，,。；;：:\d]{{0,12}}?培训(?:班|会)?",
@@ -241,11 +248,18 @@ def _clause_start(sentence: str, pos: int) -> int:
     return i
 
 
-def _allowed(rule: Rule, sentence: str, clause: str, section: Optional[str]) -> bool:
+def _clause_end(sentence: str, pos: int) -> int:
+    i = pos
+    while i < len(sentence) and sentence[i] not in _CLAUSE_BREAK:
+        i += 1
+    return i
+
+
+def _allowed(rule: Rule, sentence: str, clause: str, whole_clause: str, section: Optional[str]) -> bool:
     in_section = bool(rule.sections) and section in rule.sections  # the section stands in for missing words
     if rule.clause_needs and not rule.clause_needs.search(clause) and not in_section:
         return False
-    if rule.clause_not and rule.clause_not.search(clause):
+    if rule.clause_not and rule.clause_not.search(whole_clause):
         return False
     if rule.sentence_not and rule.sentence_not.search(sentence):
         return False
@@ -265,8 +279,9 @@ def statements_in(sentence: str, section: Optional[str] = None) -> list[Statemen
             a, b = m.span()
             if any(a < y and x < b for x, y in taken):
                 continue
-            clause = sentence[_clause_start(sentence, a):b]
-            if not _allowed(rule, sentence, clause, section):
+            start = _clause_start(sentence, a)
+            clause = sentence[start:b]
+            if not _allowed(rule, sentence, clause, sentence[start:_clause_end(sentence, b)], section):
                 continue
             if "n" in rule.pattern.groupindex:
                 value = parse_number(m.group("n"))

@@ -161,3 +161,17 @@ def test_indicators_every_rule_code_is_in_the_code_book():
     book = codebook.load()
     assert {c for r in RULES for c in r.codes} <= set(book)
     assert {c for cands in _aliases().values() for c, _ in cands} <= set(book)
+
+
+@pytest.mark.parametrize("sentence,expected", [
+    ("为此,专门配备了1名全职工作人员,10名兼职工作人员。", ["staff_fulltime", "staff_parttime"]),
+    ("2012年,我委主动公开政府信息共93条。", ["proactive_total"]),
+    ("通过我委门户网站嘉兴国资网(www.jxgz.gov.cn)已向社会公众公开251条信息。", ["proactive_portal_total"]),
+    ("2014年度,本街道未发生政务信息公开申请,因此未发生收费情况。", ["requests_total", "fee_amount"]),
+    ("2014年没有发生依申请信息公开事件。", ["requests_total"]),
+    ("我局没有任何信息公开的收费项目。", ["fee_amount"]),
+    # a zero about disputes is not a zero about requests, even when 申请 comes first in the clause
+    ("本年度没有发生因政府信息公开申请行政复议、提起行政诉讼的情况。", ["admin_review", "admin_litigation"]),
+])
+def test_indicators_third_heldout_phrasings(sentence, expected):
+    assert [c for c, *_ in coded(sentence)] == expected
