@@ -37,7 +37,7 @@ class _CrawlerBound:
     @property
     def ctx(self):
         s = self.crawler.settings
-        return runctx.get(s["OGI_RUN_ID"], s["OGI_ARCHIVE_DIR"])
+        return runctx.from_settings(s)
 
     def site_of(self, url):
         spider = self.crawler.spider

@@ -17,7 +17,7 @@ class RunPipeline:
 
     def open_spider(self, spider=None):
         s = self.crawler.settings
-        self.ctx = runctx.get(s["OGI_RUN_ID"], s["OGI_ARCHIVE_DIR"])
+        self.ctx = runctx.from_settings(s)
         path = self.ctx.archive.run_dir(self.ctx.run_id) / "items.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         self.fh = open(path, "a", encoding="utf-8")

@@ -104,14 +104,19 @@ def disposition_filename(value: bytes | str | None) -> Optional[str]:
 
 class ReportSpider(scrapy.Spider):
     family: str = "base"
-    name = "base"
+    name = None  # abstract: `scrapy list` shows the family spiders only
     max_listing_depth = 4
     force_http_default = False  # families on HTTP-only platforms turn this on
     custom_settings: dict = {}
 
-    def __init__(self, sources: Optional[list[dict]] = None, *args, **kwargs):
+    def __init__(self, sources: Optional[list[dict]] = None, *args, site: Optional[str] = None,
+                 registry: Optional[str] = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sources = [s for s in (sources or []) if s.get("family") == self.family and s.get("enabled", True)]
+        if sources is None:  # `scrapy crawl trs [-a site=<id>[,<id>]] [-a registry=PATH]`: the registry's rows
+            from ..registry import load_rows
+            wanted = set(site.split(",")) if site else None
+            sources = [r for r in load_rows(registry) if wanted is None or r.get("id") in wanted]
+        self.sources = [s for s in (sources or []) if self.handles(s) and s.get("enabled", True)]
         self._site_by_host: dict[str, str] = {}
         self._site_by_parent: dict[str, str] = {}
         self.source_by_id = {s["id"]: s for s in self.sources}
@@ -131,6 +136,10 @@ class ReportSpider(scrapy.Spider):
                 domains.add(h)
         self.allowed_domains = sorted(d for d in domains if d)
 
+    def handles(self, row: dict) -> bool:
+        """Whether a registry row is this spider's (its family's module; the generic spider takes more)."""
+        return row.get("family") == self.family
+
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod
     def parent_domain(host: str) -> Optional[str]:
@@ -146,7 +155,7 @@ class ReportSpider(scrapy.Spider):
 
     @property
     def ctx(self) -> runctx.RunContext:
-        return runctx.get(self.settings["OGI_RUN_ID"], self.settings["OGI_ARCHIVE_DIR"])
+        return runctx.from_settings(self.settings)
 
     def site_of(self, url: str) -> Optional[str]:
         host = urlsplit(url).hostname or ""

@@ -24,6 +24,11 @@ SITE_MODULES = {
     "jiangyuan": "platform", "shimen": "antibot", "jiale": "antibot", "huaxi": "antibot",
     "ningbian": "antibot", "beishan": "antibot",
     "pingtan_pre2019": "pre2019",  # issue 12: real pre-2019 pages
+    # the web of governments (issue 14): unknown layouts, JPaaS, and the links between them
+    "xiling": "layouts", "yunling": "layouts", "shiyan": "layouts", "mingxi": "layouts", "xlfgw": "layouts",
+    "xljyt": "layouts", "webknown": "layouts", "linchuan": "jpaas",
+    **{s: "small" for s in ("qinglan", "xlczt", "xljtt", "xlslt", "qinghe", "lanshan", "songxi", "yanghe", "baihe",
+                            "taoyuan", "heping", "dongcheng", "linxi", "qlscjg", "qltjj")},
 }
 
 
@@ -38,6 +43,7 @@ class SiteBuild:
     fault_targets: dict = field(default_factory=dict)  # kind -> [url, ...]
     broken: list = field(default_factory=list)  # [{url, kind}] broken by site behaviour (stubs, empty groups)
     changes: list = field(default_factory=list)  # day > 1: [{change: taken_down|added|revised, url, …}]
+    web: list = field(default_factory=list)  # sites discovery must find: [{site_id, host, level, columns, …}]
 
 
 class World:
@@ -174,6 +180,7 @@ def build_world(name: str) -> World:
         "faults": fault_list,
         "lost": lost,
         "changes": [c for b in builds for c in b.changes],
+        "web": [w for b in builds for w in b.web],
         "counts": {
             "reports": len(reports), "negatives": len(negatives), "lost": len(lost),
             "reports_by_site": _count(reports, "site_id"), "attachments_by_ext": None,
