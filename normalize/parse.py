@@ -1,6 +1,6 @@
 """Parse one report: `Document` -> the dict printed by `ogi parse --json`.
 
-    {"template", "year", "agency", "published", "title", "level", "region", "t3_rows", "needs_ocr",
+    {"template", "year", "agency", "agency_source", "agency_printed", "published", "title", "level", "region", "t3_rows", "needs_ocr",
      "sections": {code: text}, "cells": [...], "checks": [...], "issues": [...],
      "indicators": [...]}   # pre-2019 reports: normalize/indicators (empty for the 2019/2021 layouts)
 
@@ -68,6 +68,8 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
         "template": template,
         "year": md["year"],
         "agency": md["agency"],
+        "agency_source": md["agency_source"],
+        "agency_printed": md["agency_printed"],
         "published": md["published"],
         "title": md["title"],
         "level": md["level"],

@@ -180,7 +180,7 @@ class GenericSpider(ReportSpider):
                 continue
             if in_column and (YEAR_TEXT.match(text) or SUB_TEXT.match(text)) and self._in_scope(here, u):
                 if depth < self.max_listing_depth:
-                    yield self.listing_request(response, url, depth=depth + 1, in_column=True)
+                    yield self.listing_request(response, url, depth=depth + 1, in_column=True, link_text=text)
                 continue
             if (NEXT_TEXT.match(text) or PAGE_NUM.match(text)) and self._in_scope(here, u):
                 yield self.listing_request(response, url, depth=depth, in_column=in_column)

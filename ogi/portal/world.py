@@ -22,7 +22,7 @@ GENERATOR_VERSION = "ogi.portal/1"
 SITE_MODULES = {
     "qingyu": "trs", "pingtan": "trs", "donglan": "hanweb", "baishi": "gkmlpt", "nsa": "ucap",
     "jiangyuan": "platform", "shimen": "antibot", "jiale": "antibot", "huaxi": "antibot",
-    "ningbian": "antibot", "beishan": "antibot",
+    "ningbian": "antibot", "beishan": "antibot", "ptgwh": "mirror",
     "pingtan_pre2019": "pre2019",  # issue 12: real pre-2019 pages
     # the web of governments (issue 14): unknown layouts, JPaaS, and the links between them
     "xiling": "layouts", "yunling": "layouts", "shiyan": "layouts", "mingxi": "layouts", "xlfgw": "layouts",
@@ -151,6 +151,7 @@ def build_world(name: str) -> World:
     host_status = [hs for b in builds for hs in b.host_status]
     no_crawl_hosts = {hs["host"] for hs in host_status if hs["expected"] != "ok"}
 
+    _fold_copies(builds)
     reports, lost = [], []
     for b in builds:
         for r in b.reports:
@@ -189,6 +190,20 @@ def build_world(name: str) -> World:
     }
     registry = [row for b in builds for row in b.registry]
     return World(scenario, hosts, faults, manifest, registry)
+
+
+def _fold_copies(builds) -> None:
+    """A report a site copies from another site (``same_report_as``, sites/mirror.py) is the same (agency,
+    year) report: its URL becomes a mirror of the original entry (one entry per report), its title is kept
+    in ``mirror_titles``."""
+    by_url = {r["url"]: r for b in builds for r in b.reports}
+    for b in builds:
+        for r in list(b.reports):
+            orig = by_url.get(r.get("same_report_as"))
+            if orig is not None and orig is not r:
+                orig["mirrors"].append(r["url"])
+                orig.setdefault("mirror_titles", {})[r["url"]] = r["title"]
+                b.reports.remove(r)
 
 
 def _count(rows, key):

@@ -87,3 +87,20 @@ def test_indicators_of_a_report_take_the_statistics_table_of_an_attachment():
     # a page alone keeps its own rows and checks untouched
     rows, same = for_report("A-2012", [page], page, old_checks)
     assert same is old_checks and [r["is_primary"] for r in rows] == [1]
+
+
+def test_indicators_wide_reads_the_primary_statement_of_the_report_year():
+    from normalize.indicators_wide import fill_indicators_wide
+
+    db = sqlite_utils.Database(memory=True)
+    migrate(db)
+    db["reports"].insert_all([{"id": "A-2012", "agency": "A", "agency_id": "a", "year": 2012, "template": "pre2019"}])
+    db["indicators"].insert_all(report_rows("A-2012", "d1", "sha", {"indicators": [
+        {"code": "requests_total", "value": 40, "raw": "累计受理申请40件", "sentence": "累计受理申请40件。",
+         "where": "text", "unit": "件", "period": "cumulative", "primary": True},
+        {"code": "requests_total", "value": 5, "raw": "受理申请5件", "sentence": "受理申请5件。", "where": "text",
+         "unit": "件", "period": "year", "primary": False},
+        {"code": "requests_total", "value": 6, "raw": "6", "sentence": "受理申请总数 | 件 | 6", "where": "table",
+         "unit": "件", "period": "year", "primary": True, "conflict": {"table": 6, "text": 5}}]}))
+    fill_indicators_wide(db)
+    assert db["indicators_wide"].get("A-2012")["requests_new"] == 6
