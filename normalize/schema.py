@@ -180,8 +180,29 @@ def m004_region_codes(db: sqlite_utils.Database) -> None:
 
 def m_pre2019_indicators(db: sqlite_utils.Database) -> None:
     # issue 12: statistics of pre-2019 reports as coded indicators (normalize/indicators), the pre-2019 code
-    # book, the mapping onto 2019/2021 cells, and one series per report and measure across all layouts
+    # book, the mapping onto 2019/2021 cells, and one series per report and measure across all layouts;
+    # the panel (005) also lists the primary pre-2019 statements, as tbl 'pre2019', row = code, col = period
     db.executescript(INDICATORS_SQL)
+    if "panel" in db.view_names():
+        db.executescript("DROP VIEW panel;\n" + PANEL_SQL.rstrip().rstrip(";") + PANEL_PRE2019_UNION)
+
+
+PANEL_PRE2019_UNION = """
+          UNION ALL
+          SELECT r.agency_id, a.name AS agency, r.year, a.level, a.kind, r.scope, r.province, r.region_code,
+            r.template, 'pre2019' AS tbl, i.code AS row_code, i.period AS col_code,
+            cb.label_zh, cb.label_en,
+            CASE i.period WHEN 'cumulative' THEN '历年累计' ELSE '本年度' END AS col_label_zh,
+            CASE i.period WHEN 'cumulative' THEN 'cumulative' ELSE 'report year' END AS col_label_en,
+            i.value, i.unit, i.raw,
+            CASE WHEN r.checks_failed > 0 THEN 'fail' WHEN r.checks_not_assessable > 0 THEN 'not_assessable'
+                 WHEN EXISTS (SELECT 1 FROM checks k WHERE k.report_id = r.id AND k.level = 'hard') THEN 'pass'
+                 ELSE 'none' END AS check_status,
+            i.document_id, NULL AS page, r.source_url, r.id AS report_id, r.status AS report_status
+          FROM indicators i JOIN reports r ON r.id = i.report_id LEFT JOIN agencies a ON a.agency_id = r.agency_id
+          LEFT JOIN codebook_pre2019 cb ON cb.code = i.code
+          WHERE i.is_primary = 1;
+"""
 
 
 # measures of `indicators_wide` as created by 005 (normalize/headline_measures.csv defines them; a test

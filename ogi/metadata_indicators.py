@@ -1,6 +1,8 @@
 """metadata.json entries of the pre-2019 indicators (issue 12), merged by ogi/metadata_source.py."""
 from __future__ import annotations
 
+from normalize.indicators.db import PANEL_SERIES_SQL  # the one definition, shared with the tests
+
 TABLES = {
     "indicators": ("2019年以前报告的统计指标", "Pre-2019 reports (2008–2018): every statistic the primary document states, "
                    "in prose or in a statistics table, as a coded indicator with its sentence (long table)", {
@@ -71,6 +73,12 @@ QUERIES = {
         "sql": ("select year, template, measure, value, unit, source, raw from indicator_series\n"
                 "where agency = :agency and measure = coalesce(nullif(:measure, ''), 'requests_new')\n"
                 "order by year"),
+    },
+    "agency_panel_series": {
+        "title": "面板中的跨模板序列 One agency's series in the panel",
+        "description": "The same series read from the panel: pre-2019 statements (tbl pre2019) and 2019/2021 cells "
+                       "joined through indicator_mapping (a summed measure shows its parts).",
+        "sql": PANEL_SERIES_SQL.strip(),
     },
     "pre2019_conflicts": {
         "title": "文字与统计表不一致 Pre-2019 text and table disagree",

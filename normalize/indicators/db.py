@@ -16,6 +16,17 @@ from . import codebook
 from .checks import indicator_checks
 from .merge import remerge
 
+# one agency's series of a headline measure read from the panel: the pre-2019 statements (tbl 'pre2019')
+# and the 2019/2021 cells, joined through indicator_mapping (a part_of_sum measure lists its parts per year)
+PANEL_SERIES_SQL = """
+    select p.year, p.template, p.tbl, p.row_code, p.col_code, p.value, p.raw, p.report_id
+    from panel p join indicator_mapping m
+      on (p.tbl = 'pre2019' and p.row_code = m.pre2019_code and p.col_code = 'year')
+      or (p.tbl = m.tbl and p.row_code = m.row_code and p.col_code = m.col_code and p.template = m.layout)
+    where p.report_id in (select id from reports where agency = :agency) and m.measure = :measure
+    group by p.report_id, p.tbl, p.row_code, p.col_code order by p.year
+"""
+
 MEASURES = ("requests_new", "replies_granted", "replies_partial", "admin_review", "admin_litigation", "fee_amount")
 
 

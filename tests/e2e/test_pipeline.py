@@ -105,8 +105,9 @@ def test_pre2019_real_pages_give_their_indicators(pipeline):
     """The real pre-2019 pages served by the portal (issue 12) reach `indicators` with their gold values."""
     conn = sqlite3.connect(pipeline["db"])
     gold_dir = REPO / "tests" / "golden" / "pre2019"
-    for rid, stem in (("平潭县财政局-2009", "pingtan_pre2019_2009_czj"),
-                      ("平潭县人民政府-2011", "pingtan_pre2019_2011_county")):
+    for agency, year, stem in (("平潭县财政局", 2009, "pingtan_pre2019_2009_czj"),
+                               ("平潭县人民政府", 2011, "pingtan_pre2019_2011_county")):
+        (rid,) = conn.execute("select id from reports where agency = ? and year = ?", (agency, year)).fetchone()
         gold = json.loads((gold_dir / f"{stem}.json").read_text("utf-8"))["indicators"]
         got = {(c + ("_cumulative" if p == "cumulative" else "")): (v, w, raw) for c, p, v, w, raw in conn.execute(
             'select code, period, value, "where", raw from indicators where report_id = ? and is_primary = 1', (rid,))}
@@ -132,6 +133,12 @@ def test_cross_layout_series_of_requests_received(pipeline):
     wide = dict(conn.execute("select r.year, w.requests_new from indicators_wide w join reports r on r.id = w.report_id "
                              "where r.agency = ?", (agency,)))
     assert {y: wide.get(y) for y in range(2011, 2024)} == {y: truth[y] for y in range(2011, 2024)}
+    # and in the panel: pre-2019 statements (tbl 'pre2019') and table-3 cells joined through indicator_mapping
+    from normalize.indicators.db import PANEL_SERIES_SQL
+
+    conn.row_factory = sqlite3.Row
+    panel = {r["year"]: r["value"] for r in conn.execute(PANEL_SERIES_SQL, {"agency": agency, "measure": "requests_new"})}
+    assert {y: panel.get(y) for y in range(2011, 2024)} == {y: truth[y] for y in range(2011, 2024)}
 
 
 def test_pre2019_tables_and_canned_queries_are_served(pipeline):
@@ -150,6 +157,9 @@ def test_pre2019_tables_and_canned_queries_are_served(pipeline):
         assert r.status_code == 200, r.text[:300]
         years = [row["year"] for row in r.json()]
         assert years == sorted(years) and set(range(2011, 2024)) <= set(years)
+        r = await ds.client.get(f"/ogi/agency_panel_series.json?_shape=array&agency={quote('青屿市人民政府')}"
+                                "&measure=requests_new")
+        assert r.status_code == 200 and set(range(2011, 2024)) <= {row["year"] for row in r.json()}, r.text[:300]
         r = await ds.client.get("/ogi/pre2019_conflicts.json?_shape=array")
         assert r.status_code == 200, r.text[:300]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import sqlite_utils
 
 from normalize.indicators import codebook
-from normalize.indicators.db import mapping_rows, report_rows, write_static
+from normalize.indicators.db import PANEL_SERIES_SQL, mapping_rows, report_rows, write_static
 from normalize.schema import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,53 +54,7 @@ def test_indicator_series_joins_pre2019_indicators_and_later_cells():
     assert rows[(2012, "admin_litigation")] == (1, "indicators")
     assert rows[(2020, "admin_litigation")] == (3, "cells")  # 直接起诉 + 复议后起诉
     assert rows[(2022, "admin_litigation")] == (None, "cells")  # a blank part: never filled in
+    # the panel lists the primary pre-2019 statements next to the cells; through the mapping, one series
+    panel = list(db.query(PANEL_SERIES_SQL, {"agency": "A", "measure": "requests_new"}))
+    assert [(r["year"], r["value"], r["tbl"]) for r in panel] == [(2012, 4, "pre2019"), (2020, 7, "t3")]
 
-
-def test_indicators_of_a_report_take_the_statistics_table_of_an_attachment():
-    from types import SimpleNamespace
-
-    from normalize.indicators.db import for_report
-    from normalize.indicators.merge import remerge
-
-    def stmt(code, value, where, raw=None, period="year"):
-        return {"code": code, "value": value, "raw": raw or str(value), "sentence": f"… {raw or value} …",
-                "where": where, "unit": "件", "period": period, "family": where}
-
-    def doc(i, inds, dup=None):
-        res = {"indicators": remerge(inds)}
-        if dup:
-            res["_duplicate_of"] = dup
-        return SimpleNamespace(id=f"d{i}", fetch=SimpleNamespace(sha256=f"s{i}"), result=res)
-
-    page = doc(1, [stmt("requests_total", 5, "text", "共受理政府信息公开申请5件")])
-    xls = doc(2, [stmt("requests_total", 6, "table"), stmt("requests_in_person", 6, "table")])
-    copy = doc(3, [stmt("requests_in_person", 9, "table")], dup="d2")  # a re-stamped copy adds nothing
-    old_checks = [{"rule": "9", "status": "pass"}, {"rule": "pre4", "status": "pass"}]
-    rows, checks = for_report("A-2012", [page, xls, copy], page, old_checks)
-    got = {(r["code"], r["where"]): (r["value"], r["is_primary"], r["document_id"]) for r in rows}
-    assert got == {("requests_total", "text"): (5, 0, "d1"), ("requests_total", "table"): (6, 1, "d2"),
-                   ("requests_in_person", "table"): (6, 1, "d2")}
-    assert [r["conflict"] for r in rows if r["code"] == "requests_total" and r["is_primary"]] == [
-        '{"table": 6, "text": 5}']
-    assert {c["rule"] for c in checks} == {"9", "pre1", "pre4"}
-    assert next(c for c in checks if c["rule"] == "pre4")["status"] == "warn"
-    # a page alone keeps its own rows and checks untouched
-    rows, same = for_report("A-2012", [page], page, old_checks)
-    assert same is old_checks and [r["is_primary"] for r in rows] == [1]
-
-
-def test_indicators_wide_reads_the_primary_statement_of_the_report_year():
-    from normalize.indicators_wide import fill_indicators_wide
-
-    db = sqlite_utils.Database(memory=True)
-    migrate(db)
-    db["reports"].insert_all([{"id": "A-2012", "agency": "A", "agency_id": "a", "year": 2012, "template": "pre2019"}])
-    db["indicators"].insert_all(report_rows("A-2012", "d1", "sha", {"indicators": [
-        {"code": "requests_total", "value": 40, "raw": "累计受理申请40件", "sentence": "累计受理申请40件。",
-         "where": "text", "unit": "件", "period": "cumulative", "primary": True},
-        {"code": "requests_total", "value": 5, "raw": "受理申请5件", "sentence": "受理申请5件。", "where": "text",
-         "unit": "件", "period": "year", "primary": False},
-        {"code": "requests_total", "value": 6, "raw": "6", "sentence": "受理申请总数 | 件 | 6", "where": "table",
-         "unit": "件", "period": "year", "primary": True, "conflict": {"table": 6, "text": 5}}]}))
-    fill_indicators_wide(db)
-    assert db["indicators_wide"].get("A-2012")["requests_new"] == 6
