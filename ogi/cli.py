@@ -263,7 +263,7 @@ def demo(scenario, portal_port, port, polite, no_serve):
 # -- parse ---------------------------------------------------------------------------------------
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (cells, checks, issues).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (cells, checks, issues, pre-2019 indicators).")
 def parse(path, as_json):
     """Parse one document (HTML, PDF, DOCX, DOC/WPS, text dump) and print its tables 2–4."""
     from normalize.parse import parse_path
@@ -275,6 +275,10 @@ def parse(path, as_json):
     from normalize.render import render_tables
 
     click.echo(render_tables(result))
+    from normalize.indicators.render import render_indicators  # issue 12: pre-2019 statistics
+
+    if result.get("indicators"):
+        click.echo("\n" + render_indicators(result))
     issues = [i for i in result.get("issues") or [] if i.get("level") in ("error", "warning")]
     if issues:
         click.echo("\nissues:")
