@@ -218,19 +218,17 @@ def crawl(sources: list[dict], archive_dir: str, redis_url: str, *, workers_to_s
     try:
         for _ in range(workers_to_start):
             procs.append(subprocess.Popen(worker_command(redis_url, run_id, archive_dir, log_level)))
-        seen_worker = False
-        while True:
-            time.sleep(poll)
-            reap(server, run_id, names)
-            st = status(server, run_id, names)
-            seen_worker = seen_worker or bool(st["workers"])
-            if on_status:
-                on_status(st)
-            running = [pr for pr in procs if pr.poll() is None]
-            if seen_worker and finished(st) and not running:
-                break
-            if workers_to_start and not running and not st["alive"] and (st["queued"] or st["inflight"]):
+        _until_finished(server, run_id, names, procs, workers_to_start, redis_url, archive_dir, log_level,
+                        poll, on_status)
+        fell_back = _fallback_phase(server, run_id, config, run_dir, archive_dir)
+        if fell_back:
+            # the generic spider reads the sites a family spider found nothing on (as crawler/run.py does
+            # in one process); the coordinator starts local workers for it (at least one)
+            names = spider_names(config)
+            for _ in range(max(1, workers_to_start)):
                 procs.append(subprocess.Popen(worker_command(redis_url, run_id, archive_dir, log_level)))
+            _until_finished(server, run_id, names, procs, max(1, workers_to_start), redis_url, archive_dir,
+                            log_level, poll, on_status)
         blocked = _blocked(server, run_id)
         w = workers(server, run_id)
         # lost: died without exiting (their requests were requeued); a worker only thought dead for a
@@ -238,6 +236,9 @@ def crawl(sources: list[dict], archive_dir: str, redis_url: str, *, workers_to_s
         summary = merge_run(archive, run_id, sources, started, blocked=blocked, worker_ids=sorted(w["workers"]),
                             lost=sorted(w["workers"] - w["exited"]), incremental=incremental)
         summary["distributed"]["requeued_from"] = sorted(w["lost"])
+        for row in summary["sites"]:
+            if row["site"] in fell_back:
+                row["fallback"] = "generic"
         archive.write_summary(run_id, summary)
     finally:
         for pr in procs:
@@ -246,6 +247,53 @@ def crawl(sources: list[dict], archive_dir: str, redis_url: str, *, workers_to_s
                 pr.wait(10)
         delete_run(server, run_id)
     return summary
+
+
+def _until_finished(server, run_id: str, names: list[str], procs: list, workers_to_start: int, redis_url: str,
+                    archive_dir, log_level: str, poll: float, on_status) -> None:
+    """Wait until the run's queues are empty, nothing is in flight and every worker has exited; restart
+    a local worker when all died with work left (unless the workers are remote: workers_to_start 0)."""
+    seen_worker = False
+    while True:
+        time.sleep(poll)
+        reap(server, run_id, names)
+        st = status(server, run_id, names)
+        seen_worker = seen_worker or bool(st["workers"])
+        if on_status:
+            on_status(st)
+        running = [pr for pr in procs if pr.poll() is None]
+        if seen_worker and finished(st) and not running:
+            return
+        if workers_to_start and not running and not st["alive"] and (st["queued"] or st["inflight"]):
+            procs.append(subprocess.Popen(worker_command(redis_url, run_id, archive_dir, log_level)))
+
+
+def _fallback_phase(server, run_id: str, config: dict, run_dir: Path, archive_dir) -> set[str]:
+    """After the family spiders: seed the generic spider with the sites that gave no report (rule of
+    ``crawler.run.fallback_rows``), update the run's config so that new workers run it; returns the ids."""
+    from .run import fallback_rows
+    from .spiders import spider_for
+    from .spiders.generic import GenericSpider
+
+    reports: dict[str, int] = defaultdict(int)
+    disallowed: set[str] = set()
+    for wdir in sorted((run_dir / "workers").glob("*")) if (run_dir / "workers").exists() else []:
+        for item in _jsonl(wdir / "items.jsonl"):
+            if item.get("type") == "report" and item.get("site"):
+                reports[item["site"]] += 1
+        state_path = wdir / "state.json"
+        if state_path.exists():
+            disallowed |= set(json.loads(state_path.read_text("utf-8")).get("robots_disallowed") or {})
+    blocked = [b.get("host") for b in _blocked(server, run_id).values() if isinstance(b, dict)]
+    family_rows = [r for r in config["sources"] if r.get("enabled", True) and spider_for(r["family"]) not in (None, GenericSpider)]
+    retry = fallback_rows(family_rows, reports, blocked, disallowed)
+    if not retry:
+        return set()
+    ids = {r["id"] for r in retry}
+    config["sources"] = [r for r in config["sources"] if r["id"] not in ids] + retry
+    server.set(f"{prefix(run_id)}:config", json.dumps(config, ensure_ascii=False))
+    seed(server, run_id, retry, archive_dir)
+    return ids
 
 
 def _blocked(server, run_id: str) -> dict:

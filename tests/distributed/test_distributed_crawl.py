@@ -215,3 +215,24 @@ def test_per_host_spacing_holds_across_workers(redis_server, tmp_path):
     gaps = [b - a for a, b in zip(log, log[1:])]
     assert min(gaps) >= delay * 0.5, f"requests {min(gaps):.3f} s apart (delay {delay} s)"
     assert log[-1] - log[0] >= delay * (len(log) - 1) * 0.9
+
+
+def test_a_family_site_that_finds_nothing_falls_back_to_the_generic_spider(redis_server, tmp_path):
+    """As in a plain crawl (crawler/run.py): a row with the wrong family (a site that changed its CMS)
+    gives nothing to its family spider; the coordinator then seeds the generic spider with it in the same
+    run, and every report of the site is found."""
+    from ogi.portal import expected
+
+    site_rows = [dict(r, family="trs-wcm") for r in registry_rows("web") if r["id"] == "mingxi"]
+    reg.dump(site_rows, tmp_path / "sources.yaml")
+    want = {r["url"] for r in expected("web")["reports"] if r["site_id"] == "mingxi"}
+    assert want
+    with start_portal(port=0, scenario="web") as portal:
+        ogi("crawl", "--registry", tmp_path / "sources.yaml", "--proxy", portal.url, "--no-delay",
+            "--archive", tmp_path / "archive", "--redis", redis_server.url, "--workers", 1)
+    (run,) = run_dirs(tmp_path / "archive")
+    (site,) = summary_of(run)["sites"]
+    assert (site["status"], site.get("fallback")) == ("ok", "generic")
+    got = {i["url"] for i in items_of(run) if i["type"] == "report"}
+    assert want <= got
+    assert [k for k in redis_server.client.scan_iter(match=f"ogi:run:{run.name}:*")] == []
