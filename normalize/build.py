@@ -428,12 +428,16 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         for i, (code, text) in enumerate((r.get("sections") or {}).items()):
             section_rows.append({"report_id": rid, "document_id": primary.id, "ordinal": i, "code": code,
                                  "name_zh": SECTION_NAMES.get(code), "text": text})
+        ocr_of = {(e.get("table"), e.get("row"), e.get("col")): e for e in (r.get("ocr") or {}).get("cells") or []}
         for c in r.get("cells") or []:
+            ev = ocr_of.get((c.get("table"), c.get("row"), c.get("col"))) or {}
             cell_rows.append({"report_id": rid, "document_id": primary.id, "tbl": c.get("table"),
                               "row_code": c.get("row"), "col_code": c.get("col"), "value": c.get("value"),
                               "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
                               "page": c.get("page"), "table_index": c.get("table_index"),
-                              "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col")})
+                              "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col"),
+                              "ocr_conf": ev.get("conf"),
+                              "ocr_box": json.dumps(ev["box"]) if ev.get("box") is not None else None})
         indicator_rows += report_indicators
         for c in checks:
             check_rows.append({"report_id": rid, "document_id": primary.id, "rule": c.get("rule"),

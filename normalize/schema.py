@@ -291,6 +291,12 @@ def m006_researchers_site(db: sqlite_utils.Database) -> None:
                             "description": str}, pk="name")
 
 
+def m_ocr_evidence(db: sqlite_utils.Database) -> None:
+    # cells read by OCR keep the recognition score and the box they were read from (issue 13: trust)
+    db["cells"].add_column("ocr_conf", float)
+    db["cells"].add_column("ocr_box", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
@@ -299,6 +305,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("005_agencies_panel", m005_agencies_panel),
     ("006_researchers_site", m006_researchers_site),
     ("007_pre2019_indicators", m_pre2019_indicators),
+    ("008_ocr_evidence", m_ocr_evidence),
 ]
 
 

@@ -128,6 +128,9 @@ TABLES = {
         "table_index": ("表序号", "Index of the table in the document (0-based)"),
         "grid_row": ("网格行", "Row in the table grid (0-based, spans expanded)"),
         "grid_col": ("网格列", "Column in the table grid (0-based, spans expanded)"),
+        "ocr_conf": ("识别置信度", "OCR recognition score 0–1 of a cell read from an image or scan (NULL: read from text); "
+                     "under 0.80 the cell is flagged in issues (ocr_low_confidence)"),
+        "ocr_box": ("识别位置", "Where on the page image the OCR read the cell: [x0, y0, x1, y1] in PDF points (JSON)"),
     }),
     "checks": ("数据校验", "Arithmetic identities (hard) and cross-checks (soft) of each report", {
         "id": ("编号", "Row id"),

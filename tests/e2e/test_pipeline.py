@@ -117,6 +117,11 @@ def test_image_only_report_comes_out_with_its_numbers(pipeline):
     flagged = {k for k in wrong if any(m.startswith(".".join(k) + ":") for m in messages)}
     assert len(wrong) <= 0.01 * len(want) and wrong <= flagged, sorted(wrong)
     assert conn.execute("select needs_ocr from reports where id = ?", (rid,)).fetchone() == (0,)
+    # every OCR'd cell keeps its recognition score and box in the database; cells read from text have none
+    evidence = conn.execute("select count(*), count(ocr_conf), count(ocr_box), min(ocr_conf), max(ocr_conf) "
+                            "from cells where report_id = ?", (rid,)).fetchone()
+    assert evidence[0] == evidence[1] == evidence[2] and 0 < evidence[3] <= evidence[4] <= 1
+    assert conn.execute("select count(*) from cells where ocr_conf is not null and report_id != ?", (rid,)).fetchone()[0] == 0
 
 
 def test_pre2019_real_pages_give_their_indicators(pipeline):
