@@ -28,6 +28,7 @@ from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key
 from . import regions
 from .regions import lookup
+from .indicators import db as indicators_db
 from .schema import migrate
 from .sections import SECTION_LABELS as SECTION_NAMES
 
@@ -72,7 +73,8 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
     }.items() if v}
 
 
-def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str]) -> tuple[dict, str, Optional[int], Optional[str]]:
+def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str],
+               images: Optional[list] = None) -> tuple[dict, str, Optional[int], Optional[str]]:
     from .extract import extract_bytes, sniff
     from .parse import parse_document
 
@@ -81,6 +83,10 @@ def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes]
         doc = extract_bytes(converted, url, original_format=fmt)
     else:
         doc = extract_bytes(data, url, encoding=hints.get("encoding"))
+    if images:
+        from .image_pages import read_page_images
+
+        doc = read_page_images(doc, images)
     result = parse_document(doc, hints)
     text = doc.text()
     norm = re.sub(r"\s+", "", text)
@@ -160,6 +166,7 @@ def open_database(path: Path) -> sqlite_utils.Database:
     db.conn.execute("PRAGMA synchronous=OFF")
     migrate(db)
     db["codebook"].insert_all(_codebook_rows())
+    indicators_db.write_static(db)
     return db
 
 
@@ -217,12 +224,18 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     from .document import ExtractError
     from .extract import convert_office_batch, sniff
 
+    from .image_pages import image_sequences, sequence_key
+
+    # 图片版 pages: their images are read with the page as one document (image_pages.py)
+    sequences = image_sequences(reader, fetches, pages)
+    in_sequence = {(img.url, img.sha256): page_url for page_url, imgs in sequences.items() for img in imgs}
     # What the cache already holds is not parsed again (nightly builds parse only what is new).
     jobs = []
     for f in fetches:
         parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
         hints = _hints(f, parent, sites.get(f.site or ""))
-        key = cache_key(f.sha256, hints)
+        images = sequences.get(f.url) if f.role == "report_page" else None
+        key = cache_key(sequence_key(f.sha256, images), hints)
         jobs.append((f, hints, key, cache.get(key)))
 
     # DOC/WPS still to parse go through LibreOffice in one batch (its start-up dominates).
@@ -248,7 +261,9 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
 
     todo = [(i, f, hints) for i, (f, hints, key, cached) in enumerate(jobs) if cached is None]
     args = [(str(reader.root), f.sha256, f.url, hints, kinds.get(f.sha256),
-             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None, converter_error)
+             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None, converter_error,
+             [i.sha256 for i in sequences.get(f.url) or []] if f.role == "report_page" else None,
+             in_sequence.get((f.url, f.sha256)))
             for _, f, hints in todo]
     fresh: dict[int, tuple] = {}
     done = len(jobs) - len(todo)
@@ -298,11 +313,19 @@ def _map(fn, args: list[tuple], *, workers: int):
 
 
 def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], conv: Optional[bytes],
-               converter_error: Optional[dict]) -> tuple:
-    """Parse one archived document: (format, result, pages, text_sha256, build issues). Never raises."""
+               converter_error: Optional[dict], images: Optional[list] = None,
+               with_page: Optional[str] = None) -> tuple:
+    """Parse one archived document: (format, result, pages, text_sha256, build issues). Never raises.
+    images: the blobs of a report page's images, in page order (image_pages.py); with_page: the page an
+    image is read with (it is not OCR'd on its own)."""
     empty = {"cells": [], "checks": [], "issues": []}
+    if with_page:
+        from .image_pages import in_sequence_note
+
+        return "image", {"cells": [], "checks": [], "issues": [in_sequence_note(with_page)]}, None, None, []
     try:
         data = ArchiveReader(root).read_blob(sha)
+        blobs = [ArchiveReader(root).read_blob(s) for s in images or []]
     except OSError as exc:
         return "missing", empty, None, None, [{"level": "error", "rule": "blob_missing", "message": str(exc)}]
     if fmt in OFFICE and conv is None:  # already tried in the batch: do not start LibreOffice again
@@ -310,7 +333,8 @@ def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], c
             "level": "error", "rule": "conversion_failed",
             "message": f"LibreOffice could not convert this {fmt.upper()} file to DOCX"}]
     try:
-        result, real_fmt, pages_n, text_sha = _parse_one(data, url, hints, converted=conv, fmt_hint=fmt)
+        result, real_fmt, pages_n, text_sha = _parse_one(data, url, hints, converted=conv, fmt_hint=fmt,
+                                                         images=blobs)
     except Exception as exc:  # a parser bug must not stop the build: the document gets an issue row
         return fmt or "unknown", empty, None, None, [{
             "level": "error", "rule": "parse_crashed", "message": f"{type(exc).__name__}: {exc}",
@@ -383,6 +407,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     report_rows, doc_rows, issue_rows = [], [], []
     # the bulk rows go to the database as they are made (a corpus's cells are millions of dicts)
     section_rows, cell_rows, check_rows = _Sink(db, "sections"), _Sink(db, "cells"), _Sink(db, "checks")
+    indicator_rows: list[dict] = []
     for n, (rid, docs) in enumerate(sorted(groups.items())):
         say("reports", n, len(groups))
         primary, doc_roles = identity.roles(docs, item_of)
@@ -404,6 +429,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         latest = latest_run_by_site.get(site_id or "")
         seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
         checks = r.get("checks") or []
+        report_indicators, checks = indicators_db.for_report(rid, docs, primary, checks)  # issue 12
         report_rows.append({
             "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
             "agency_as_printed": next((sg.printed or sg.name for sg in sighting_of[rid] if sg.item == item_of[primary.id]),
@@ -425,12 +451,17 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         for i, (code, text) in enumerate((r.get("sections") or {}).items()):
             section_rows.append({"report_id": rid, "document_id": primary.id, "ordinal": i, "code": code,
                                  "name_zh": SECTION_NAMES.get(code), "text": text})
+        ocr_of = {(e.get("table"), e.get("row"), e.get("col")): e for e in (r.get("ocr") or {}).get("cells") or []}
         for c in r.get("cells") or []:
+            ev = ocr_of.get((c.get("table"), c.get("row"), c.get("col"))) or {}
             cell_rows.append({"report_id": rid, "document_id": primary.id, "tbl": c.get("table"),
                               "row_code": c.get("row"), "col_code": c.get("col"), "value": c.get("value"),
                               "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
                               "page": c.get("page"), "table_index": c.get("table_index"),
-                              "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col")})
+                              "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col"),
+                              "ocr_conf": ev.get("conf"),
+                              "ocr_box": json.dumps(ev["box"]) if ev.get("box") is not None else None})
+        indicator_rows += report_indicators
         for c in checks:
             check_rows.append({"report_id": rid, "document_id": primary.id, "rule": c.get("rule"),
                                "level": c.get("level"), "status": c.get("status"), "scope": _s(c.get("scope")),
@@ -494,10 +525,12 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     _insert_rows(db, "documents", doc_rows, replace=True)
     for sink in (section_rows, cell_rows, check_rows):
         sink.flush()
+    _insert_rows(db, "indicators", indicator_rows)
     _insert_rows(db, "issues", issue_rows)
     say("reports", len(groups), len(groups))
     return {"documents": len(doc_rows), "reports": len(report_rows), "agencies": len(agency_rows), "cells": len(cell_rows),
-            "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows)}
+            "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows),
+            "indicators": len(indicator_rows)}
 
 
 _PLAIN = (str, int, float, type(None), bytes)

@@ -128,6 +128,9 @@ TABLES = {
         "table_index": ("表序号", "Index of the table in the document (0-based)"),
         "grid_row": ("网格行", "Row in the table grid (0-based, spans expanded)"),
         "grid_col": ("网格列", "Column in the table grid (0-based, spans expanded)"),
+        "ocr_conf": ("识别置信度", "OCR recognition score 0–1 of a cell read from an image or scan (NULL: read from text); "
+                     "under 0.80 the cell is flagged in issues (ocr_low_confidence)"),
+        "ocr_box": ("识别位置", "Where on the page image the OCR read the cell: [x0, y0, x1, y1] in PDF points (JSON)"),
     }),
     "checks": ("数据校验", "Arithmetic identities (hard) and cross-checks (soft) of each report", {
         "id": ("编号", "Row id"),
@@ -385,6 +388,11 @@ QUERIES = {
 
 
 def build_metadata() -> dict:
+    from . import metadata_indicators as ind  # issue 12: pre-2019 indicators
+
+    TABLES.update(ind.TABLES)
+    VIEWS.update(ind.VIEWS)
+    QUERIES.update(ind.QUERIES)
     tables = {}
     for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
         t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}
@@ -409,6 +417,8 @@ def build_metadata() -> dict:
     tables["t3_wide"]["facets"] = ["year", "row_code"]
     for hidden in ("sections_fts", "passages_fts", "passages_grams"):
         tables[hidden] = {"hidden": True}
+    for name, facets in ind.FACETS.items():
+        tables[name]["facets"] = facets
     tables["agencies"]["facets"] = ["kind", "level", "scope", "province"]
     tables["agencies"]["label_column"] = "name"
     tables["agency_aliases"]["facets"] = ["source", "rule"]

@@ -21,7 +21,9 @@ warnings. Rules:
 
 Dispatch by sniffed type: html → html.py, mhtml → html.py (its HTML part), docx → docx.py,
 pdf → pdf.py (in a forked child with memory and time limits, see limits.run_isolated), doc/wps/rtf →
-LibreOffice (office.py) then docx.py, xlsx → xlsx.py, image → images.py, text → textdump.read_textdump.
+LibreOffice (office.py) then docx.py, xlsx → xlsx.py, image → images.py, text → transcript.read_transcript (Markdown/plain transcripts) or
+textdump.read_textdump (Word text dumps).
+Scanned PDFs (pages without a usable text layer) and images are then read by OCR (ocr_hook.py).
 
 DOC/WPS in bulk: call `convert_office_batch` for many documents at once, then
 `extract_bytes(docx_bytes, original_format='doc')` on each result; `Document.format` is then 'doc'
@@ -88,6 +90,10 @@ def extract_bytes(data: bytes, name: Optional[str] = None, *, limits: Limits = D
         if mismatch and not original_format:
             pre.append(DocIssue("extension_mismatch", mismatch + f"; read as {fmt}", "warning"))
         doc = _dispatch(data, fmt, limits, encoding)
+        if fmt in ("pdf", "image") and (doc.needs_ocr or any(i.rule == "partly_scanned" for i in doc.issues)):
+            from .ocr_hook import apply_ocr
+
+            doc = apply_ocr(doc, data, fmt, limits)
         doc.issues[:0] = pre
         if original_format:
             doc.meta["converted_by"] = "libreoffice"
@@ -156,9 +162,10 @@ def _dispatch_direct(data: bytes, fmt: str, limits: Limits, encoding: Optional[s
         return extract_image(data)
     if fmt == "text":
         text, issues = decode_text(data, encoding)
+        from .transcript import looks_like_transcript, read_transcript
         from .textdump import read_textdump
 
-        doc = read_textdump(text)
+        doc = read_transcript(text) if looks_like_transcript(text) else read_textdump(text)
         doc.format = "text"
         doc.issues[:0] = issues
         return doc

@@ -11,6 +11,8 @@ Everything here is byte-stable: the same input gives the same bytes in every run
 - DOC, WPS, XLS: only the OLE2 signature ``D0 CF 11 E0 A1 B1 1A E1`` plus deterministic filler. They are
   *signature-only* stubs (the manifest says so): sniffing works, parsing them does not.
 - PNG: written with zlib by hand; JPEG: Pillow (installed with pdfplumber), fixed quality, no EXIF.
+- Scans (`make_scans`): the report's own PDF rasterised page by page (pypdfium2), slightly turned,
+  noisy, JPEG/PNG: 图片版 reports whose numbers OCR can read.
 
 A document is described as a list of blocks (see ``generate.py``):
 ``('title', text)``, ``('h', text)``, ``('p', text)``, ``('table', [[cell, ...], ...])`` where a cell
@@ -303,6 +305,38 @@ def make_jpeg(seed: str) -> bytes:
     out = io.BytesIO()
     img.convert("L").save(out, format="JPEG", quality=70, optimize=False)
     return out.getvalue()
+
+
+def make_scans(title: str, blocks, seed: str, dpi: int = 150) -> list[tuple[str, bytes]]:
+    """A 图片版 report: the report's PDF (make_pdf) as page images, the way portals post scans — each page
+    rasterised (pypdfium2) at `dpi`, turned by under 1° and given scanner noise; odd pages JPEG, even
+    pages PNG (a clean export). Deterministic: noise comes from a generator seeded by `seed`."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument(make_pdf(title, blocks))
+    out = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            img = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            h = hashlib.sha256(f"{seed}:{i}".encode()).digest()
+            angle = (h[0] / 255 - 0.5) * 1.2  # -0.6° .. +0.6°
+            img = img.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+            buf = io.BytesIO()
+            if i % 2 == 0:
+                rng = np.random.default_rng(int.from_bytes(h[:8], "big"))
+                arr = np.asarray(img, dtype=np.float32) + rng.normal(0, 6, (img.height, img.width))
+                Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=75)
+                out.append(("jpg", buf.getvalue()))
+            else:
+                img.save(buf, "PNG", optimize=False, compress_level=6)
+                out.append(("png", buf.getvalue()))
+    finally:
+        pdf.close()
+    return out
 
 
 def sha256(data: bytes) -> str:

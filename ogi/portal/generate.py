@@ -717,11 +717,8 @@ def build_report(agency: Agency, year: int, seed: str, *, mode: str | None = Non
     item = Item(kind="report", agency=agency, year=year, title=title, published=published, template=template,
                 mode=mode, blocks=blocks, values=values, title_style=style,
                 heading_split=rng.random() < 0.12, key=f"{seed}:{agency.slug}:{year}")
-    if mode == "image":
-        for i in range(2):
-            ext = "jpg" if i == 0 else "png"
-            s = f"{item.key}:page{i}"
-            data = (lambda s=s: docs.make_jpeg(s)) if ext == "jpg" else (lambda s=s: docs.make_png(s))
+    if mode == "image":  # the report's own pages, scanned (docs.make_scans)
+        for i, (ext, data) in enumerate(docs.make_scans(title, blocks, item.key)):
             item.attachments.append(Attachment(f"{title}（第{i + 1}页）.{ext}", ext, data, role="image"))
     elif mode == "att_only":
         item.attachments.append(Attachment(f"{title}.pdf", "pdf", lambda: docs.make_pdf(title, blocks)))
