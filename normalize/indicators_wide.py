@@ -45,43 +45,56 @@ def value_of(definition: str, cells: dict) -> Optional[float]:
     return int(total) if all(float(v).is_integer() for v in vals) else total
 
 
-def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict]] = None) -> int:
-    """(Re)write `indicators_wide` from `reports`, `cells` and, when present, `indicators`."""
+def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict]] = None, *, chunk: int = 2_000) -> int:
+    """(Re)write `indicators_wide` from `reports`, `cells` and, when present, `indicators`.
+
+    Reports are taken `chunk` at a time with their cells (every cell in one dict was ~4 GB at 100,000
+    reports: issue 9)."""
     measures = measures or load_measures()
-    cells: dict[str, dict] = {}
-    for rid, tbl, row, col, value in db.execute(
-            "select report_id, tbl, row_code, col_code, value from cells where value is not null"):
-        cells.setdefault(rid, {})[(tbl, row, col)] = value
-    stated: dict[str, dict] = {}
+    where = None
     if "indicators" in db.table_names():
         cols = set(db["indicators"].columns_dict)
         if {"report_id", "code", "value"} <= cols:
             # the statement that counts (issue 12): the primary one of the report year, not a 历年累计 value
             # nor a text statement that a disagreeing table overrides
             where = " and coalesce(is_primary, 1) = 1 and coalesce(period, 'year') = 'year'" if {"is_primary", "period"} <= cols else ""
-            for rid, code, value in db.execute(
-                    f"select report_id, code, value from indicators where value is not null{where} order by rowid"):
-                stated.setdefault(rid, {}).setdefault(code, value)  # the first statement of a code counts
-    rows = []
-    for rid, agency_id, agency, year, template, scope in db.execute(
-            "select id, agency_id, agency, year, template, scope from reports order by id"):
-        row = {"report_id": rid, "agency_id": agency_id, "agency": agency, "year": year, "template": template,
-               "scope": scope}
-        sources = set()
-        for m in measures:
-            v = None
-            if template in ("2019", "2021"):
-                v = value_of(m[f"def_{template}"], cells.get(rid, {}))
-                if v is not None:
-                    sources.add("cells")
-            if v is None and m.get("pre2019") and template not in ("2019", "2021"):
-                v = stated.get(rid, {}).get(m["pre2019"])
-                if v is not None:
-                    sources.add("indicators")
-            row[m["measure"]] = v
-        row["source"] = "+".join(sorted(sources)) or "none"
-        rows.append(row)
     db.execute("delete from indicators_wide")
-    if rows:
-        db["indicators_wide"].insert_all(rows, pk="report_id")
-    return len(rows)
+    reports = list(db.execute("select id, agency_id, agency, year, template, scope from reports order by id"))
+    n = 0
+    for i in range(0, len(reports), chunk):
+        part = reports[i:i + chunk]
+        marks = ",".join("?" * len(part))
+        ids = [r[0] for r in part]
+        cells: dict[str, dict] = {}
+        for rid, tbl, row, col, value in db.execute(
+                f"select report_id, tbl, row_code, col_code, value from cells where value is not null "
+                f"and report_id in ({marks})", ids):
+            cells.setdefault(rid, {})[(tbl, row, col)] = value
+        stated: dict[str, dict] = {}
+        if where is not None:
+            for rid, code, value in db.execute(
+                    f"select report_id, code, value from indicators where value is not null{where} "
+                    f"and report_id in ({marks}) order by rowid", ids):
+                stated.setdefault(rid, {}).setdefault(code, value)  # the first statement of a code counts
+        rows = []
+        for rid, agency_id, agency, year, template, scope in part:
+            row = {"report_id": rid, "agency_id": agency_id, "agency": agency, "year": year, "template": template,
+                   "scope": scope}
+            sources = set()
+            for m in measures:
+                v = None
+                if template in ("2019", "2021"):
+                    v = value_of(m[f"def_{template}"], cells.get(rid, {}))
+                    if v is not None:
+                        sources.add("cells")
+                if v is None and m.get("pre2019") and template not in ("2019", "2021"):
+                    v = stated.get(rid, {}).get(m["pre2019"])
+                    if v is not None:
+                        sources.add("indicators")
+                row[m["measure"]] = v
+            row["source"] = "+".join(sorted(sources)) or "none"
+            rows.append(row)
+        if rows:
+            db["indicators_wide"].insert_all(rows, pk="report_id")
+        n += len(rows)
+    return n
