@@ -122,6 +122,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
             "negatives": len(ctx.negatives.get(sid, [])), "expected_min_reports": s.get("expected_min_reports", 1),
             "errors": sum(1 for e in ctx.errors if e.get("site") == sid),
             "still_listed": ctx.still_listed.get(sid, 0),
+            "refused": sum(1 for e in getattr(ctx, "refused", []) if e.get("site") == sid),
             "blocked": [b for b in ctx.blocked_hosts.values() if b["host"] in _hosts(s)],
             "robots_disallowed": {h: len(u) for h, u in ctx.robots_disallowed.items() if h in _hosts(s)},
         }
@@ -149,6 +150,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
         "host_requests": dict(ctx.host_requests),
         "robots_disallowed": {h: u for h, u in ctx.robots_disallowed.items()},
         "request_failures": len(ctx.errors),
+        "refused": getattr(ctx, "refused", [])[:100],  # URLs never requested (crawler/guards.py)
         "totals": {
             "reports": sum(r["reports"] for r in sites), "report_pages": sum(r["report_pages"] for r in sites),
             "attachments": sum(r["attachments"] for r in sites), "negatives": sum(r["negatives"] for r in sites),

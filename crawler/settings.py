@@ -36,7 +36,11 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
 }
 
+# only http(s) is ever downloaded: Scrapy's file/data/s3/ftp handlers are switched off (crawler/guards.py)
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.guards.UrlGuardMiddleware": 40,
+    "crawler.guards.RedirectGuardMiddleware": 605,
     "crawler.middlewares.ProxyMiddleware": 740,
     "crawler.middlewares.BlockMiddleware": 584,
     "crawler.middlewares.ArchiveMiddleware": 585,
