@@ -72,13 +72,15 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
 
 def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str]) -> tuple[dict, str, Optional[int], Optional[str]]:
     from .extract import extract_bytes, sniff
+    from .extract.limits import limits_from_env
     from .parse import parse_document
 
     fmt = fmt_hint or sniff(data)
+    limits = limits_from_env()
     if converted is not None:
-        doc = extract_bytes(converted, url, original_format=fmt)
+        doc = extract_bytes(converted, url, original_format=fmt, limits=limits)
     else:
-        doc = extract_bytes(data, url, encoding=hints.get("encoding"))
+        doc = extract_bytes(data, url, encoding=hints.get("encoding"), limits=limits)
     result = parse_document(doc, hints)
     text = doc.text()
     norm = re.sub(r"\s+", "", text)
@@ -246,19 +248,17 @@ def _workers(n_jobs: int) -> int:
 
 
 def _map(fn, args: list[tuple], *, workers: int):
-    """Results in input order; documents are parsed in worker processes when there are enough."""
-    if workers <= 1:
-        for a in args:
-            yield fn(*a)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Results in input order; documents are parsed in worker processes when there are enough, and a
+    worker that dies costs only the document it was reading (normalize/workers.py)."""
+    from .workers import map_in_workers
 
-    # forkserver: the build may run in a process that has threads (after an in-process crawl); forking
-    # such a process can deadlock, a clean server process cannot
-    ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(fn, *zip(*args), chunksize=4)
+    return map_in_workers(fn, args, workers=workers, on_lost=_lost_job)
+
+
+def _lost_job(args: tuple, message: str) -> tuple:
+    fmt = args[4]
+    return fmt or "unknown", {"cells": [], "checks": [], "issues": []}, None, None, [{
+        "level": "error", "rule": "worker_died", "message": f"the process parsing this document died ({message})"}]
 
 
 def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], conv: Optional[bytes],
