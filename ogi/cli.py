@@ -170,8 +170,8 @@ def nightly(registry, archive, db, full, proxy, no_delay, log_level):
     if not any(r.get("enabled", True) for r in rows):
         raise click.ClickException("no enabled registry rows")
     try:
-        with nb.run_lock(nb.lock_path_for(archive)):
-            summary = nb.run(rows, archive, db, full=full,
+        with nb.run_lock(nb.lock_path_for(archive)) as killed:
+            summary = nb.run(rows, archive, db, full=full, killed=killed,
                              crawl=lambda rows, archive, **kw: run_crawl(rows, archive, **kw),
                              build=run_build, proxy=proxy, no_delay=no_delay, log_level=log_level)
     except nb.Locked as exc:

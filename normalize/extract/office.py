@@ -135,7 +135,7 @@ def _cache_write(cache: Path, key: str, data: bytes) -> None:
 
 def _run_batch(exe: str, batch, budget: float):
     """One soffice run. Returns ({index: docx bytes}, index it hung on or None)."""
-    with tempfile.TemporaryDirectory(prefix="ogi-lo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"ogi-lo-{os.getpid()}-") as tmp:
         tmp_path = Path(tmp)
         indir, outdir, profile = tmp_path / "in", tmp_path / "out", tmp_path / "profile"
         indir.mkdir()
