@@ -96,6 +96,8 @@ class _Guard:
             refused = getattr(ctx, "refused", None)
             if refused is not None:
                 refused.append(entry)
+            if (request.meta.get("ogi") or {}).get("entry"):
+                ctx.errors.append(entry)  # a registry entry URL that can never be crawled is an error
         raise RefusedRequest(f"{REFUSED} {reason}: {url}")
 
 

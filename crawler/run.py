@@ -21,6 +21,7 @@ from scrapy import signals
 
 from . import runctx, settings as default_settings
 from .archive import utcnow
+from .failures import causes
 from .incremental import update_fingerprints
 from .spiders import spider_for
 
@@ -112,6 +113,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
     sites = []
     errors = []
     findings = []
+    failures = []  # per site: how many requests/pages failed, and why (crawler/failures.py)
     for s in sources:
         sid = s["id"]
         reports = ctx.reports.get(sid, [])
@@ -140,13 +142,17 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
                 f"{h} ({n} URLs)" for h, n in row["robots_disallowed"].items())})
         elif row["reports"] == 0 and row["expected_min_reports"] > 0:
             row["status"] = "error"
-            errors.append({"site": sid, "error": f"0 reports found, expected at least {row['expected_min_reports']}"})
+            why = causes(ctx.errors, sid)
+            errors.append({"site": sid, "error": f"0 reports found, expected at least {row['expected_min_reports']}"
+                                                 + (f" ({why})" if why else " (no request failed)")})
         else:
             row["status"] = "ok"
+        if row["errors"]:
+            failures.append({"site": sid, "count": row["errors"], "causes": causes(ctx.errors, sid)})
         sites.append(row)
     return {
         "run_id": ctx.run_id, "started_at": started, "finished_at": utcnow(),
-        "sites": sites, "errors": errors, "findings": findings, "blocked_hosts": list(ctx.blocked_hosts.values()),
+        "sites": sites, "errors": errors, "findings": findings, "failures": failures, "blocked_hosts": list(ctx.blocked_hosts.values()),
         "host_requests": dict(ctx.host_requests),
         "robots_disallowed": {h: u for h, u in ctx.robots_disallowed.items()},
         "request_failures": len(ctx.errors),

@@ -48,5 +48,6 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+SPIDER_MIDDLEWARES = {"crawler.failures.SpiderErrorMiddleware": 40}
 ITEM_PIPELINES = {"crawler.pipelines.RunPipeline": 300}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

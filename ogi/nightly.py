@@ -201,6 +201,7 @@ def run(rows: list[dict], archive: Path, db: Path, *, full: bool = False,
         **(manifest_counts(archive, run_id) if run_id else {}),
         "sites": sites,
         **compare(before, after),
+        "failures": (summary or {}).get("failures") or [],
         "published": published,
         "cleaned": cleaned,
         "errors": errors,
@@ -241,6 +242,11 @@ def format_summary(s: dict) -> str:
     lines.append(f"  errors            {len(s['errors'])}")
     for e in s["errors"][:LIST_AT_MOST]:
         lines.append(f"    - {e.get('site') or 'run'}: {e.get('error')}")
+    failures = s.get("failures") or []
+    if failures:
+        lines.append(f"  failed requests   {sum(f['count'] for f in failures)}")
+        for f in failures[:LIST_AT_MOST]:
+            lines.append(f"    - {f['site'] or 'run'}: {f['causes']}")
     sec = s["seconds"]
     if s.get("published"):
         p = s["published"]

@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 HOST = "www.hostile.fixture.gov.cn"
 SECRET = "LOCAL-FILE-SECRET-7f3a"
 TITLE = "城关市人民政府2023年政府信息公开工作年度报告"
+CHARSET_TITLE = "城关市审计局2023年政府信息公开工作年度报告"
 PAGE = ("<html><head><meta charset='utf-8'><meta name='ArticleTitle' content='{title}'></head><body>"
         "<h1>{title}</h1><div class='TRS_Editor'><p>一、总体情况</p><p>{body}</p>"
         "<p>二、主动公开政府信息情况</p><p>三、收到和处理政府信息公开申请情况</p></div></body></html>")
@@ -45,6 +46,7 @@ def _serve(secret_file: Path, seen: list):
                          "<li><a href='./202401/t20240103_2.html' title='城关市教育局2023年政府信息公开工作年度报告'>x</a></li>"
                          "<li><a href='./202401/t20240104_3.html' title='城关市民政局2023年政府信息公开工作年度报告'>x</a></li>"
                          "<li><a href='./202401/t20240105_4.html' title='城关市财政局2023年政府信息公开工作年度报告'>x</a></li>"
+                         f"<li><a href='./202401/t20240106_5.html' title='{CHARSET_TITLE}'>x</a></li>"
                          "</ul></body></html>").encode(),
                 "/nb/202401/t20240102_1.html": PAGE.format(title=TITLE, body="本报告由城关市人民政府办公室编制。").encode(),
             }
@@ -59,6 +61,10 @@ def _serve(secret_file: Path, seen: list):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if url.path == "/nb/202401/t20240106_5.html":  # a charset no codec knows; the bytes are GBK
+                return self._send(200, PAGE.replace("<meta charset='utf-8'>", "").format(
+                    title=CHARSET_TITLE, body="本报告由城关市审计局编制。").encode("gbk"),
+                                  "text/html; charset=x-unknown-cs")
             if url.path in routes:
                 return self._send(200, routes[url.path], "text/html; charset=utf-8")
             return self._send(404, b"not found")
@@ -94,7 +100,8 @@ def hostile_crawl(tmp_path_factory):
         server.shutdown()
     run = next((archive / "runs").iterdir())
     manifest = [json.loads(x) for x in (run / "manifest.jsonl").read_text("utf-8").splitlines()]
-    return {"proc": proc, "archive": archive, "manifest": manifest, "seen": seen,
+    items = [json.loads(x) for x in (run / "items.jsonl").read_text("utf-8").splitlines()]
+    return {"proc": proc, "archive": archive, "manifest": manifest, "seen": seen, "items": items,
             "summary": json.loads((run / "summary.json").read_text("utf-8"))}
 
 
@@ -128,3 +135,9 @@ def test_every_refusal_is_in_the_manifest_with_its_cause(hostile_crawl):
 
 def test_the_loopback_redirect_never_reaches_the_network(hostile_crawl):
     assert hostile_crawl["seen"] and all(urlsplit(u).hostname == HOST for u in hostile_crawl["seen"])
+
+
+def test_a_page_with_an_unknown_charset_keeps_its_item(hostile_crawl):
+    reports = {i["title"] for i in hostile_crawl["items"] if i["type"] == "report"}
+    assert CHARSET_TITLE in reports and TITLE in reports
+    assert not [e for e in hostile_crawl["manifest"] if e.get("event") == "spider_error"]
