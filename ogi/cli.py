@@ -27,7 +27,17 @@ DB = DATA / "ogi.db"
 console = Console(stderr=True)
 
 
-@click.group()
+class _Main(click.Group):
+    def invoke(self, ctx):
+        from crawler.registry_schema import RegistryError
+
+        try:
+            return super().invoke(ctx)
+        except RegistryError as exc:  # an unreadable registry: one line, exit 1, no traceback
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main)
 @click.version_option("0.1.0", prog_name="ogi")
 def main():
     """ogi-reports: the open corpus of China's government information disclosure annual reports."""
@@ -100,10 +110,11 @@ def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_o
     """Crawl the portals of the registry into the raw archive."""
     from crawler import registry as reg
 
-    rows = _select(reg.load_rows(registry), sites, families)
+    rows = reg.load_rows(registry)
     problems = reg.validate(rows)
     if problems:
         raise click.ClickException("registry problems:\n  " + "\n  ".join(problems))
+    rows = _select(rows, sites, families)
     if not rows:
         raise click.ClickException("no registry rows selected")
     summary = run_crawl(rows, Path(archive), proxy=proxy, no_delay=no_delay, log_level=log_level)
@@ -272,6 +283,10 @@ def sources(registry, show_all):
 
     rows = reg.load_rows(registry)
     problems = reg.validate(rows)
+    if problems:  # malformed rows cannot be tabulated: say what is wrong, one line each
+        for p in problems:
+            console.print(f"[red]invalid[/] {p}", soft_wrap=True)
+        sys.exit(1)
     t = Table(title=f"registry: {len(rows)} sites, {sum(1 for r in rows if r.get('enabled', True))} enabled")
     for col in ("id", "agency", "level", "family", "enabled", "entry url / reason"):
         t.add_column(col, overflow="fold")
