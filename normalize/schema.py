@@ -147,11 +147,73 @@ def m004_region_codes(db: sqlite_utils.Database) -> None:
     db["reports"].create_index(["region_code"], if_not_exists=True)
 
 
+# measures of `indicators_wide` as created by 005 (normalize/headline_measures.csv defines them; a test
+# keeps the two equal; a new measure needs a new migration)
+HEADLINE_MEASURES_005 = ("requests_new", "requests_carried_over", "replies_granted", "replies_partial", "replies_total",
+                         "carried_forward", "admin_review", "admin_review_corrected", "admin_litigation", "fee_amount")
+
+PANEL_SQL = """
+        CREATE VIEW panel AS
+          SELECT r.agency_id, a.name AS agency, r.year, a.level, a.kind, r.scope, r.province, r.region_code,
+            r.template, c.tbl, c.row_code, c.col_code,
+            COALESCE((SELECT label_zh FROM codebook WHERE tbl=c.tbl AND kind='row' AND code=c.row_code
+               AND template IN (r.template, 'both') LIMIT 1),
+              (SELECT label_zh FROM codebook WHERE tbl=c.tbl AND kind='row' AND code=c.row_code LIMIT 1)) AS label_zh,
+            COALESCE((SELECT label_en FROM codebook WHERE tbl=c.tbl AND kind='row' AND code=c.row_code
+               AND template IN (r.template, 'both') LIMIT 1),
+              (SELECT label_en FROM codebook WHERE tbl=c.tbl AND kind='row' AND code=c.row_code LIMIT 1)) AS label_en,
+            COALESCE((SELECT label_zh FROM codebook WHERE tbl=c.tbl AND kind='column' AND code=c.col_code
+               AND template IN (r.template, 'both') LIMIT 1),
+              (SELECT label_zh FROM codebook WHERE tbl=c.tbl AND kind='column' AND code=c.col_code LIMIT 1)) AS col_label_zh,
+            COALESCE((SELECT label_en FROM codebook WHERE tbl=c.tbl AND kind='column' AND code=c.col_code
+               AND template IN (r.template, 'both') LIMIT 1),
+              (SELECT label_en FROM codebook WHERE tbl=c.tbl AND kind='column' AND code=c.col_code LIMIT 1)) AS col_label_en,
+            c.value, c.unit, c.raw,
+            CASE WHEN r.checks_failed > 0 THEN 'fail' WHEN r.checks_not_assessable > 0 THEN 'not_assessable'
+                 WHEN EXISTS (SELECT 1 FROM checks k WHERE k.report_id = r.id AND k.level = 'hard') THEN 'pass'
+                 ELSE 'none' END AS check_status,
+            c.document_id, c.page, r.source_url, r.id AS report_id, r.status AS report_status
+          FROM cells c JOIN reports r ON r.id = c.report_id LEFT JOIN agencies a ON a.agency_id = r.agency_id;
+"""
+
+
+def m005_agencies_panel(db: sqlite_utils.Database) -> None:
+    # agencies as entities (issue 7): stable agency ids, every alias seen, report identity = (agency_id, year),
+    # document roles within a report, crawler-rejected pages kept as evidence, the panel and headline measures
+    db["agencies"].create({
+        "agency_id": str, "name": str, "kind": str, "level": str, "scope": str, "parent_id": str,
+        "province": str, "city": str, "county": str, "region_code": str, "region": str,
+        "reports": int, "first_year": int, "last_year": int, "aliases": int,
+    }, pk="agency_id")
+    db["agency_aliases"].create({
+        "id": int, "agency_id": str, "alias": str, "key": str, "source": str, "rule": str,
+        "document_id": str, "site_id": str, "url": str,
+    }, pk="id", foreign_keys=[("agency_id", "agencies", "agency_id")])
+    for col in ("agency_id", "scope", "agency_as_printed"):
+        db["reports"].add_column(col, str)
+    for col in ("report_role", "superseded_by"):
+        db["documents"].add_column(col, str)
+    db["rejected_pages"].create({
+        "id": int, "url": str, "sha256": str, "site_id": str, "verdict": str, "reason": str, "title": str,
+        "http_status": int, "first_seen": str, "last_seen": str,
+    }, pk="id")
+    measures = "".join(f", {m} NUMERIC" for m in HEADLINE_MEASURES_005)  # counts stay integers (see 003)
+    db.execute(f"""CREATE TABLE indicators_wide (report_id TEXT PRIMARY KEY REFERENCES reports(id),
+        agency_id TEXT REFERENCES agencies(agency_id), agency TEXT, year INTEGER, template TEXT, scope TEXT
+        {measures}, source TEXT)""")
+    for table, cols in {"agency_aliases": [["agency_id"], ["key"]], "reports": [["agency_id", "year"]],
+                        "indicators_wide": [["agency_id", "year"]], "rejected_pages": [["site_id"]]}.items():
+        for c in cols:
+            db[table].create_index(c, if_not_exists=True)
+    db.executescript(PANEL_SQL)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
     ("003_numeric_values_and_labelled_t3", m003_numeric_values_and_labelled_t3),
     ("004_region_codes", m004_region_codes),
+    ("005_agencies_panel", m005_agencies_panel),
 ]
 
 

@@ -8,6 +8,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
+
+def _measures() -> list[tuple[str, str, str, str]]:
+    import csv
+
+    with open(REPO / "normalize" / "headline_measures.csv", encoding="utf-8") as fh:
+        return [(r["measure"], r["label_zh"], r["label_en"], r["unit"]) for r in csv.DictReader(fh)]
+
+
+MEASURES = _measures()
+
 TABLES = {
     "sites": ("门户网站（爬取入口）", "Portal sites (crawl entry points) from the registry", {
         "id": ("站点编号", "Site id in the registry"),
@@ -37,9 +47,12 @@ TABLES = {
         "errors": ("错误", "Run errors (JSON), e.g. a site with zero reports"),
         "blocked_hosts": ("被拦截主机", "Hosts that answered with an anti-bot challenge (JSON)"),
     }),
-    "reports": ("年度报告", "One row per annual report: identity is (agency, report year)", {
-        "id": ("报告编号", "Report id: agency-year"),
-        "agency": ("机关", "Agency that published the report"),
+    "reports": ("年度报告", "One row per annual report: identity is (agency_id, report year) across sites, columns and formats", {
+        "id": ("报告编号", "Report id: agency_id-year (stable across rebuilds)"),
+        "agency": ("机关", "Canonical name of the agency that published the report (see agencies)"),
+        "agency_id": ("机关编号", "Stable agency id (agencies.agency_id): GB/T 2260 code and a hash of the canonical name and scope"),
+        "scope": ("范围", "own (本级: the agency's own work) or area_summary (全区/全市汇总: a whole area's summary); sum only own reports by level"),
+        "agency_as_printed": ("原题机关名", "Agency name as the primary title (or body) printed it, before alias resolution"),
         "year": ("报告年度", "Report year (from the title, else the 统计期限; never a URL or folder date)"),
         "title": ("标题", "Title as published"),
         "source_url": ("来源网址", "URL of the report page"),
@@ -47,13 +60,13 @@ TABLES = {
         "template": ("模板", "Layout generation: pre2019, 2019 (国办公开办函〔2019〕60号), 2021 (〔2021〕30号), unknown"),
         "t3_rows": ("表三行集", "Row set of table 3: 2019 (single （六）) or 2021 (（六） with three sub-items)"),
         "level": ("层级", "Administrative level of the agency"),
-        "region": ("地区", "Region of the agency, as the report or the registry names it"),
-        "province": ("省级", "Province of the agency (GB/T 2260 division of the report year; empty when the name cannot be placed)"),
+        "region": ("地区", "Leading place names of the agency name (whole place names, never cut mid-word), else the registry row's region"),
+        "province": ("省级", "Province of the agency (GB/T 2260 division of the report year; else the province of the registry row's region)"),
         "city": ("地级", "Prefecture-level city of the agency (GB/T 2260)"),
         "county": ("县级", "County-level division of the agency (GB/T 2260)"),
         "region_code": ("行政区划代码", "Most specific GB/T 2260 code found for the agency (6 digits), for joins with other data"),
         "site_id": ("站点", "Site the report was found on"),
-        "primary_document": ("主文档", "Document whose tables are published (the one with the most cells)"),
+        "primary_document": ("主文档", "Document whose tables are published: among documents not superseded by a revision, the most cells, then most sections, attachment before page, then the smallest document id (docs/NOTES.md)"),
         "documents": ("文档数", "Documents (page, attachments, revisions) of this report"),
         "cells": ("单元格数", "Table cells extracted from the primary document"),
         "checks_failed": ("未通过的硬校验", "Hard arithmetic identities that fail (the report contradicts itself)"),
@@ -69,7 +82,9 @@ TABLES = {
         "url": ("网址", "URL fetched"),
         "final_url": ("最终网址", "URL after redirects"),
         "site_id": ("站点", "Site id"),
-        "role": ("角色", "report_page or attachment"),
+        "role": ("角色", "report_page or attachment, as the crawler fetched it"),
+        "report_role": ("在报告中的角色", "page (the report page of the primary's crawl item), attachment (its attachment), copy (the same report at another URL, column or site), revision (an older version at the same URL, see superseded_by)"),
+        "superseded_by": ("被修订版取代", "For an older version of a revised document: the document that supersedes it (both stay queryable)"),
         "parent_url": ("所属页面", "For attachments: the report page that links it"),
         "format": ("格式", "Real format sniffed from the bytes: html, pdf, docx, doc, wps, text, image…"),
         "size": ("大小", "Size in bytes"),
@@ -143,6 +158,56 @@ TABLES = {
         "unit": ("单位", "Unit"),
         "ordinal": ("顺序", "Order in the code book"),
     }),
+    "agencies": ("机关", "Agencies as entities: one row per agency and scope, with a stable id that survives rebuilds", {
+        "agency_id": ("机关编号", "Stable id: 6-digit GB/T 2260 code of the canonical name (000000 when it cannot be placed), a dash and the first 10 hex digits of sha1(canonical key and scope)"),
+        "name": ("规范名称", "Canonical name (the fullest name seen from the most trusted source)"),
+        "kind": ("类型", "government (人民政府), township (乡镇街道), development_zone (管委会), department (局委办厅…), other"),
+        "level": ("层级", "Administrative level of the agency's jurisdiction: national, province, city, county, township"),
+        "scope": ("范围", "own (本级) or area_summary (全区/全市/全县汇总): a summary is a separate entity from the government that issues it"),
+        "parent_id": ("上级机关", "agency_id of the government the agency belongs to, where the name (place prefix) or the site's registry row says so"),
+        "province": ("省级", "Province (GB/T 2260 name, else from the registry row's region)"),
+        "city": ("地级", "Prefecture-level city (GB/T 2260)"),
+        "county": ("县级", "County-level division (GB/T 2260)"),
+        "region_code": ("行政区划代码", "Most specific GB/T 2260 code of the canonical name (6 digits)"),
+        "region": ("地区", "Leading place names of the canonical name, else the registry row's region"),
+        "reports": ("报告数", "Reports of this agency in the database"),
+        "first_year": ("最早年度", "Earliest report year"),
+        "last_year": ("最近年度", "Latest report year"),
+        "aliases": ("别名数", "Distinct spellings seen for this agency (agency_aliases)"),
+    }),
+    "agency_aliases": ("机关别名", "Every spelling of an agency seen, with the document and site it was seen on and the rule that tied it to the agency", {
+        "id": ("编号", "Row id"),
+        "agency_id": ("机关编号", "Agency the alias belongs to"),
+        "alias": ("别名", "Name as seen (after stripping residue such as 标题: / 正文 / # / 关于)"),
+        "key": ("比对键", "Comparison key the rules derive from the alias (管理委员会→管委会, 人民政府 dropped, 办公厅→办公室, full width→half width)"),
+        "source": ("来源", "Where it was seen: title, body_title, signature, publisher (page meta / gkmlpt publisher / ContentSource), site (registry row), operator (crawler/aliases.yaml)"),
+        "rule": ("规则", "Rule that tied it to the agency: same_key, abbreviation_of_publisher, abbreviation_of_site_agency, relative_to_site_region, operator_alias"),
+        "document_id": ("文档", "Document it was seen in (empty for registry and operator aliases)"),
+        "site_id": ("站点", "Site it was seen on"),
+        "url": ("网址", "URL of the document"),
+    }),
+    "rejected_pages": ("被排除的页面", "Pages the crawler fetched and rejected (negative with reason, or noise): kept as evidence, never reports", {
+        "id": ("编号", "Row id"),
+        "url": ("网址", "URL fetched"),
+        "sha256": ("内容哈希（SHA-256）", "sha256 of the archived bytes (the page stays in the archive)"),
+        "site_id": ("站点", "Site id"),
+        "verdict": ("判定", "The crawler's verdict recorded in the archive sidecar: negative or noise"),
+        "reason": ("原因", "Why, e.g. no_body_markers, negative:事业单位法人年度报告"),
+        "title": ("标题", "Title the crawler saw"),
+        "http_status": ("HTTP状态", "HTTP status of the fetch"),
+        "first_seen": ("首次抓取", "First fetch (UTC)"),
+        "last_seen": ("最近抓取", "Latest fetch (UTC)"),
+    }),
+    "indicators_wide": ("核心指标宽表", "One row per report: named headline measures that read the same across the 2019 and 2021 layouts and, where stated, pre-2019 reports (mapping: normalize/headline_measures.csv, docs/NOTES.md)", {
+        "report_id": ("报告", "Report"),
+        "agency_id": ("机关编号", "Stable agency id"),
+        "agency": ("机关", "Canonical agency name"),
+        "year": ("报告年度", "Report year"),
+        "template": ("模板", "Layout generation of the report: pre2019, 2019, 2021, unknown"),
+        "scope": ("范围", "own (本级) or area_summary (汇总)"),
+        **{m: (zh, f"{en} ({unit}); NULL when not printed") for m, zh, en, unit in MEASURES},
+        "source": ("数据来源", "cells (tables 3–4 of the 2019/2021 layouts), indicators (pre-2019 stated statistics), or none"),
+    }),
     "_migrations": ("数据库版本", "Schema migrations applied to this database", {
         "version": ("版本", "Migration number"), "name": ("名称", "Migration name"),
         "applied_at": ("应用时间", "When it was applied (UTC)"),
@@ -150,8 +215,62 @@ TABLES = {
 }
 
 VIEWS = {
-    "t3_wide": ("表三宽表", "Table 3 (依申请公开) in its printed shape: one row per report and row code, seven applicant columns", {}),
-    "report_overview": ("报告概览", "Headline numbers per report: new requests, disclosed, reconsiderations, lawsuits", {}),
+    "t3_wide": ("表三宽表", "Table 3 (依申请公开) in its printed shape: one row per report and row code, seven applicant columns", {
+        "report_id": ("报告", "Report"),
+        "agency": ("机关", "Agency"),
+        "year": ("报告年度", "Report year"),
+        "row_code": ("行代码", "Row code of table 3 (code book)"),
+        "label_zh": ("行标签", "Chinese row label of the official format"),
+        "natural_person": ("自然人", "Applicants: natural persons (件)"),
+        "commercial": ("商业企业", "Applicants: commercial enterprises (件)"),
+        "research": ("科研机构", "Applicants: research institutions (件)"),
+        "social_welfare": ("社会公益组织", "Applicants: social welfare organisations (件)"),
+        "legal_services": ("法律服务机构", "Applicants: legal service providers (件)"),
+        "other_org": ("其他", "Applicants: other organisations (件)"),
+        "total": ("总计", "Total over applicants (件)"),
+        "row_order": ("行顺序", "Order of the row in the code book"),
+    }),
+    "report_overview": ("报告概览", "Headline numbers per report: new requests, disclosed, reconsiderations, lawsuits", {
+        "id": ("报告编号", "Report id"),
+        "agency": ("机关", "Agency"),
+        "year": ("报告年度", "Report year"),
+        "template": ("模板", "Layout generation"),
+        "published": ("发布日期", "Publication date"),
+        "site_id": ("站点", "Site the report was found on"),
+        "new_requests": ("本年新收申请", "Table 3 new_received, total column (件)"),
+        "granted": ("予以公开", "Table 3 granted, total column (件)"),
+        "reconsiderations": ("行政复议", "Table 4 review, total column (件)"),
+        "lawsuits_direct": ("直接起诉", "Table 4 suit_direct, total column (件)"),
+        "checks_failed": ("未通过的硬校验", "Hard identities that fail"),
+        "source_url": ("来源网址", "URL of the report page"),
+    }),
+    "panel": ("面板数据", "Long panel: every published table cell with its agency, year, level, place and labels; one agency's series: where agency_id = ? order by year", {
+        "agency_id": ("机关编号", "Stable agency id (agencies)"),
+        "agency": ("机关", "Canonical agency name"),
+        "year": ("报告年度", "Report year"),
+        "level": ("层级", "Administrative level of the agency's jurisdiction"),
+        "kind": ("机关类型", "government, township, development_zone, department, other"),
+        "scope": ("范围", "own (本级) or area_summary (汇总); filter on own when summing by level"),
+        "province": ("省级", "Province"),
+        "region_code": ("行政区划代码", "GB/T 2260 code (6 digits)"),
+        "template": ("模板", "Layout generation of the report"),
+        "tbl": ("表", "t2, t3, t4"),
+        "row_code": ("行代码", "Row code (code book)"),
+        "col_code": ("列代码", "Column code (code book)"),
+        "label_zh": ("行标签", "Chinese row label of the report's layout"),
+        "label_en": ("英文行标签", "English row label"),
+        "col_label_zh": ("列标签", "Chinese column label"),
+        "col_label_en": ("英文列标签", "English column label"),
+        "value": ("数值", "Parsed value; NULL when blank or not a number (blank is not zero)"),
+        "unit": ("单位", "Unit: 件, 项, 万元"),
+        "raw": ("原文", "Cell text exactly as printed"),
+        "check_status": ("校验状态", "Report-level status of the hard identities: fail, not_assessable, pass, none (no identity applies)"),
+        "document_id": ("文档", "Document the cell was read from (the report's primary document)"),
+        "page": ("页码", "Page where the format has pages"),
+        "source_url": ("来源网址", "URL of the report page"),
+        "report_id": ("报告", "Report"),
+        "report_status": ("报告状态", "current or removed (taken down)"),
+    }),
 }
 
 QUERIES = {
@@ -182,6 +301,21 @@ QUERIES = {
                 "where c.tbl = 't3' and c.row_code = 'new_received' and c.col_code = 'total' and c.value is not null\n"
                 "group by r.year order by r.year"),
     },
+    "agency_series": {
+        "title": "一个机关的历年数据 One agency's series across all years",
+        "description": "Headline measures of one agency (agency_id from the agencies table), one row per report year.",
+        "sql": ("select w.year, w.template, w.requests_new, w.replies_granted, w.replies_partial, w.replies_total,\n"
+                "  w.admin_review, w.admin_litigation, w.fee_amount, w.source, r.source_url\n"
+                "from indicators_wide w join reports r on r.id = w.report_id\n"
+                "where w.agency_id = :agency_id order by w.year"),
+    },
+    "panel_cell_series": {
+        "title": "一个单元格的历年数值 One printed cell across years",
+        "description": "One table cell (e.g. t3 / new_received / total) of one agency, every year, from the panel.",
+        "sql": ("select year, template, label_zh, col_label_zh, value, raw, check_status, source_url from panel\n"
+                "where agency_id = :agency_id and tbl = :tbl and row_code = :row_code and col_code = :col_code\n"
+                "order by year"),
+    },
     "table3": {
         "title": "一份报告的表三 Table 3 of one report",
         "description": "Table 3 of one report in its printed shape.",
@@ -206,6 +340,12 @@ def build_metadata() -> dict:
     tables["sections"]["fts_pk"] = "id"
     tables["sections"]["facets"] = ["code"]
     tables["sections_fts"] = {"hidden": True}
+    tables["agencies"]["facets"] = ["kind", "level", "scope", "province"]
+    tables["agencies"]["label_column"] = "name"
+    tables["agency_aliases"]["facets"] = ["source", "rule"]
+    tables["rejected_pages"]["facets"] = ["verdict", "reason", "site_id"]
+    tables["indicators_wide"]["facets"] = ["year", "template", "scope", "source"]
+    tables["reports"]["facets"].append("scope")
     return {
         "title": "ogi-reports: 政府信息公开工作年度报告数据库",
         "description": (
