@@ -202,10 +202,13 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     office = sorted(sha for sha, kind in kinds.items() if kind in OFFICE)
     converted: dict[str, Optional[bytes]] = {}
     converter_error: Optional[dict] = None
+    timed_out: set[str] = set()
     if office:
         say("convert", 0, len(office))
         try:
-            outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache)
+            why: dict[int, str] = {}
+            outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache, failures=why)
+            timed_out = {office[i] for i, reason in why.items() if reason == "timeout"}
         except ExtractError as exc:  # LibreOffice missing: every DOC/WPS gets an issue row, the build goes on
             outs = [None] * len(office)
             converter_error = {"level": "error", "rule": exc.rule, "message": exc.message}
@@ -214,7 +217,8 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
 
     todo = [(i, f, hints) for i, (f, hints, key, cached) in enumerate(jobs) if cached is None]
     args = [(str(reader.root), f.sha256, f.url, hints, kinds.get(f.sha256),
-             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None, converter_error)
+             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None,
+             _conversion_timeout(kinds.get(f.sha256)) if f.sha256 in timed_out else converter_error)
             for _, f, hints in todo]
     fresh: dict[int, tuple] = {}
     done = len(jobs) - len(todo)
@@ -259,6 +263,11 @@ def _lost_job(args: tuple, message: str) -> tuple:
     fmt = args[4]
     return fmt or "unknown", {"cells": [], "checks": [], "issues": []}, None, None, [{
         "level": "error", "rule": "worker_died", "message": f"the process parsing this document died ({message})"}]
+
+
+def _conversion_timeout(fmt: Optional[str]) -> dict:
+    return {"level": "error", "rule": "timeout",
+            "message": f"LibreOffice did not finish converting this {(fmt or 'doc').upper()} file in time and was stopped"}
 
 
 def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], conv: Optional[bytes],
