@@ -54,6 +54,25 @@ def leftovers(pids: list[int], d: Path) -> dict:
     return {"processes": len(procs), "temp_files": len(files), "profiles": len(profiles)}
 
 
+def run_dirs(d: Path) -> set:
+    return set((d / "archive" / "runs").glob("*")) if (d / "archive" / "runs").exists() else set()
+
+
+def phase(pid: int, d: Path, before: set) -> str:
+    """Where a running nightly is, as seen from outside."""
+    db_tmp = d / "data" / f".ogi.db.tmp-{pid}"
+    if Path(str(db_tmp) + "-journal").exists():
+        return "vacuum"
+    if db_tmp.exists():
+        return "writing"
+    if any(Path(tempfile.gettempdir()).glob(f"ogi-lo-{pid}-*")):
+        return "conversion"
+    new = sorted(run_dirs(d) - before)
+    if not new:
+        return "start"
+    return "crawl" if not (new[-1] / "summary.json").exists() else "parsing"
+
+
 def rows(db: Path) -> dict:
     conn = sqlite3.connect(db)
     out = {}
@@ -81,24 +100,27 @@ def main() -> None:
         p = nightly(ref, portal.url)
         p.communicate()
         T = time.monotonic() - t0
-        print(f"uninterrupted nightly: {T:.1f} s, exit {p.returncode}")
-        killed = []
-        for k in range(args.kills):
-            at = rnd.uniform(0.2, T)
+        print(f"uninterrupted nightly: {T:.1f} s, exit {p.returncode}", flush=True)
+        killed, last, attempts = [], T, 0
+        while len(killed) < args.kills and attempts < 4 * args.kills:
+            attempts += 1
+            at = rnd.uniform(0.2, last)
+            before = run_dirs(work)
             p = nightly(work, portal.url)
             t0 = time.monotonic()
             while p.poll() is None and time.monotonic() - t0 < at:
                 time.sleep(0.01)
             if p.poll() is None:
+                where = phase(p.pid, work, before)
                 p.send_signal(signal.SIGKILL)
                 killed.append(p.pid)
                 p.communicate()
                 time.sleep(0.3)
                 left = leftovers([p.pid], work)
-                print(f"kill {k + 1:2}: at {at:5.1f} s  left: {left}")
+                print(f"kill {len(killed):2}: at {at:5.1f} s ({where:10})  left: {left}", flush=True)
             else:
                 p.communicate()
-                print(f"kill {k + 1:2}: at {at:5.1f} s  the run had finished (exit {p.returncode})")
+                last = time.monotonic() - t0  # runs get faster as the caches fill: aim within this one
         p = nightly(work, portal.url)
         out, _ = p.communicate()
         left = leftovers(killed, work)
