@@ -120,7 +120,8 @@ def die_with_parent() -> None:
         pass
 
 
-def _child_limits(max_memory_mb: int, parent: int) -> None:
+def _child_limits(max_memory_mb: int, parent: int) -> Optional[int]:
+    """Arm the death signal and cap the address space; returns the cap in bytes (None when not set)."""
     die_with_parent()
     if os.getppid() != parent:  # the parent died before the death signal was armed
         os._exit(1)
@@ -133,8 +134,24 @@ def _child_limits(max_memory_mb: int, parent: int) -> None:
         cap = current + max_memory_mb * MB
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        return cap
     except Exception:
+        return None
+
+
+def _hit_cap(cap: Optional[int]) -> bool:
+    """True when this process's peak address space reached its cap: an allocation failed, whatever
+    exception a library turned that into (lxml's 'Memory allocation failed', a zip read error …)."""
+    if cap is None:
+        return False
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= cap - 64 * MB
+    except (OSError, ValueError):
         pass
+    return False
 
 
 def run_isolated(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int):
@@ -153,15 +170,21 @@ def run_isolated(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: in
         status = 0
         try:
             os.close(rfd)
-            _child_limits(max_memory_mb, parent)
+            cap = _child_limits(max_memory_mb, parent)
+            out_of_memory = ("err", "memory_limit", f"out of memory while extracting (limit {max_memory_mb} MB)")
             try:
-                payload = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+                result = fn(*args)
+                # an extractor that caught the failed allocation and gave up: an empty Document with issues
+                gave_up = getattr(result, "blocks", None) == [] and bool(getattr(result, "issues", None))
+                payload = pickle.dumps(out_of_memory if gave_up and _hit_cap(cap) else ("ok", result),
+                                       protocol=pickle.HIGHEST_PROTOCOL)
             except MemoryError:
-                payload = pickle.dumps(("err", "memory_limit", "out of memory while extracting"))
+                payload = pickle.dumps(out_of_memory)
             except ExtractError as e:
-                payload = pickle.dumps(("err", e.rule, e.message))
+                payload = pickle.dumps(out_of_memory if _hit_cap(cap) else ("err", e.rule, e.message))
             except BaseException as e:  # noqa: BLE001 - report everything to the parent
-                payload = pickle.dumps(("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
+                payload = pickle.dumps(out_of_memory if _hit_cap(cap) else
+                                       ("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
             view = memoryview(payload)
             while view:
                 n = os.write(wfd, view[:65536])
