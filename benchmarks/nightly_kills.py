@@ -47,11 +47,20 @@ def leftovers(pids: list[int], d: Path) -> dict:
         except (OSError, ValueError, IndexError):
             continue
         cmd = cleanup._cmdline(p)
+        if not cleanup.alive(p):  # a zombie waiting for init is not running
+            continue
         if (group in pids and p not in pids) or any(f"ogi-lo-{k}-" in cmd for k in pids):
             procs.append(p)
     files = [p for p in d.rglob("*") if p.is_file() and (".tmp-" in p.name or p.name.endswith(".tmp"))]
     profiles = [p for k in pids for p in Path(tempfile.gettempdir()).glob(f"ogi-lo-{k}-*")]
     return {"processes": len(procs), "temp_files": len(files), "profiles": len(profiles)}
+
+
+def _pgid(pid: int):
+    try:
+        return cleanup._stat(pid)[1]
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def run_dirs(d: Path) -> set:
@@ -63,14 +72,17 @@ def phase(pid: int, d: Path, before: set) -> str:
     db_tmp = d / "data" / f".ogi.db.tmp-{pid}"
     if Path(str(db_tmp) + "-journal").exists():
         return "vacuum"
-    if db_tmp.exists():
-        return "writing"
     if any(Path(tempfile.gettempdir()).glob(f"ogi-lo-{pid}-*")):
         return "conversion"
+    group = [p for p in (int(x) for x in os.listdir("/proc") if x.isdigit()) if _pgid(p) == pid and p != pid]
+    if any("forkserver" in cleanup._cmdline(p) for p in group):
+        return "parse (workers)"
+    if db_tmp.exists():
+        return "build"
     new = sorted(run_dirs(d) - before)
     if not new:
         return "start"
-    return "crawl" if not (new[-1] / "summary.json").exists() else "parsing"
+    return "crawl" if not (new[-1] / "summary.json").exists() else "build"
 
 
 def rows(db: Path) -> dict:
@@ -114,10 +126,14 @@ def main() -> None:
                 where = phase(p.pid, work, before)
                 p.send_signal(signal.SIGKILL)
                 killed.append(p.pid)
-                p.communicate()
+                p.wait()
+                try:
+                    p.communicate(timeout=10)
+                except subprocess.TimeoutExpired:  # a leftover holds its stdout: counted below
+                    p.stdout.close()
                 time.sleep(0.3)
                 left = leftovers([p.pid], work)
-                print(f"kill {len(killed):2}: at {at:5.1f} s ({where:10})  left: {left}", flush=True)
+                print(f"kill {len(killed):2}: at {at:5.1f} s ({where:15})  left: {left}", flush=True)
             else:
                 p.communicate()
                 last = time.monotonic() - t0  # runs get faster as the caches fill: aim within this one

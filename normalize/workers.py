@@ -10,6 +10,7 @@ has threads (after an in-process crawl), and forking such a process can deadlock
 """
 from __future__ import annotations
 
+import os
 from typing import Callable, Iterator, Sequence
 
 
@@ -25,6 +26,8 @@ def map_in_workers(fn: Callable, args: Sequence[tuple], *, workers: int, on_lost
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["normalize.forkserver_guard"])  # before the forkserver starts: dies with us
+    os.environ["OGI_BUILD_PID"] = str(os.getpid())  # the forkserver and workers check it is alive
     start = 0
     while start < len(args):
         # a bounded window of futures: results stream out in order, and a broken pool loses at most
@@ -50,9 +53,9 @@ def map_in_workers(fn: Callable, args: Sequence[tuple], *, workers: int, on_lost
 
 
 def _worker_init() -> None:
-    from .extract.limits import die_with_parent
+    from .extract.limits import die_with_build
 
-    die_with_parent()
+    die_with_build()
 
 
 def _retry_alone(fn, a: tuple, on_lost, timeout: float, max_memory_mb: int):

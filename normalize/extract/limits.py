@@ -120,6 +120,18 @@ def die_with_parent() -> None:
         pass
 
 
+def die_with_build() -> None:
+    """For the build's forkserver and parse workers: die with the parent, and exit at once when the
+    build process (``OGI_BUILD_PID``) died before the death signal was armed (a kill during start-up)."""
+    die_with_parent()
+    try:
+        os.kill(int(os.environ.get("OGI_BUILD_PID", "0")), 0)
+    except ProcessLookupError:
+        os._exit(1)
+    except (ValueError, OSError):
+        pass
+
+
 def _child_limits(max_memory_mb: int, parent: int) -> Optional[int]:
     """Arm the death signal and cap the address space; returns the cap in bytes (None when not set)."""
     die_with_parent()
