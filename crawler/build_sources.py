@@ -4,7 +4,8 @@
 
 Each CSV row becomes a registry row: id, agency, level, region, family, entry URLs, encoding
 override, enabled flag with reason, expected minimum reports, and the evidence URL. Rows whose
-CMS family has no spider are kept, disabled, with the reason — switched off in data, not in code.
+CMS family has no module are read by the generic spider; a row is switched off in data (enabled: false
+with a disabled_reason a person can check), never in code.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ HERE = Path(__file__).parent
 FAMILY_RULES = [  # (regex on the researched `cms` label, family)
     (r"^trs-wcm", "trs-wcm"),
     (r"^hanweb-jcms", "hanweb-jcms"),
+    (r"^hanweb-jpaas", "hanweb-jpaas"),
     (r"^gd-gkmlpt|gd-intensive \+ gd-gkmlpt", "gd-gkmlpt"),
     (r"^govcn-search-json|ucap|kaipu", "ucap"),
     (r"^(ah-public-platform|sc-public-column|ah-OpennessAnnualReport)", "province-platform"),
@@ -58,14 +60,13 @@ def convert(rows: list[dict]) -> list[dict]:
     out = []
     for r in rows:
         fam = family_of(r["cms"])
-        enabled, reason = True, None
+        enabled, reason = True, None  # every family is read: its module's spider, else the generic spider
+        notes = [why for hint, why in BLOCK_HINTS.items() if hint in r["cms"]]
         if fam not in FAMILIES:
-            enabled, reason = False, f"no spider yet for CMS family {fam!r} ({r['cms']})"
-        for hint, why in BLOCK_HINTS.items():
-            if hint in r["cms"]:
-                reason = (reason + "; " if reason else "") + why
+            notes.append(f"read by the generic spider (no module for {fam!r})")
         if "not derivable" in r["cms"]:
-            enabled, reason = False, (reason + "; " if reason else "") + "list URL not derivable from evidence"
+            notes.append("list URL not derivable: the generic spider starts from the host or tree and "
+                         "finds the 年报 column by link text")
         row = {
             "id": site_id(r), "name": r["name"], "agency": agency_of(r["name"]), "level": level_of(r),
             "region": r["region"], "family": fam, "entry_urls": [r["url"]],
@@ -73,6 +74,8 @@ def convert(rows: list[dict]) -> list[dict]:
             "enabled": enabled, "disabled_reason": reason, "expected_min_reports": 1,
             "evidence": r["evidence_url"], "cms_note": r["cms"],
         }
+        if notes:
+            row["notes"] = "; ".join(notes)
         for rx, hosts in EXTRA_HOSTS:
             if re.search(rx, r["cms"]):
                 row["hosts"] = hosts

@@ -37,7 +37,7 @@ class _CrawlerBound:
     @property
     def ctx(self):
         s = self.crawler.settings
-        return runctx.get(s["OGI_RUN_ID"], s["OGI_ARCHIVE_DIR"])
+        return runctx.from_settings(s)
 
     def site_of(self, url):
         spider = self.crawler.spider
@@ -218,6 +218,9 @@ class BlockMiddleware(_CrawlerBound):
         if verdict.kind != "ok":
             ctx.manifest.write(event="bad_page", url=request.url, status=response.status, kind=verdict.kind,
                                evidence=verdict.evidence, site=ogi.get("site"))
+            if request.meta.get("ogi_sha256"):  # archived just before (ArchiveMiddleware): record the verdict
+                ctx.archive.annotate(request.meta["ogi_sha256"], (request.meta.get("redirect_urls") or [request.url])[0],
+                                     {"verdict": "noise", "verdict_reason": verdict.kind})
         return response
 
 

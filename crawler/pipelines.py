@@ -1,6 +1,10 @@
 """Collect the items of a run: report pages, attachments and rejected negatives. Items are written
 to the run folder (items.jsonl) and merged into the archive sidecars so that normalize has the
-listing context (listed title, listing URL, parent page) without importing the crawler."""
+listing context (listed title, listing URL, parent page) without importing the crawler.
+
+The crawler's verdict travels in the sidecar too (`meta.verdict`: report, negative with
+`meta.verdict_reason`, or noise — set by the block middleware for soft 404s and stubs); `ogi build`
+never turns a page whose verdict is not `report` into a report."""
 from __future__ import annotations
 
 import json
@@ -17,7 +21,7 @@ class RunPipeline:
 
     def open_spider(self, spider=None):
         s = self.crawler.settings
-        self.ctx = runctx.get(s["OGI_RUN_ID"], s["OGI_ARCHIVE_DIR"])
+        self.ctx = runctx.from_settings(s)
         path = self.ctx.archive.run_dir(self.ctx.run_id) / "items.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
         self.fh = open(path, "a", encoding="utf-8")
@@ -36,15 +40,20 @@ class RunPipeline:
                     "agency": item.get("agency"), "published": item.get("published"),
                     "listing": item.get("listing"), "listed_title": item.get("listed_title"),
                     "attachments": item.get("attachments"), "site": item.get("site"),
+                    "verdict": "report", "verdict_reason": item.get("confirmed_by") or "title",
+                    "publisher": item.get("publisher"), "channel": item.get("channel"),
                 })
         elif t == "attachment":
             self.ctx.attachments[item["site"]] += 1
             if item.get("sha256"):
                 self.ctx.archive.annotate(item["sha256"], item["url"], {
                     "role": "attachment", "parent_url": item.get("parent_url"), "sniffed": item.get("sniffed"),
-                    "name": item.get("name"), "site": item.get("site"),
+                    "name": item.get("name"), "site": item.get("site"), "verdict": "report",
                 })
         elif t == "negative":
             self.ctx.negatives[item["site"]].append(item)
+            if item.get("sha256"):  # a fetched page rejected after reading it: the archive says so
+                self.ctx.archive.annotate(item["sha256"], item["url"], {
+                    "verdict": "negative", "verdict_reason": item.get("reason"), "title": item.get("title")})
         self.fh.write(json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n")
         return item

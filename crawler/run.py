@@ -73,12 +73,16 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
     process = CrawlerProcess(settings)
     handlers = []  # Scrapy holds signal receivers weakly: keep them alive for the run
     unsupported = []
+    fell_back: set[str] = set()
+    by_spider: dict = {}  # families without a module of their own share the generic spider
     for family in sorted({s["family"] for s in enabled}):
         cls = spider_for(family)
         rows = [s for s in enabled if s["family"] == family]
         if cls is None:
             unsupported.extend(rows)
             continue
+        by_spider.setdefault(cls, []).extend(rows)
+    for cls, rows in by_spider.items():
         crawler = process.create_crawler(cls)
         if on_event:
             def on_response(response, request, spider=None):
@@ -90,10 +94,15 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
             handlers.extend([on_response, on_item])
             crawler.signals.connect(on_response, signal=signals.response_received)
             crawler.signals.connect(on_item, signal=signals.item_scraped)
-        process.crawl(crawler, sources=rows)
+        d = process.crawl(crawler, sources=rows)
+        if cls.family != "generic":
+            d.addCallback(_fallback, process, ctx, rows, fell_back)
     if process.crawlers:
         process.start()
     summary = summarise(ctx, sources, unsupported, started)
+    for row in summary["sites"]:
+        if row["site"] in fell_back:
+            row["fallback"] = "generic"
     summary["incremental"] = incremental
     fingerprints = update_fingerprints(ctx.archive, run_id, summary["sites"], ctx.listed)
     for row in summary["sites"]:
@@ -107,6 +116,27 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
     ctx.manifest.close()
     runctx.pop(run_id)
     return summary
+
+
+def _fallback(_result, process, ctx: runctx.RunContext, rows: list[dict], fell_back: set[str]):
+    """When a family spider has finished, the generic spider reads its sites that gave no report (and
+    were neither blocked nor disallowed by robots.txt): a site that changed its CMS, or a row with the
+    wrong family. Runs in the same process and reactor (the crawl is joined until it ends too)."""
+    from .spiders.generic import GenericSpider
+
+    retry = []
+    for s in rows:
+        hosts = _hosts(s)
+        blocked = any(b["host"] in hosts for b in ctx.blocked_hosts.values())
+        disallowed = any(h in hosts for h in ctx.robots_disallowed)
+        if ctx.reports.get(s["id"]) or s.get("expected_min_reports", 1) < 1 or blocked or disallowed:
+            continue
+        retry.append(dict(s, family="generic", fallback_from=s["family"]))
+        fell_back.add(s["id"])
+        ctx.manifest.write(event="fallback", site=s["id"], family=s["family"], spider="generic")
+    if retry:
+        return process.crawl(process.create_crawler(GenericSpider), sources=retry)
+    return _result
 
 
 def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dict], started: str) -> dict:

@@ -61,6 +61,23 @@ def get(run_id: str, archive_dir: str) -> RunContext:
         return ctx
 
 
+_STANDALONE: list[str] = []
+
+
+def from_settings(settings) -> RunContext:
+    """The run of these Scrapy settings. ``scrapy crawl`` without ``ogi crawl`` sets no OGI_RUN_ID: the
+    process gets one run id of its own, archived under OGI_ARCHIVE_DIR (default data/archive)."""
+    run_id = settings.get("OGI_RUN_ID")
+    if not run_id:
+        with _LOCK:
+            if not _STANDALONE:
+                import os
+                from datetime import datetime, timezone
+                _STANDALONE.append(datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}")
+        run_id = _STANDALONE[0]
+    return get(run_id, settings.get("OGI_ARCHIVE_DIR") or "data/archive")
+
+
 def pop(run_id: str) -> Optional[RunContext]:
     with _LOCK:
         return _RUNS.pop(run_id, None)

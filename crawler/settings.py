@@ -2,7 +2,7 @@
 User-Agent, retries with back-off for timeouts and 5xx only)."""
 
 BOT_NAME = "ogi-reports"
-SPIDER_MODULES = ["crawler.spiders"]
+SPIDER_MODULES = ["crawler.spiders", "crawler.discover"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 USER_AGENT = "ogi-reports/0.1 (+https://github.com/ogi-reports/ogi-reports; research corpus of OGI annual reports)"
@@ -49,5 +49,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
 SPIDER_MIDDLEWARES = {"crawler.failures.SpiderErrorMiddleware": 40}
+OGI_ARCHIVE_DIR = "data/archive"  # `ogi crawl --archive` overrides; `scrapy crawl` archives here
+OGI_RUN_ID = None  # set by `ogi crawl`; `scrapy crawl` makes one per process
 ITEM_PIPELINES = {"crawler.pipelines.RunPipeline": 300}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -3,8 +3,9 @@
 The database is a build product: written to a temporary file next to the target and moved into
 place with an atomic rename, so a server never sees a half-built file. Every archived report page
 and attachment becomes a `documents` row; a document that cannot be read keeps its row and gets an
-`issues` row. Report identity is (agency, report year); the document with the most table cells
-is the report's primary document.
+`issues` row. Report identity is (agency_id, report year) (normalize/agencies.py resolves agency
+names over the corpus); the primary document is chosen by the rule in normalize/identity.py. Pages the
+crawler rejected (sidecar verdict negative or noise) are listed in `rejected_pages`, never in reports.
 """
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ from typing import Callable, Optional
 
 import sqlite_utils
 
+from . import identity
+from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
+from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key
 from .regions import lookup
 from .schema import migrate
@@ -46,10 +50,6 @@ def document_id(fetch: Fetch) -> str:
     return hashlib.sha1(f"{fetch.url}\n{fetch.sha256}".encode()).hexdigest()[:16]
 
 
-def report_id(agency: str, year: int) -> str:
-    return re.sub(r"[\s/]+", "", agency) + f"-{year}"
-
-
 def _codebook_rows() -> list[dict]:
     rows = []
     with open(Path(__file__).with_name("codebook.csv"), encoding="utf-8") as fh:
@@ -64,7 +64,8 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
     src = parent.meta if parent is not None else fetch.meta
     return {k: v for k, v in {
         "title": src.get("title"), "listed_title": src.get("listed_title"), "published": src.get("published"),
-        "agency": src.get("agency"), "year": src.get("year"),
+        "agency": src.get("agency"), "publisher": src.get("publisher"), "channel": src.get("channel"),
+        "year": src.get("year"),
         "site_agency": (site or {}).get("agency"), "site_level": (site or {}).get("level"),
         "site_region": (site or {}).get("region"), "url": fetch.url, "encoding": (site or {}).get("encoding"),
     }.items() if v}
@@ -88,12 +89,14 @@ def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes]
     return result, doc.format or fmt, doc.pages, text_sha
 
 
-def collect_documents(reader: ArchiveReader) -> tuple[list[Fetch], dict[str, Fetch]]:
+def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> tuple[list[Fetch], dict[str, Fetch]]:
     """Report pages and attachments fetched with status 200; latest sidecar per (url, sha256)."""
     docs: list[Fetch] = []
     pages: dict[str, Fetch] = {}
     for f in reader.fetches():
         if f.status != 200 or f.role not in ("report_page", "attachment"):
+            continue
+        if is_rejected(f.meta, f.url, legacy):  # the crawler's verdict (negative, noise): rejected_pages only
             continue
         docs.append(f)
         if f.role == "report_page":
@@ -104,7 +107,8 @@ def collect_documents(reader: ArchiveReader) -> tuple[list[Fetch], dict[str, Fet
 
 
 def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Progress] = None,
-          convert_cache: Optional[str | Path] = None, parse_cache: Optional[str | Path] = None) -> dict:
+          convert_cache: Optional[str | Path] = None, parse_cache: Optional[str | Path] = None,
+          aliases: Optional[str | Path] = None) -> dict:
     """Build `db_path` from the archive; returns counts. Atomic: readers see the old or the new file."""
     reader = ArchiveReader(archive_dir)
     db_path = Path(db_path)
@@ -126,10 +130,19 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
                                pk="id", replace=True)
         db["crawl_runs"].insert_all([_run_row(r) for r in runs], pk="run_id", replace=True)
 
-        fetches, pages = collect_documents(reader)
+        legacy = identity.legacy_verdicts(reader.root)
+        fetches, pages = collect_documents(reader, legacy)
         cache = ParseCache(parse_cache)
         parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache)
-        counts = _write_reports(db, parsed, sites, runs, say)
+        counts = _write_reports(db, parsed, sites, runs, say, load_operator_file(aliases))
+        rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
+            "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
+        db["rejected_pages"].insert_all(rejected)
+        counts["rejected_pages"] = len(rejected)
+        db.conn.commit()
+        from .indicators_wide import fill_indicators_wide
+
+        fill_indicators_wide(db)
         db.conn.commit()
         db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
         db.conn.commit()
@@ -297,30 +310,51 @@ def _identity(p: ParsedDoc) -> tuple[Optional[str], Optional[int]]:
 
 
 def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
-                   say: Progress) -> dict:
+                   say: Progress, operator: Optional[dict] = None) -> dict:
     # A crawl item is a report page with its attachments. The item's identity comes from its best
     # document (most cells, then most sections): a page that only says 详见附件 and titles the
     # report with an abbreviated agency belongs to the report its attachment identifies.
+    # Its agency is resolved over the whole corpus (normalize/agencies.py): report identity is
+    # (agency_id, year) across sites, columns, spellings and formats.
     items: dict[str, list[ParsedDoc]] = {}
     for p in parsed:
         key = p.fetch.meta.get("parent_url") if p.fetch.role == "attachment" else p.fetch.url
         items.setdefault(key or p.fetch.url, []).append(p)
-    groups: dict[str, list[ParsedDoc]] = {}
+    sightings = []
     for key, docs in items.items():
         ranked = sorted(docs, key=lambda p: (len(p.result.get("cells") or []), len(p.result.get("sections") or {}),
                                               p.fetch.role == "report_page"), reverse=True)
         _page_defers_to_attachment(docs)
-        agency = next((a for a, _ in map(_identity, ranked) if a), None)
+        best = next((p for p in ranked if _identity(p)[0]), None)
         year = next((y for _, y in map(_identity, ranked) if y), None)
-        if agency and year:
-            rid = report_id(agency, int(year))
-            for p in docs:
-                p.report_id = rid
-            groups.setdefault(rid, []).extend(docs)
+        if best is not None and year:
+            page = next((d for d in docs if d.fetch.role == "report_page"), best)
+            sightings.append(identity.sighting(key, docs, best, int(year), sites.get(page.fetch.site or "")))
         else:
             for p in docs:
                 p.issues.append({"level": "error", "rule": "no_report_identity",
-                                 "message": f"agency ({agency or '?'}) or report year ({year or '?'}) not found"})
+                                 "message": f"agency ({best.result.get('agency') if best else '?'}) or report year "
+                                            f"({year or '?'}) not found"})
+    res = resolve(sightings, operator=operator, registry=list(sites.values()))
+    say("agencies", 0, len(res.agencies))
+    keys = sorted(res.agencies)
+    bases = {k: re.split(r"[#@!]", k)[0] for k in keys}
+    ids = agency_ids(res.agencies, lambda names: [p["region_code"] for p in lookup([(n, REFERENCE_YEAR, None) for n in names])])
+    say("agencies", len(res.agencies), len(res.agencies))
+    groups: dict[str, list[ParsedDoc]] = {}
+    agency_of_report: dict[str, str] = {}
+    item_of: dict[str, str] = {}
+    sighting_of: dict[str, object] = {}
+    for sg in sightings:
+        key = res.key_of[sg.item]
+        rid = f"{ids[key]}-{sg.year}"
+        agency_of_report[rid] = key
+        sighting_of.setdefault(rid, []).append(sg)
+        for p in items[sg.item]:
+            p.report_id = rid
+            item_of[p.id] = sg.item
+        groups.setdefault(rid, []).extend(items[sg.item])
+    merge_issues = [dict(i, report_id=items[i["item"]][0].report_id) for i in res.issues]
     # The latest run that saw a site's whole listing decides which of its reports are still listed: a
     # run whose site was blocked, failed or had failed requests saw only part of it (or nothing), and
     # must not turn the rest into take-downs.
@@ -333,30 +367,35 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     report_rows, doc_rows, section_rows, cell_rows, check_rows, issue_rows = [], [], [], [], [], []
     for n, (rid, docs) in enumerate(sorted(groups.items())):
         say("reports", n, len(groups))
-        docs.sort(key=lambda p: (len(p.result.get("cells") or []), len(p.result.get("sections") or {}),
-                                 p.fetch.role == "attachment", p.fetch.last_seen_at), reverse=True)
-        primary = docs[0]
+        primary, doc_roles = identity.roles(docs, item_of)
+        for d in docs:
+            d.result["_report_role"], d.result["_superseded_by"] = doc_roles[d.id]
+        agency = res.agencies[agency_of_report[rid]]
+        # re-stamped copies: the primary is the original of its text, else the first fetched (then smallest id)
         seen_text: dict[str, str] = {}
-        for p in sorted(docs, key=lambda p: p.fetch.fetched_at):
+        for p in sorted(docs, key=lambda p: (p is not primary, p.fetch.fetched_at, p.id)):
             if p.text_sha256 and p.text_sha256 in seen_text and seen_text[p.text_sha256] != p.id:
                 p.result["_duplicate_of"] = seen_text[p.text_sha256]
             elif p.text_sha256:
                 seen_text[p.text_sha256] = p.id
         r = primary.result
-        agency, year = rid.rsplit("-", 1)
-        page = next((d for d in docs if d.fetch.role == "report_page"), primary)
+        year = int(rid.rsplit("-", 1)[1])
+        page = next((d for d in docs if d.fetch.role == "report_page" and doc_roles[d.id][0] == "page"),
+                    next((d for d in docs if d.fetch.role == "report_page"), primary))
         site_id = primary.fetch.site
         latest = latest_run_by_site.get(site_id or "")
         seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
         checks = r.get("checks") or []
         report_rows.append({
-            "id": rid, "agency": r.get("agency") or agency, "year": int(year),
+            "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
+            "agency_as_printed": next((sg.printed or sg.name for sg in sighting_of[rid] if sg.item == item_of[primary.id]),
+                                      sighting_of[rid][0].printed or sighting_of[rid][0].name),
             "title": page.result.get("title") or page.fetch.meta.get("title") or r.get("title"),
             "source_url": page.fetch.url,
             "published": r.get("published") or page.result.get("published"),
             "template": r.get("template"), "t3_rows": r.get("t3_rows"),
-            "level": r.get("level") or (sites.get(site_id or "") or {}).get("level"),
-            "region": r.get("region") or (sites.get(site_id or "") or {}).get("region"),
+            "level": agency.level,
+            "region": agency.region or (sites.get(site_id or "") or {}).get("region"),
             "site_id": site_id, "primary_document": primary.id, "documents": len(docs),
             "cells": len(r.get("cells") or []),
             "checks_failed": sum(1 for c in checks if c.get("level") == "hard" and c.get("status") == "fail"),
@@ -386,19 +425,23 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     primaries = {row["id"]: next(p for p in groups[row["id"]] if p.id == row["primary_document"]) for row in report_rows}
     by_agency: dict[str, list[ParsedDoc]] = {}
     for row in report_rows:
-        by_agency.setdefault(row["agency"], []).append(primaries[row["id"]])
-    for agency, docs in by_agency.items():
+        by_agency.setdefault(row["agency_id"], []).append(primaries[row["id"]])
+    for agency_id, docs in by_agency.items():
         if len(docs) < 2:
             continue
         results = [dict(d.result, year=int(d.report_id.rsplit("-", 1)[1])) for d in docs]
         for c in cross_year_checks(results):
-            rid = report_id(agency, c["year"])
+            rid = f"{agency_id}-{c['year']}"
             check_rows.append({"report_id": rid, "document_id": primaries[rid].id if rid in primaries else None,
                                "rule": c.get("rule"), "level": c.get("level", "soft"), "status": c.get("status"),
                                "scope": _s(c.get("scope")), "expected": _s(c.get("expected")),
                                "found": _s(c.get("found")), "message": c.get("message")})
 
     primary_of = {row["id"]: row["primary_document"] for row in report_rows}
+    for iss in merge_issues:
+        doc = items[iss["item"]][0]
+        issue_rows.append({"document_id": doc.id, "report_id": iss["report_id"], "url": doc.fetch.url,
+                           "level": iss["level"], "rule": iss["rule"], "message": iss["message"]})
     for p in parsed:
         r = p.result
         for iss in (r.get("issues") or []) + p.issues:
@@ -414,14 +457,21 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
             "report_id": p.report_id, "is_primary": int(is_primary), "duplicate_of": r.get("_duplicate_of"),
             "parse_status": _status(p), "template": r.get("template"), "cells": len(r.get("cells") or []),
             "pages": p.pages, "first_seen": p.fetch.fetched_at, "last_seen": p.fetch.last_seen_at,
-            "http_status": p.fetch.status,
+            "http_status": p.fetch.status, "report_role": r.get("_report_role"), "superseded_by": r.get("_superseded_by"),
         })
     say("regions", 0, len(report_rows))
     places = lookup([(row["agency"], row["year"], (sites.get(row["site_id"] or "") or {}).get("region"))
                      for row in report_rows])
     for row, place in zip(report_rows, places):
         row.update(place)
+        if not row["province"]:  # cnloc cannot place the name: the registry row of the site knows the region
+            row["province"] = identity.province_of_region((sites.get(row["site_id"] or "") or {}).get("region"))
+    agency_places = dict(zip(keys, lookup([(bases[k], REFERENCE_YEAR, next(
+        (sites[i].get("region") for i in res.agencies[k].site_ids if i in sites), None)) for k in keys])))
+    agency_rows, alias_rows = identity.agency_rows(res, ids, agency_places, report_rows, identity.province_of_region)
     say("regions", len(report_rows), len(report_rows))
+    db["agencies"].insert_all(agency_rows, pk="agency_id", replace=True)
+    db["agency_aliases"].insert_all(alias_rows)
     db["reports"].insert_all(report_rows, pk="id", replace=True)
     db["documents"].insert_all(doc_rows, pk="id", replace=True)
     db["sections"].insert_all(section_rows)
@@ -429,7 +479,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     db["checks"].insert_all(check_rows)
     db["issues"].insert_all(issue_rows)
     say("reports", len(groups), len(groups))
-    return {"documents": len(doc_rows), "reports": len(report_rows), "cells": len(cell_rows),
+    return {"documents": len(doc_rows), "reports": len(report_rows), "agencies": len(agency_rows), "cells": len(cell_rows),
             "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows)}
 
 

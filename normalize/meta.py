@@ -20,6 +20,7 @@ import re
 from typing import Optional
 
 from .document import Document, Paragraph
+from .agency_names import clean_name, name_key
 from .labels import cn_number
 
 YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -37,7 +38,9 @@ AGENCY_END = re.compile(r"(关于)?(?:\d{4}\s*年度?)?(政府信息公开|政�
 
 HINT_TITLE_KEYS = ("title", "ArticleTitle", "article_title", "listed_title", "listing_title")
 HINT_DATE_KEYS = ("PubDate", "pubdate", "published", "pub_date", "publish_date")
-HINT_AGENCY_KEYS = ("agency", "site_agency")
+# page publisher, the department/township channel it was listed in, the crawler's pick, the registry row
+HINT_AGENCY_KEYS = ("publisher", "channel", "agency", "site_agency")
+HINT_SOURCE = {"publisher": "publisher", "channel": "channel", "agency": "publisher", "site_agency": "site"}
 
 _CN_DIGIT = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "０": "0", "一": "1", "二": "2", "三": "3", "四": "4",
              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
@@ -206,10 +209,15 @@ def region_of(agency: Optional[str]) -> Optional[str]:
         if not m:
             break
         seg = m.group(0)
-        if seg in NOT_PLACE or len(seg) < 2 or any(w in seg for w in ("管理", "服务", "政府", "委员", "办公")):
+        end = m.end()
+        while end < len(t) and t[end] in "省市县区旗州盟" and seg.endswith("州"):
+            seg, end = seg + t[end], end + 1  # 岚州市 / 杭州市: the lazy match stopped at 州
+        # whole place names only: "东岚省住房和城乡建设厅" is 东岚省, never 东岚省住房和城乡
+        if seg in NOT_PLACE or len(seg) < 2 or any(w in seg for w in ("管理", "服务", "政府", "委员", "办公", "和", "与")) \
+                or seg.endswith(("城乡", "社区", "园区", "景区", "小区", "辖区", "片区")):
             break
         out += seg
-        pos = m.end()
+        pos = end
     return out or None
 
 
@@ -271,27 +279,37 @@ def extract_meta(doc: Document, hints: Optional[dict] = None) -> dict:
     btitle = body_title(doc)
     title = hint_title or meta_title or btitle
     agency = None
+    source = None
     year = None
-    for t in (hint_title, meta_title, btitle):
+    for src, t in (("title", hint_title), ("title", meta_title), ("body_title", btitle)):
         if t and agency is None:
-            agency = agency_from_title(t)
+            agency = clean_name(agency_from_title(t))  # page chrome (正文) and residue (标题:, #) are no names
+            source = src if agency else None
         if t and year is None:
             year = year_from_title(t)
     if year is None:
         year = year_from_period(doc.text())
     if agency is None:
-        sig_agency = signature(doc)[0]
-        agency = sig_agency or _hint(hints, HINT_AGENCY_KEYS)
-    else:
+        agency = clean_name(signature(doc)[0])
+        source = "signature" if agency else None
+        if agency is None:
+            key = next((k for k in HINT_AGENCY_KEYS if clean_name(_hint(hints, (k,)))), None)
+            agency = clean_name(_hint(hints, (key,))) if key else None
+            source = HINT_SOURCE.get(key) if agency else None
+    printed = agency
+    if agency is not None and source in ("title", "body_title"):
         # a title that abbreviates the name ("区数据局") yields to the crawler's full name of the same agency
         for k in HINT_AGENCY_KEYS:
             full = _hint(hints, (k,))
-            if full and full != agency and is_abbreviation(agency, full):
+            if full and full != agency and is_abbreviation(agency, full) and name_key(agency) != name_key(full):
                 agency = full
+                source = HINT_SOURCE[k]
                 break
     return {
         "title": title,
         "agency": agency,
+        "agency_source": source,
+        "agency_printed": printed,
         "year": year,
         "published": published_date(doc, hints),
         "level": level_of(agency),

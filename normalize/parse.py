@@ -1,6 +1,6 @@
 """Parse one report: `Document` -> the dict printed by `ogi parse --json`.
 
-    {"template", "year", "agency", "published", "title", "level", "region", "t3_rows", "needs_ocr",
+    {"template", "year", "agency", "agency_source", "agency_printed", "published", "title", "level", "region", "t3_rows", "needs_ocr",
      "sections": {code: text}, "cells": [...], "checks": [...], "issues": [...]}
 
 `parse_document` is pure. `parse_path` reads a file through `normalize.extract.extract_path`
@@ -65,6 +65,8 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
         "template": template,
         "year": md["year"],
         "agency": md["agency"],
+        "agency_source": md["agency_source"],
+        "agency_printed": md["agency_printed"],
         "published": md["published"],
         "title": md["title"],
         "level": md["level"],

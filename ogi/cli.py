@@ -6,7 +6,8 @@
     ogi serve   serve data/ogi.db with Datasette
     ogi demo    start the bundled demo portal, crawl it, build, serve
     ogi parse   parse one document and print its tables (or --json)
-    ogi sources list and validate the registry
+    ogi sources list and validate the registry; review and accept discovered candidates
+    ogi discover walk a portal's navigation for subordinate sites and their 年报 columns, trial-crawl them
 """
 from __future__ import annotations
 
@@ -277,10 +278,19 @@ def parse(path, as_json):
 @main.command()
 @click.option("--registry", type=click.Path(exists=True, dir_okay=False))
 @click.option("--all", "show_all", is_flag=True, help="Also list disabled rows.")
-def sources(registry, show_all):
-    """List and validate the portal registry."""
+@click.option("--candidates", type=click.Path(exists=True, dir_okay=False),
+              help="List the candidates of an `ogi discover` run (with their evidence) instead.")
+@click.option("--accept", type=click.Path(exists=True, dir_okay=False),
+              help="Add the candidates of this `ogi discover` file to the registry (each needs a trial report).")
+@click.option("--ids", help="With --accept: only these candidate ids (comma-separated).")
+def sources(registry, show_all, candidates, accept, ids):
+    """List and validate the portal registry; review (--candidates) and accept (--accept) discovered sites."""
     from crawler import registry as reg
 
+    if candidates or accept:
+        from ogi.discover_cli import review
+        review(registry, candidates, accept, ids)
+        return
     rows = reg.load_rows(registry)
     problems = reg.validate(rows)
     if problems:  # malformed rows cannot be tabulated: say what is wrong, one line each
@@ -303,6 +313,10 @@ def sources(registry, show_all):
         sys.exit(1)
     console.print("[green]registry is valid[/]")
 
+
+from ogi.discover_cli import discover  # noqa: E402  (registers `ogi discover`)
+
+main.add_command(discover)
 
 if __name__ == "__main__":
     main()

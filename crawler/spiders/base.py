@@ -46,6 +46,18 @@ IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif|tiff?|bmp)$", re.I)
 DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 JS_HREF = re.compile(r"""(?:href|src|OLDSRC)\s*=\s*\\?["']([^"'\\<>]+?\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar|txt|jpe?g|png))\\?["']""", re.I)
 JS_QUOTED_DOC = re.compile(r"""["']((?:https?:)?[^"'\s<>()]+?\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar))["']""", re.I)
+# a channel link text that names an agency (部门/乡镇 sub-columns: 市教育局, 城关镇人民政府, 东城街道)
+CHANNEL_NAME = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}(局|委|委员会|办|办公室|办公厅|政府|院|署|中心|厅|部|管委会|管理委员会|街道|镇|乡|所|站|馆|会)$")
+
+
+def channel_name(text: Optional[str]) -> Optional[str]:
+    """The agency a listing link names, or None (year columns, 更多, 年报 columns are not agencies)."""
+    t = re.sub(r"\s+", "", text or "")
+    if not t or re.search(r"\d|年报|年度|报告|公开|目录|专栏|栏目|更多", t):
+        return None
+    return t if CHANNEL_NAME.match(t) else None
+
+
 META = re.compile(r"""<meta\s+name=["']?(ArticleTitle|PubDate|ContentSource|pubdate|firstpublishedtime|others)["']?\s+content=["']([^"']*)["']""", re.I)
 CONTENT_SELECTORS = (".TRS_Editor", ".trs_editor_view", ".Custom_UnionStyle", "#zoom", ".zoom", "#UCAP-CONTENT",
                      ".article-content", ".content", "#content", "article")
@@ -104,14 +116,19 @@ def disposition_filename(value: bytes | str | None) -> Optional[str]:
 
 class ReportSpider(scrapy.Spider):
     family: str = "base"
-    name = "base"
+    name = None  # abstract: `scrapy list` shows the family spiders only
     max_listing_depth = 4
     force_http_default = False  # families on HTTP-only platforms turn this on
     custom_settings: dict = {}
 
-    def __init__(self, sources: Optional[list[dict]] = None, *args, **kwargs):
+    def __init__(self, sources: Optional[list[dict]] = None, *args, site: Optional[str] = None,
+                 registry: Optional[str] = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sources = [s for s in (sources or []) if s.get("family") == self.family and s.get("enabled", True)]
+        if sources is None:  # `scrapy crawl trs [-a site=<id>[,<id>]] [-a registry=PATH]`: the registry's rows
+            from ..registry import load_rows
+            wanted = set(site.split(",")) if site else None
+            sources = [r for r in load_rows(registry) if wanted is None or r.get("id") in wanted]
+        self.sources = [s for s in (sources or []) if self.handles(s) and s.get("enabled", True)]
         self._site_by_host: dict[str, str] = {}
         self._site_by_parent: dict[str, str] = {}
         self.source_by_id = {s["id"]: s for s in self.sources}
@@ -131,6 +148,10 @@ class ReportSpider(scrapy.Spider):
                 domains.add(h)
         self.allowed_domains = sorted(d for d in domains if d)
 
+    def handles(self, row: dict) -> bool:
+        """Whether a registry row is this spider's (its family's module; the generic spider takes more)."""
+        return row.get("family") == self.family
+
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod
     def parent_domain(host: str) -> Optional[str]:
@@ -146,7 +167,7 @@ class ReportSpider(scrapy.Spider):
 
     @property
     def ctx(self) -> runctx.RunContext:
-        return runctx.get(self.settings["OGI_RUN_ID"], self.settings["OGI_ARCHIVE_DIR"])
+        return runctx.from_settings(self.settings)
 
     def site_of(self, url: str) -> Optional[str]:
         host = urlsplit(url).hostname or ""
@@ -280,11 +301,16 @@ class ReportSpider(scrapy.Spider):
 
     def listing_request(self, response: Response, url: str, *, callback=None, depth: Optional[int] = None,
                         method: str = "GET", formdata: Optional[dict] = None, headers: Optional[dict] = None,
-                        errback=None, dont_filter: bool = False, **meta: Any) -> scrapy.Request:
-        """A further listing page (pagination, sub-column, list API, data-proxy group) of the same site."""
+                        errback=None, dont_filter: bool = False, link_text: Optional[str] = None,
+                        **meta: Any) -> scrapy.Request:
+        """A further listing page (pagination, sub-column, list API, data-proxy group) of the same site.
+        ``link_text``: the text of the link that leads there; when it names an agency (a department or
+        township channel: 市教育局, 城关镇) it becomes the listing's ``channel``, which its sub-listings
+        inherit and its report items carry (a naming context for normalize, like the page's publisher)."""
         site = response.meta["ogi"]["site"]
         url = self.fix_url(urljoin(response.url, url), site)
-        m = {**self.ogi_meta(site, "listing", parent=response.url),
+        channel = channel_name(link_text) or response.meta["ogi"].get("channel")
+        m = {**self.ogi_meta(site, "listing", parent=response.url, channel=channel),
              "depth_listing": response.meta.get("depth_listing", 0) if depth is None else depth, **meta}
         if formdata is not None:
             return scrapy.FormRequest(url, method=method, formdata=formdata, headers=headers,
@@ -328,7 +354,8 @@ class ReportSpider(scrapy.Spider):
         yield scrapy.Request(
             url, callback=callback or self.parse_detail, errback=self.on_error,
             meta=self.ogi_meta(site, "report_page", listing=response.url, listed_title=title,
-                               listed_date=norm_date(date), confirm=None if ok else "body", **extra_meta),
+                               listed_date=norm_date(date), confirm=None if ok else "body",
+                               channel=response.meta["ogi"].get("channel"), **extra_meta),
         )
 
     def listed_document(self, response: Response, href: str, title: str, date: Any = None) -> Iterable[Any]:
@@ -499,9 +526,10 @@ class ReportSpider(scrapy.Spider):
         listed = ogi.get("listed_title") or ""
         full_title = re.sub(r"\s+", " ", title or listed).strip()
         ok, reason = classify_title(full_title)
+        fetched = response.meta.get("ogi_sha256")  # the page was archived: its sidecar records the verdict
         if reason.startswith("negative"):
             return {"type": "negative", "site": site, "url": response.url, "title": full_title,
-                    "reason": reason, "listing": ogi.get("listing")}
+                    "reason": reason, "listing": ogi.get("listing"), "sha256": fetched}
         confirmed = None
         if not ok and body_marker_count(body_text) >= 2:
             confirmed = "body_markers"
@@ -509,7 +537,7 @@ class ReportSpider(scrapy.Spider):
             confirmed = "attachment_name"  # "详见附件" pages: the report is the attached file
         if not ok and not confirmed:
             return {"type": "negative", "site": site, "url": response.url, "title": full_title,
-                    "reason": "no_body_markers", "listing": ogi.get("listing")}
+                    "reason": "no_body_markers", "listing": ogi.get("listing"), "sha256": fetched}
         src = self.source(site)
         item = {
             "type": "report", "site": site, "url": response.url, "title": full_title, "listed_title": listed,
@@ -518,7 +546,10 @@ class ReportSpider(scrapy.Spider):
             "published": norm_date(published) or ogi.get("listed_date"),
             "listing": ogi.get("listing"), "attachments": attachments,
             "sha256": response.meta.get("ogi_sha256"), "family": self.family,
+            "publisher": agency_hint or None,  # page context (发布机构 / ContentSource / gkmlpt publisher)
         }
+        if ogi.get("channel"):
+            item["channel"] = ogi["channel"]  # the department/township channel the page was listed in
         if confirmed:
             item["confirmed_by"] = confirmed
         if extra:

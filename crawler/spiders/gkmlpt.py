@@ -365,7 +365,7 @@ class GkmlptSpider(ReportSpider):
             elif (depth < self.max_listing_depth and self.site_of(url) and url != response.url
                   and re.search(r"/index(_\d+)?\.html?$|/$", path) and re.search(r"年报|年度报告|\d{4}\s*年|部门|乡镇|街道", title or "")
                   and path.startswith(urlsplit(response.url).path.rsplit("/", 1)[0])):
-                yield self.listing_request(response, url, depth=depth + 1)
+                yield self.listing_request(response, url, depth=depth + 1, link_text=title)
         if not response.meta.get("pagination_child"):
             from .trs import TrsSpider
             for url in TrsSpider.page_urls(response.url, sel.text):

@@ -175,7 +175,7 @@ class HanwebSpider(ReportSpider):
                 yield self.listing_request(response, url, depth=depth + 1)  # the column's area filter (Shandong)
             elif (depth < self.max_listing_depth and COL.search(path) and url.split("#")[0] != response.url
                   and self.site_of(url) and COLUMN_WORDS.search(title or "")):
-                yield self.listing_request(response, url, depth=depth + 1)
+                yield self.listing_request(response, url, depth=depth + 1, link_text=title)
         # 3. the xxgk module's year filter (fbtime=): every year the page offers
         if "xxgkAnnualReport.jsp" in response.url:
             for url in self.year_filter_urls(response, ("fbtime",)):

@@ -85,7 +85,7 @@ class PlatformSpider(ReportSpider):
                 page_links.append(url)
             elif (depth < self.max_listing_depth and LIST_PATH.search(parts.path) and url != response.url
                   and COLUMN_WORDS.search(title or "") and not self._same_list(cur, parts, year_params, page_params)):
-                yield self.listing_request(response, url, depth=depth + 1)
+                yield self.listing_request(response, url, depth=depth + 1, link_text=title)
         # the year filter
         for url in self.year_filter_urls(response, year_params):
             yield self.listing_request(response, url, depth=depth)

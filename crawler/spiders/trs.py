@@ -48,7 +48,7 @@ class TrsSpider(ReportSpider):
                 date = " ".join(a.xpath("following-sibling::*[1]//text() | following-sibling::text()[1] | ../*[not(self::a)]//text()").getall())
                 yield from self.listed_item(response, href, title, date)
             elif depth < self.max_listing_depth and self._is_subcolumn(response.url, url, title):
-                yield self.listing_request(response, url, depth=depth + 1)
+                yield self.listing_request(response, url, depth=depth + 1, link_text=title)
         # pagination: only the first page of a column schedules the others
         if not response.meta.get("pagination_child"):
             for url in self.page_urls(response.url, html):

@@ -9,6 +9,11 @@ is reachable.
   ``lnnb/index_5.html``, the Hanweb WAF page for requests without ``Accept-Language``, and a
   ``robots.txt`` on the Ucap host that disallows everyone but Baiduspider.
 - ``demo``: what ``make demo`` / ``ogi demo`` serves: every content site, no anti-bot hosts, no faults.
+- ``web``: the web of governments (ogi/portal/sites/layouts.py, small.py): 西陵省's portal links its cities
+  (云岭, 青岚) and departments, the cities link their counties and departments; one site per researched
+  layout no module knows (only the generic spider reads them), a JPaaS county, the 江源 platform county,
+  a department without a 年报 column. ``expected()["web"]`` lists the sites and 年报 columns
+  ``ogi discover`` must find from the province.
 - ``demo-day2``: the demo portal one day later (``day=2``), for nightly runs: on 平潭 one report is
   taken down (list entry gone, page and attachment 404), one new report is listed, and one report page
   is revised at the same URL under the same list entry (a 更正 note). Everything else is byte-identical
@@ -22,8 +27,13 @@ FAULT_KINDS = ("slow", "flaky", "truncated", "reset", "empty", "soft_404", "redi
 # faults a bounded retry gets past (slow is not: the page is slower than any sane timeout)
 RECOVERABLE = {"flaky"}
 
-CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan")
+CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan", "ptgwh")
 ANTIBOT_SITES = ("shimen", "jiale", "huaxi", "ningbian", "beishan")
+# the web of governments: a province portal linking cities and departments, a city linking its counties
+WEB_SITES = ("xiling", "jiangyuan", "yunling", "xlfgw", "xljyt", "shiyan", "mingxi", "linchuan", "webknown",
+             # one small site per remaining researched layout (sites/small.py)
+             "qinglan", "xlczt", "xljtt", "xlslt", "qinghe", "lanshan", "songxi", "yanghe", "baihe", "taoyuan",
+             "heping", "dongcheng", "linxi", "qlscjg", "qltjj")
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ SCENARIOS = {
                         robots_hostile=True),
     "demo": Scenario("demo", sites=CONTENT_SITES),
     "demo-day2": Scenario("demo-day2", sites=CONTENT_SITES, day=2),
+    "web": Scenario("web", sites=WEB_SITES),
 }
 
 

@@ -22,7 +22,12 @@ GENERATOR_VERSION = "ogi.portal/1"
 SITE_MODULES = {
     "qingyu": "trs", "pingtan": "trs", "donglan": "hanweb", "baishi": "gkmlpt", "nsa": "ucap",
     "jiangyuan": "platform", "shimen": "antibot", "jiale": "antibot", "huaxi": "antibot",
-    "ningbian": "antibot", "beishan": "antibot",
+    "ningbian": "antibot", "beishan": "antibot", "ptgwh": "mirror",
+    # the web of governments (issue 14): unknown layouts, JPaaS, and the links between them
+    "xiling": "layouts", "yunling": "layouts", "shiyan": "layouts", "mingxi": "layouts", "xlfgw": "layouts",
+    "xljyt": "layouts", "webknown": "layouts", "linchuan": "jpaas",
+    **{s: "small" for s in ("qinglan", "xlczt", "xljtt", "xlslt", "qinghe", "lanshan", "songxi", "yanghe", "baihe",
+                            "taoyuan", "heping", "dongcheng", "linxi", "qlscjg", "qltjj")},
 }
 
 
@@ -37,6 +42,7 @@ class SiteBuild:
     fault_targets: dict = field(default_factory=dict)  # kind -> [url, ...]
     broken: list = field(default_factory=list)  # [{url, kind}] broken by site behaviour (stubs, empty groups)
     changes: list = field(default_factory=list)  # day > 1: [{change: taken_down|added|revised, url, …}]
+    web: list = field(default_factory=list)  # sites discovery must find: [{site_id, host, level, columns, …}]
 
 
 class World:
@@ -144,6 +150,7 @@ def build_world(name: str) -> World:
     host_status = [hs for b in builds for hs in b.host_status]
     no_crawl_hosts = {hs["host"] for hs in host_status if hs["expected"] != "ok"}
 
+    _fold_copies(builds)
     reports, lost = [], []
     for b in builds:
         for r in b.reports:
@@ -173,6 +180,7 @@ def build_world(name: str) -> World:
         "faults": fault_list,
         "lost": lost,
         "changes": [c for b in builds for c in b.changes],
+        "web": [w for b in builds for w in b.web],
         "counts": {
             "reports": len(reports), "negatives": len(negatives), "lost": len(lost),
             "reports_by_site": _count(reports, "site_id"), "attachments_by_ext": None,
@@ -181,6 +189,20 @@ def build_world(name: str) -> World:
     }
     registry = [row for b in builds for row in b.registry]
     return World(scenario, hosts, faults, manifest, registry)
+
+
+def _fold_copies(builds) -> None:
+    """A report a site copies from another site (``same_report_as``, sites/mirror.py) is the same (agency,
+    year) report: its URL becomes a mirror of the original entry (one entry per report), its title is kept
+    in ``mirror_titles``."""
+    by_url = {r["url"]: r for b in builds for r in b.reports}
+    for b in builds:
+        for r in list(b.reports):
+            orig = by_url.get(r.get("same_report_as"))
+            if orig is not None and orig is not r:
+                orig["mirrors"].append(r["url"])
+                orig.setdefault("mirror_titles", {})[r["url"]] = r["title"]
+                b.reports.remove(r)
 
 
 def _count(rows, key):

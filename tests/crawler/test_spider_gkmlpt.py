@@ -90,7 +90,7 @@ def test_detail_json_body_and_attachments():
                       "listed_title": "白石县第1局2023年政府信息公开工作年度报告", "year": 2023, "agency": "白石县第1局",
                       "published": "2024-01-25", "listing": p1.url,
                       "attachments": [H + "/attachment/0/599/599001/4804801.pdf"],  # https in DETAIL -> http
-                      "sha256": None, "family": "gd-gkmlpt"}]
+                      "sha256": None, "family": "gd-gkmlpt", "publisher": "白石县第1局"}]
     assert [(q.url, q.meta["ogi"]["name"]) for q in atts] == [
         (H + "/attachment/0/599/599001/4804801.pdf", "白石县第1局2023年政府信息公开工作年度报告.pdf")]
 

@@ -175,7 +175,7 @@ def test_detail_zoom_and_downfile_attachments():
                       "title": "东岚省教育厅2023年政府信息公开工作年度报告",
                       "listed_title": "东岚省教育厅2023年政府信息公开工作…", "year": 2023, "agency": "东岚省教育厅",
                       "published": "2024-01-23", "listing": COL, "attachments": [att1, att2], "sha256": None,
-                      "family": "hanweb-jcms"}]
+                      "family": "hanweb-jcms", "publisher": "东岚省教育厅"}]
     assert [(q.url, q.meta["ogi"]["name"]) for q in reqs] == [
         (att1, "东岚省教育厅2023年政府信息公开工作年度报告.pdf"), (att2, "统计表.xls")]
 

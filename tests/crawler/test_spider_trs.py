@@ -96,7 +96,7 @@ def test_detail_gbk_without_charset_header_document_write_and_oldsrc():
         "attachments": [base + "P020240129392001234567.pdf",  # href wins over OLDSRC
                         HOST + "/protect/P0202401/P020240129392009999999.docx",  # javascript: href, OLDSRC only
                         base + "P020240129392007654321.pdf"],  # written by document.write, not in the DOM
-        "sha256": None, "family": "trs-wcm"}]
+        "sha256": None, "family": "trs-wcm", "publisher": "青屿市喆江区人民政府"}]
     assert [(q.url, q.meta["ogi"]["role"], q.meta["ogi"].get("name")) for q in reqs] == [
         (base + "P020240129392001234567.pdf", "attachment", "附件：统计表.pdf"),
         (HOST + "/protect/P0202401/P020240129392009999999.docx", "attachment", "附件2"),

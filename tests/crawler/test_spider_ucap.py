@@ -65,7 +65,7 @@ def test_detail_ucap_content_attachment():
                       "title": "2008年度国家示范管理局政府信息公开工作年度报告",
                       "listed_title": "2008年度国家示范管理局政府信息公开工作年度报告", "year": 2008,
                       "agency": "国家示范管理局", "published": "2009-02-02", "listing": COL + "ndbg.json",
-                      "attachments": [COL + "200902/P020090202931404271222.pdf"], "sha256": None, "family": "ucap"}]
+                      "attachments": [COL + "200902/P020090202931404271222.pdf"], "sha256": None, "family": "ucap", "publisher": "国家示范管理局"}]
     assert [q.url for q in reqs] == [COL + "200902/P020090202931404271222.pdf"]
 
 

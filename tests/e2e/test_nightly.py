@@ -188,8 +188,9 @@ def test_day2_database_has_the_new_report_and_keeps_the_taken_down_one_as_remove
     assert _q(db2, "select count(*) from documents where url = ?", ch["revised"]["url"])[0][0] == 1
     assert "new reports       1" in p.stdout and "removed reports   1" in p.stdout
     s2 = json.loads((nights["archive"] / "runs" / nights["day2_run"] / "nightly.json").read_text("utf-8"))
-    assert [r["id"] for r in s2["new_reports"]] == [f"{added['agency']}-{added['year']}"]
-    assert [r["id"] for r in s2["removed_reports"]] == [f"{gone['agency']}-{gone['year']}"]
+    rid = lambda a: _q(db2, "select id from reports where agency = ? and year = ?", a["agency"], a["year"])[0][0]
+    assert [r["id"] for r in s2["new_reports"]] == [rid(added)]
+    assert [r["id"] for r in s2["removed_reports"]] == [rid(gone)]
     fp = {r["site"]: (r["fingerprint_changed"], r["fingerprint_advanced"]) for r in s2["sites"]}
     assert fp == {"pingtan": (True, True), "baishi": (False, False)}
 
@@ -199,14 +200,14 @@ def test_full_run_picks_up_the_revised_bytes(nights):
     assert p.returncode == 0, p.stdout + p.stderr
     db2, db3 = nights["day2_db"], nights["full_db"]
     rev = ch["revised"]
-    rid = f"{rev['agency']}-{rev['year']}"
+    rid = _q(db3, "select id from reports where agency = ? and year = ?", rev["agency"], rev["year"])[0][0]
     docs = _q(db3, "select sha256, report_id, last_seen from documents where url = ? order by first_seen", rev["url"])
     assert len(docs) == 2 and {d[1] for d in docs} == {rid} and docs[0][0] != docs[1][0]
     blob = nights["archive"] / "blobs" / docs[1][0][:2] / docs[1][0]
     assert rev["correction"] in blob.read_bytes().decode("utf-8")
     assert _q(db3, "select count(*) from reports")[0][0] == _q(db2, "select count(*) from reports")[0][0]
-    assert _q(db3, "select status from reports where agency || '-' || year = ?",
-              f"{ch['taken_down']['agency']}-{ch['taken_down']['year']}") == [("removed",)]
+    assert _q(db3, "select status from reports where agency = ? and year = ?",
+              ch["taken_down"]["agency"], ch["taken_down"]["year"]) == [("removed",)]
     s3 = json.loads((nights["archive"] / "runs" / nights["full_run"] / "nightly.json").read_text("utf-8"))
     assert s3["mode"] == "full" and s3["still_listed"] == 0
     assert {d["report_id"] for d in s3["changed_documents"]} == {rid} and s3["new_reports"] == []

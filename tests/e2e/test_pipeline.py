@@ -55,12 +55,14 @@ def test_datasette_serves_tables_and_canned_queries(pipeline):
 
     async def go():
         out = {}
-        for table in ("sites", "documents", "reports", "sections", "cells", "checks", "issues", "crawl_runs"):
+        for table in ("sites", "documents", "reports", "sections", "cells", "checks", "issues", "crawl_runs",
+                      "agencies", "agency_aliases", "indicators_wide", "rejected_pages"):
             r = await ds.client.get(f"/ogi/{table}.json?_shape=array&_size=max")
             assert r.status_code == 200, (table, r.text[:500])
             out[table] = r.json()
         for q, params in {"search": "q=复议", "failed_checks": "", "requests_by_year": "",
-                          "table3": "report_id=x"}.items():
+                          "table3": "report_id=x", "agency_series": "agency_id=x",
+                          "panel_cell_series": "agency_id=x&tbl=t3&row_code=new_received&col_code=total"}.items():
             r = await ds.client.get(f"/ogi/{q}.json?_shape=array&{params}")
             assert r.status_code == 200, (q, r.text[:500])
         # Chinese search works for 1-, 2- and 3+-character queries (trigram FTS alone misses 1–2)
@@ -85,13 +87,14 @@ def test_reports_that_contradict_themselves_are_flagged(pipeline):
     """The portal prints a few inconsistent totals, as real reports do: exactly those fail identities,
     and a blank 法人 block makes identities not assessable instead of failing."""
     conn = sqlite3.connect(pipeline["db"])
-    failed = {r[0] for r in conn.execute("select id from reports where checks_failed > 0")}
+    failed = {f"{r[0]}-{r[1]}" for r in conn.execute("select agency, year from reports where checks_failed > 0")}
     values = {(r["agency"], r["year"]): r.get("values") or {} for r in pipeline["expected"]["reports"]}
     misprinted = {f"{a}-{y}" for (a, y), v in values.items() if v.get("misprint") in ("zero_total", "total_off")}
     assert misprinted and misprinted <= failed
     assert failed - misprinted == set(), f"reports failing identities they do not break: {failed - misprinted}"
     blank = {f"{a}-{y}" for (a, y), v in values.items() if v.get("misprint") == "blank_legal_person"}
-    for rid in blank:
+    for key in blank:
+        (rid,) = conn.execute("select id from reports where agency || '-' || year = ?", (key,)).fetchone()
         row = conn.execute("select checks_failed, checks_not_assessable from reports where id = ?", (rid,)).fetchone()
         assert row is not None and row[0] == 0 and row[1] > 0, (rid, row)
         assert conn.execute("select count(*) from cells where report_id = ? and col_code = 'commercial' "

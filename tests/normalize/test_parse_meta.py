@@ -106,3 +106,38 @@ def test_parse_meta_abbreviated_title_agency_takes_full_hint_name():
 ])
 def test_parse_agency_from_title_more(title, agency):
     assert agency_from_title(title) == agency
+
+
+@pytest.mark.parametrize("title, want, source", [
+    ("正文", "青屿市教育局", "signature"),  # a gkmlpt title block that reads 正文 is no agency
+    ("标题：青屿市教育局2023年政府信息公开工作年度报告", "青屿市教育局", "title"),
+    ("# 青屿市教育局2023年政府信息公开工作年度报告", "青屿市教育局", "title"),
+])
+def test_page_chrome_and_transcript_marks_are_never_agencies(title, want, source):
+    d = paras("一、总体情况", "本报告所列数据统计期限为2023年1月1日至12月31日。", "青屿市教育局", "2024年1月20日")
+    m = extract_meta(d, hints={"title": title})
+    assert (m["agency"], m["agency_source"]) == (want, source)
+
+
+def test_a_title_abbreviation_expanded_by_the_publisher_keeps_the_printed_name():
+    m = extract_meta(paras("正文。"), hints={"title": "2020年区数据局政府信息工作年报", "publisher": "下城区数据资源管理局",
+                                           "site_agency": "杭州市人民政府"})
+    assert (m["agency"], m["agency_printed"], m["agency_source"]) == ("下城区数据资源管理局", "区数据局", "publisher")
+    # the same agency by the rules is not "expanded": 管委会 stays as printed
+    m = extract_meta(paras("正文。"), hints={"title": "平潭综合实验区管委会2019年政府信息公开工作年度报告",
+                                           "site_agency": "平潭综合实验区管理委员会"})
+    assert (m["agency"], m["agency_source"]) == ("平潭综合实验区管委会", "title")
+
+
+def test_a_relative_title_name_is_expanded_by_the_department_channel_it_was_listed_in():
+    # no publisher on the page; the 部门 channel's link text (青屿市教育局) names the agency in full
+    m = extract_meta(paras("正文。"), hints={"title": "市教育局2023年政府信息公开工作年度报告", "channel": "青屿市教育局",
+                                           "site_agency": "青屿市人民政府"})
+    assert (m["agency"], m["agency_printed"], m["agency_source"]) == ("青屿市教育局", "市教育局", "channel")
+    # the page's own publisher is trusted before the channel
+    m = extract_meta(paras("正文。"), hints={"title": "区教育局2023年政府信息公开工作年度报告", "channel": "上城区教育局",
+                                           "publisher": "下城区教育局"})
+    assert (m["agency"], m["agency_source"]) == ("下城区教育局", "publisher")
+    # a page with no name in title, body or signature takes the channel, not the registry's agency
+    m = extract_meta(paras("正文。"), hints={"channel": "城关镇人民政府", "site_agency": "青屿市人民政府"})
+    assert (m["agency"], m["agency_source"]) == ("城关镇人民政府", "channel")
