@@ -113,6 +113,8 @@ def main() -> None:
         p.communicate()
         T = time.monotonic() - t0
         print(f"uninterrupted nightly: {T:.1f} s, exit {p.returncode}", flush=True)
+        if p.returncode not in (0, 2):
+            raise SystemExit("the uninterrupted nightly failed: nothing to compare with")
         killed, last, attempts = [], T, 0
         while len(killed) < args.kills and attempts < 4 * args.kills:
             attempts += 1
