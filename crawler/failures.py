@@ -28,13 +28,12 @@ class SpiderErrorMiddleware:
     def process_spider_exception(self, response, exception, spider=None):
         if isinstance(exception, (HttpError, IgnoreRequest)):
             return None  # the request's errback records these
-        s = self.crawler.settings
         ogi = (response.meta.get("ogi") if response is not None else None) or {}
         frames = traceback.format_exception(type(exception), exception, exception.__traceback__)
         entry = {"event": "spider_error", "url": getattr(response, "url", None), "site": ogi.get("site"),
                  "role": ogi.get("role"), "error": type(exception).__name__, "message": str(exception)[:300],
                  "traceback": "".join(frames[-3:])[-1500:]}
-        ctx = runctx.get(s["OGI_RUN_ID"], s["OGI_ARCHIVE_DIR"])
+        ctx = runctx.from_settings(self.crawler.settings)
         ctx.manifest.write(**entry)
         ctx.errors.append(entry)
         return None  # Scrapy goes on (and logs it as usual)

@@ -84,20 +84,16 @@ class _Guard:
         return list(domains) if domains else None
 
     def _refuse(self, request, url: str, reason: str, *, redirected_from: Optional[str] = None):
-        s = self.crawler.settings
         site = (request.meta.get("ogi") or {}).get("site")
         entry = {"event": "refused_url", "url": url, "reason": reason, "site": site,
                  "role": (request.meta.get("ogi") or {}).get("role")}
         if redirected_from:
             entry["redirected_from"] = redirected_from
-        if s.get("OGI_RUN_ID") and s.get("OGI_ARCHIVE_DIR"):
-            ctx = runctx.get(s["OGI_RUN_ID"], s["OGI_ARCHIVE_DIR"])
-            ctx.manifest.write(**entry)
-            refused = getattr(ctx, "refused", None)
-            if refused is not None:
-                refused.append(entry)
-            if (request.meta.get("ogi") or {}).get("entry"):
-                ctx.errors.append(entry)  # a registry entry URL that can never be crawled is an error
+        ctx = runctx.from_settings(self.crawler.settings)
+        ctx.manifest.write(**entry)
+        ctx.refused.append(entry)
+        if (request.meta.get("ogi") or {}).get("entry"):
+            ctx.errors.append(entry)  # a registry entry URL that can never be crawled is an error
         raise RefusedRequest(f"{REFUSED} {reason}: {url}")
 
 
