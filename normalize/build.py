@@ -21,7 +21,7 @@ from typing import Callable, Optional
 
 import sqlite_utils
 
-from . import identity
+from . import exports, identity, site_tables
 from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
@@ -144,11 +144,15 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
 
         fill_indicators_wide(db)
         db.conn.commit()
+        site_tables.finish(db)  # rules, explained checks, search passages, t3_wide (normalize/site_tables.py)
         db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
         db.conn.commit()
+        db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(db_path),
+                                                           keep=exports.published_files(db_path)))
         db.conn.execute("PRAGMA journal_mode=DELETE")
         db.conn.execute("VACUUM")
         db.close()
+        exports.write_inspect(tmp, db_path)
         os.replace(tmp, db_path)
     except BaseException:
         if tmp.exists():

@@ -206,6 +206,31 @@ def m005_agencies_panel(db: sqlite_utils.Database) -> None:
         for c in cols:
             db[table].create_index(c, if_not_exists=True)
     db.executescript(PANEL_SQL)
+def m006_researchers_site(db: sqlite_utils.Database) -> None:
+    # issue 8: rules explained, checks pointing at their cells, search built with sqlite-utils (prose
+    # and table text apart), materialised t3_wide, bulk downloads; filled by normalize.site_tables
+    db["rules"].create({"id": str, "level": str, "name_zh": str, "name_en": str, "formula": str,
+                        "description_zh": str, "description_en": str}, pk="id")
+    for col, typ in (("message_zh", str), ("cells", str), ("page", int)):
+        db["checks"].add_column(col, typ)
+    db["checks"].add_foreign_key("rule", "rules", "id")
+    db["reports"].add_column("label", str)
+    db.execute("DROP TABLE IF EXISTS sections_fts")
+    db["sections"].enable_fts(["text"], tokenize="trigram")
+    db["passages"].create({"id": int, "section_id": int, "report_id": str, "code": str, "name_zh": str,
+                           "kind": str, "text": str, "grams": str}, pk="id",
+                          foreign_keys=[("section_id", "sections", "id"), ("report_id", "reports", "id")])
+    db["passages"].create_index(["report_id"])
+    db["passages"].enable_fts(["text"], tokenize="trigram")
+    db.execute("CREATE VIRTUAL TABLE passages_grams USING fts5(grams, content='passages', content_rowid='id', "
+               "tokenize='unicode61 remove_diacritics 0')")
+    db.execute("DROP VIEW IF EXISTS t3_wide")
+    db.execute("CREATE TABLE t3_wide (report_id TEXT REFERENCES reports(id), agency TEXT, year INTEGER, "
+               "row_code TEXT, label_zh TEXT, natural_person NUMERIC, commercial NUMERIC, research NUMERIC, "
+               "social_welfare NUMERIC, legal_services NUMERIC, other_org NUMERIC, total NUMERIC, row_order INTEGER)")
+    db["t3_wide"].create_index(["report_id"])
+    db["downloads"].create({"name": str, "file": str, "format": str, "rows": int, "bytes": int, "sha256": str,
+                            "description": str}, pk="name")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -214,6 +239,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("003_numeric_values_and_labelled_t3", m003_numeric_values_and_labelled_t3),
     ("004_region_codes", m004_region_codes),
     ("005_agencies_panel", m005_agencies_panel),
+    ("006_researchers_site", m006_researchers_site),
 ]
 
 

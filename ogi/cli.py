@@ -198,13 +198,21 @@ def nightly(registry, archive, db, full, proxy, no_delay, log_level):
 @click.option("--db", type=click.Path(dir_okay=False), default=str(DB), show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True)
-def serve(db, host, port):
+@click.option("--template-dir", type=click.Path(exists=True, file_okay=False),
+              help="Datasette template directory, looked up before the site's own templates.")
+@click.option("--plugins-dir", type=click.Path(exists=True, file_okay=False), help="Datasette plugins directory.")
+@click.option("--setting", "settings", multiple=True, type=(str, str),
+              help="Datasette setting NAME VALUE (repeatable; overrides the defaults of ogi serve).")
+def serve(db, host, port, template_dir, plugins_dir, settings):
     """Serve the database with Datasette; a republished build is picked up automatically."""
     from .serve import serve as _serve
 
     if not Path(db).exists():
         raise click.ClickException(f"{db} does not exist: run `ogi build` first")
-    sys.exit(_serve(Path(db), host=host, port=port,
+    extra = (("--template-dir", template_dir) if template_dir else ()) + \
+        (("--plugins-dir", plugins_dir) if plugins_dir else ()) + \
+        tuple(a for name, value in settings for a in ("--setting", name, value))
+    sys.exit(_serve(Path(db), host=host, port=port, extra=extra,
                     on_ready=lambda url: console.print(f"[bold green]Datasette is serving {url}[/] (Ctrl-C stops)")))
 
 

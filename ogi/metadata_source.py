@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ogi.site.dashboards import DASHBOARDS
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -75,6 +77,7 @@ TABLES = {
         "first_seen": ("首次发现", "First time a document of the report was fetched (UTC)"),
         "last_seen": ("最近发现", "Last time a document of the report was fetched, or found still listed by an incremental run (UTC)"),
         "status": ("状态", "current, or removed when the latest fully successful run of its site no longer found it"),
+        "label": ("名称", "Agency and report year (label of links to a report, kept by CSV _labels)"),
     }),
     "documents": ("文档", "Every archived report page and attachment", {
         "id": ("文档编号", "Document id (hash of URL and content)"),
@@ -136,7 +139,10 @@ TABLES = {
         "scope": ("范围", "Column, row or group the check applies to"),
         "expected": ("应为", "Value the identity requires (computed from the other cells)"),
         "found": ("实为", "Value printed in the report"),
-        "message": ("说明", "Explanation"),
+        "message": ("说明（英文）", "Explanation in English"),
+        "message_zh": ("说明", "Explanation in Chinese: the rule, the formula, expected and printed values"),
+        "cells": ("涉及单元格", "Cells the check reads, as JSON list of table.row.column references (e.g. t3.granted.total)"),
+        "page": ("页码", "First page on which those cells are printed (formats with pages)"),
     }),
     "issues": ("问题记录", "Problems met reading documents: unreadable files, unplaced cells, missing identity", {
         "id": ("编号", "Row id"),
@@ -157,6 +163,49 @@ TABLES = {
         "grp": ("分组", "Group label (e.g. 第二十条第（一）项, （三）不予公开)"),
         "unit": ("单位", "Unit"),
         "ordinal": ("顺序", "Order in the code book"),
+    }),
+    "rules": ("校验规则", "What each check means: formula and description in Chinese and English (checks.rule)", {
+        "id": ("规则编号", "Rule number (docs/FORMATS.md 1–10)"),
+        "level": ("级别", "hard (an identity the report must satisfy) or soft (a warning)"),
+        "name_zh": ("中文名称", "Short Chinese name"),
+        "name_en": ("英文名称", "Short English name"),
+        "formula": ("公式", "The identity, in the report's own row names"),
+        "description_zh": ("中文说明", "What is checked, in Chinese"),
+        "description_en": ("英文说明", "What is checked, in English"),
+    }),
+    "passages": ("检索段落", "Section text split into prose and table text, indexed apart for search", {
+        "id": ("编号", "Section id for prose; section id + 1,000,000,000 for table text"),
+        "section_id": ("章节", "Section the passage comes from"),
+        "report_id": ("报告", "Report"),
+        "code": ("章节代码", "Section code"),
+        "name_zh": ("章节名称", "Section heading"),
+        "kind": ("类型", "prose (正文) or table (flattened table text: lines holding a tab)"),
+        "text": ("文字", "The text"),
+        "grams": ("单字索引文本", "The text with one token per character, indexed by passages_grams (search of any length)"),
+    }),
+    "t3_wide": ("表三宽表", "Table 3 (依申请公开) in its printed shape: one row per report and row code, seven applicant columns (materialised at build time)", {
+        "report_id": ("报告", "Report"),
+        "agency": ("机关", "Agency"),
+        "year": ("报告年度", "Report year"),
+        "row_code": ("行代码", "Row code from the code book"),
+        "label_zh": ("行名称", "Printed Chinese row label"),
+        "natural_person": ("自然人", "Applicants: natural persons"),
+        "commercial": ("商业企业", "Applicants: commercial enterprises"),
+        "research": ("科研机构", "Applicants: research institutions"),
+        "social_welfare": ("社会公益组织", "Applicants: social welfare organisations"),
+        "legal_services": ("法律服务机构", "Applicants: legal service providers"),
+        "other_org": ("其他", "Applicants: other organisations"),
+        "total": ("总计", "Total column as printed"),
+        "row_order": ("行顺序", "Order of the row in the printed table"),
+    }),
+    "downloads": ("批量下载", "Bulk download files written by the build (served at /downloads/NAME)", {
+        "name": ("名称", "Download name, e.g. panel.csv"),
+        "file": ("文件", "File name in the downloads folder beside the database (content-derived)"),
+        "format": ("格式", "csv (UTF-8 with BOM) or parquet"),
+        "rows": ("行数", "Data rows in the file"),
+        "bytes": ("大小", "Size in bytes"),
+        "sha256": ("文件哈希（SHA-256）", "sha256 of the file"),
+        "description": ("说明", "What the file holds"),
     }),
     "agencies": ("机关", "Agencies as entities: one row per agency and scope, with a stable id that survives rebuilds", {
         "agency_id": ("机关编号", "Stable id: 6-digit GB/T 2260 code of the canonical name (000000 when it cannot be placed), a dash and the first 10 hex digits of sha1(canonical key and scope)"),
@@ -215,21 +264,6 @@ TABLES = {
 }
 
 VIEWS = {
-    "t3_wide": ("表三宽表", "Table 3 (依申请公开) in its printed shape: one row per report and row code, seven applicant columns", {
-        "report_id": ("报告", "Report"),
-        "agency": ("机关", "Agency"),
-        "year": ("报告年度", "Report year"),
-        "row_code": ("行代码", "Row code of table 3 (code book)"),
-        "label_zh": ("行标签", "Chinese row label of the official format"),
-        "natural_person": ("自然人", "Applicants: natural persons (件)"),
-        "commercial": ("商业企业", "Applicants: commercial enterprises (件)"),
-        "research": ("科研机构", "Applicants: research institutions (件)"),
-        "social_welfare": ("社会公益组织", "Applicants: social welfare organisations (件)"),
-        "legal_services": ("法律服务机构", "Applicants: legal service providers (件)"),
-        "other_org": ("其他", "Applicants: other organisations (件)"),
-        "total": ("总计", "Total over applicants (件)"),
-        "row_order": ("行顺序", "Order of the row in the code book"),
-    }),
     "report_overview": ("报告概览", "Headline numbers per report: new requests, disclosed, reconsiderations, lawsuits", {
         "id": ("报告编号", "Report id"),
         "agency": ("机关", "Agency"),
@@ -276,20 +310,45 @@ VIEWS = {
 QUERIES = {
     "search": {
         "title": "全文检索 Search report text",
-        "description": "Search the sections' text for a word of any length (1, 2 or more characters: 复议, 采购, 信息处理费).",
+        "description": ("Search the sections' text for a word of any length (1, 2 or more characters: 复议, 采购, "
+                        "信息处理费); kind = prose or table, optional year / level / province. The search page /search "
+                        "pages through every hit."),
         "sql": (
-            "select s.report_id, r.agency, r.year, s.name_zh as section,\n"
-            "  substr(s.text, max(1, instr(s.text, :q) - 40), 120) as context\n"
-            "from sections s join reports r on r.id = s.report_id\n"
-            "where length(:q) >= 3 and s.id in (select rowid from sections_fts where sections_fts match '\"' || replace(:q, '\"', '\"\"') || '\"')\n"
-            "   or length(:q) < 3 and length(:q) > 0 and s.text like '%' || :q || '%'\n"
-            "order by r.year desc, r.agency limit 500"
+            "select p.report_id, r.agency, r.year, r.level, r.province, p.name_zh as section, p.kind,\n"
+            "  substr(p.text, max(1, instr(p.text, :q) - 40), 120) as context\n"
+            "from passages p join reports r on r.id = p.report_id\n"
+            "where length(:q) > 0 and (\n"
+            "    length(:q) >= 3 and p.id in (select rowid from passages_fts where passages_fts match '\"' || replace(:q, '\"', '\"\"') || '\"')\n"
+            "    or length(:q) < 3 and p.text like '%' || :q || '%')\n"
+            "  and (:kind = '' or p.kind = :kind) and (:year = '' or r.year = :year)\n"
+            "  and (:level = '' or r.level = :level) and (:province = '' or r.province = :province)\n"
+            "order by r.year desc, r.agency, p.kind"
         ),
+    },
+    "table2": {
+        "title": "一份报告的表二 Table 2 of one report",
+        "description": "Table 2 (主动公开) of one report, with the printed Chinese row and column labels.",
+        "sql": ("select c.row_code, (select label_zh from codebook where tbl='t2' and kind='row' and code=c.row_code limit 1) as row_zh,\n"
+                "  c.col_code, (select label_zh from codebook where tbl='t2' and kind='column' and code=c.col_code limit 1) as col_zh,\n"
+                "  c.raw, c.value, c.unit, c.page\n"
+                "from cells c where c.report_id = :report_id and c.tbl = 't2' order by c.id"),
+    },
+    "table4": {
+        "title": "一份报告的表四 Table 4 of one report",
+        "description": "Table 4 (行政复议、行政诉讼) of one report in its printed shape: one row per group, five result columns.",
+        "sql": ("select c.row_code, (select label_zh from codebook where tbl='t4' and kind='row' and code=c.row_code limit 1) as label_zh,\n"
+                "  max(case when c.col_code='upheld' then c.raw end) as 结果维持,\n"
+                "  max(case when c.col_code='corrected' then c.raw end) as 结果纠正,\n"
+                "  max(case when c.col_code='other' then c.raw end) as 其他结果,\n"
+                "  max(case when c.col_code='pending' then c.raw end) as 尚未审结,\n"
+                "  max(case when c.col_code='total' then c.raw end) as 总计\n"
+                "from cells c where c.report_id = :report_id and c.tbl = 't4' group by c.row_code\n"
+                "order by (select min(ordinal) from codebook where tbl='t4' and kind='row' and code=c.row_code)"),
     },
     "failed_checks": {
         "title": "自相矛盾的报告 Reports that contradict themselves",
         "description": "Hard identities that fail, with the printed and the expected value.",
-        "sql": ("select c.report_id, r.agency, r.year, c.rule, c.scope, c.expected, c.found, c.message\n"
+        "sql": ("select c.report_id, r.agency, r.year, c.rule, c.scope, c.expected, c.found, c.page, c.message_zh, c.message\n"
                 "from checks c join reports r on r.id = c.report_id\n"
                 "where c.level = 'hard' and c.status = 'fail' order by r.year desc, r.agency"),
     },
@@ -331,15 +390,23 @@ def build_metadata() -> dict:
         tables[name] = t
     tables["reports"]["facets"] = ["year", "template", "level", "province", "status"]
     tables["reports"]["sort_desc"] = "year"
-    tables["reports"]["label_column"] = "agency"
+    tables["reports"]["label_column"] = "label"
     tables["cells"]["facets"] = ["tbl", "row_code", "col_code"]
     tables["checks"]["facets"] = ["status", "rule", "level"]
     tables["issues"]["facets"] = ["rule", "level"]
     tables["documents"]["facets"] = ["format", "role", "parse_status"]
-    tables["sections"]["fts_table"] = "sections_fts"
+    # the search box: one token per character (ogi/site/search.py), prose only on `sections`
+    tables["sections"]["fts_table"] = "passages_grams"
     tables["sections"]["fts_pk"] = "id"
     tables["sections"]["facets"] = ["code"]
-    tables["sections_fts"] = {"hidden": True}
+    tables["passages"]["fts_table"] = "passages_grams"
+    tables["passages"]["fts_pk"] = "id"
+    tables["passages"]["facets"] = ["kind", "code"]
+    tables["rules"]["facets"] = ["level"]
+    tables["rules"]["label_column"] = "name_zh"  # checks.rule shows "1 表三收支平衡"
+    tables["t3_wide"]["facets"] = ["year", "row_code"]
+    for hidden in ("sections_fts", "passages_fts", "passages_grams"):
+        tables[hidden] = {"hidden": True}
     tables["agencies"]["facets"] = ["kind", "level", "scope", "province"]
     tables["agencies"]["label_column"] = "name"
     tables["agency_aliases"]["facets"] = ["source", "rule"]
@@ -361,7 +428,9 @@ def build_metadata() -> dict:
         "about": "ogi-reports",
         "about_url": "https://github.com/ogi-reports/ogi-reports",
         "extra_css_urls": ["/ogi-static/ogi.css"],
+        "extra_js_urls": ["/ogi-static/ogi.js"],
         "databases": {"ogi": {"tables": tables, "queries": QUERIES}},
+        "plugins": {"datasette-dashboards": DASHBOARDS},
     }
 
 

@@ -29,13 +29,31 @@ def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
         return metadata
     data = json.loads(metadata.read_text("utf-8"))
     data["databases"] = {db.stem: data["databases"]["ogi"]}
+    for dash in (data.get("plugins", {}).get("datasette-dashboards") or {}).values():
+        for item in [*dash.get("charts", {}).values(), *dash.get("filters", {}).values()]:
+            if item.get("db") == "ogi":
+                item["db"] = db.stem
     fd, tmp = tempfile.mkstemp(prefix="ogi-metadata-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
     return Path(tmp)
 
 
-def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, metadata: Path = METADATA) -> list[str]:
+def site_options(db: Path, extra: tuple[str, ...] = ()) -> list[str]:
+    """The build's inspect file and a long cache TTL (the file is immutable: a new build is a new file
+    and a restart). The site's templates and hooks come with the `ogi_site` plugin (entry point, see
+    ogi/site/plugin.py), so `extra` — passed through from `ogi serve`, last — may name its own
+    --template-dir / --plugins-dir / --setting."""
+    inspect = Path(db).with_suffix(".inspect.json")
+    return [
+        *(["--inspect-file", str(inspect)] if inspect.exists() else []),
+        "--setting", "default_cache_ttl", "86400",
+        *extra,
+    ]
+
+
+def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, metadata: Path = METADATA,
+                      extra: tuple[str, ...] = ()) -> list[str]:
     metadata = metadata_for(db, metadata)
     return [
         sys.executable, "-m", "datasette", "serve", "-i", str(db),
@@ -47,6 +65,7 @@ def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, me
         "--setting", "facet_time_limit_ms", "1000",
         "--setting", "default_page_size", "50",
         "--setting", "allow_download", "on",
+        *site_options(db, extra),
     ]
 
 
@@ -64,7 +83,8 @@ def wait_ready(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> boo
     return False
 
 
-def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None, poll: float = 2.0) -> int:
+def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None, poll: float = 2.0,
+          extra: tuple[str, ...] = ()) -> int:
     """Run Datasette until interrupted (it follows `db` to every new build by itself)."""
     db = Path(db)
     if not db.exists():
@@ -80,7 +100,7 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None,
     proc = None
     try:
         while not stop:
-            proc = subprocess.Popen(datasette_command(db, host=host, port=port))
+            proc = subprocess.Popen(datasette_command(db, host=host, port=port, extra=extra))
             if wait_ready(port, host) and on_ready:
                 on_ready(f"http://{host}:{port}/")
             while not stop and proc.poll() is None:

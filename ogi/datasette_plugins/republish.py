@@ -13,13 +13,17 @@ new build refused every request for 2–3 s. Instead:
   query for a newer generation closes its old connection (in that thread, where it is used) and opens
   the file anew. No request is refused or fails during a publish.
 
-The file stays opened ``immutable=1`` (it is never changed in place, only replaced).
+The file stays opened ``immutable=1`` (it is never changed in place, only replaced). The build writes
+the new table counts (``<db>.inspect.json``, Datasette's ``--inspect-file``) before it renames the
+database; they are read again at the swap, so counts are never those of the previous build.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
+from pathlib import Path
 
 from datasette import hookimpl
 from datasette.database import Database
@@ -89,7 +93,24 @@ class _Follower:
                         databases[name] = new
                         changed = True
             if changed:
+                self._reload_inspect(databases)
                 self.ds.databases = databases  # swapped in one assignment, as Datasette itself does
+
+    def _reload_inspect(self, databases) -> None:
+        if not self.ds.inspect_data:
+            return  # counted on demand: nothing cached to refresh
+        data = dict(self.ds.inspect_data)
+        for name, db in databases.items():
+            path = Path(db.path).with_suffix(".inspect.json") if db.path else None
+            try:
+                fresh = json.loads(path.read_text("utf-8")) if path and path.exists() else {}
+            except (OSError, ValueError):
+                fresh = {}
+            if name in fresh:
+                data[name] = fresh[name]
+            else:
+                data.pop(name, None)  # no counts for this build: Datasette counts on demand
+        self.ds.inspect_data = data
 
 
 @hookimpl

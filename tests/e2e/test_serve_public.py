@@ -32,13 +32,17 @@ def free_port() -> int:
 
 
 def _publish(db: Path, reports: int) -> None:
-    """A new build of `reports` rows, published as `ogi build` does: written aside, renamed over."""
+    """A new build of `reports` rows, published as `ogi build` does: written aside with its table counts
+    (Datasette's inspect file), renamed over."""
+    from normalize.exports import write_inspect
+
     tmp = db.with_name(f".{db.name}.tmp-{os.getpid()}")
     d = sqlite_utils.Database(tmp)
     migrate(d)
     d["reports"].insert_all([{"id": f"示例市人民政府-{2000 + i}", "agency": "示例市人民政府", "year": 2000 + i,
                               "status": "current"} for i in range(reports)], pk="id", replace=True)
     d.close()
+    write_inspect(tmp, db)
     os.replace(tmp, db)
 
 

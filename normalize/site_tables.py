@@ -1,0 +1,195 @@
+"""Tables the researchers' site reads, derived at build time from the core tables.
+
+* `rules`: what each check means (Chinese and English, formula), from `normalize/rules.csv`;
+  `checks.rule` references it. Each check row also gets `message_zh`, the cells it reads (`cells`,
+  as `t3.granted.total` references) and the page they were printed on.
+* `reports.label`: agency and year, so that `_labels` and foreign-key links keep the year.
+* `passages`: each section's text split into prose and table text (table rows are the lines that
+  hold a tab), indexed apart so that hits in flattened table headers do not drown the prose.
+  `passages_fts` (trigram, made by sqlite-utils) serves `sqlite-utils search` and 3+-character
+  queries; `passages_grams` (one token per character) serves queries of any length as a phrase of
+  single characters (see `ogi/site/search.py`).
+* `t3_wide` is materialised: as a GROUP BY view it cost ~2 s per page for facet suggestions.
+
+Pure functions compute rows; `finish(db)` writes them.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable, Optional
+
+from . import codebook
+
+RULES_CSV = Path(__file__).with_name("rules.csv")
+TABLE_LINE = "\t"
+
+
+def rule_rows() -> list[dict]:
+    with open(RULES_CSV, encoding="utf-8") as fh:
+        return [dict(r) for r in csv.DictReader(fh)]
+
+
+# -- checks: cells, page, Chinese message ----------------------------------------------------------
+def _template(template: Optional[str]) -> str:
+    return template if template in ("2019", "2021") else "2019"
+
+
+def check_cells(rule: str, scope: Optional[str], found, template: Optional[str], t3_rows: Optional[str]) -> list[str]:
+    """The cells a check reads, as 'table.row.col' references (pure; from the identities in checks.py)."""
+    tpl = _template(template)
+    rows3 = _template(t3_rows or template)
+    t3 = lambda rows, cols: [f"t3.{r}.{c}" for r in rows for c in cols]  # noqa: E731
+    if not scope:
+        return []
+    if rule == "1":
+        return t3(["new_received", "carried_over", "total_processed", "carried_forward"], [scope])
+    if rule == "2":
+        from .checks import t3_part_rows
+        return t3(t3_part_rows(rows3) + ["total_processed"], [scope])
+    if rule == "3":
+        return t3([scope], codebook.column_codes("t3", rows3))
+    if rule == "4":
+        return [f"t4.{scope}.{c}" for c in codebook.column_codes("t4", tpl)]
+    if rule == "5":
+        items = found
+        if isinstance(found, str):
+            try:
+                items = json.loads(found)
+            except ValueError:
+                items = []
+        return [f"{scope}.{i.split('=', 1)[0]}" for i in items or [] if isinstance(i, str) and "=" in i]
+    if rule == "6":
+        return [f"t3.carried_over.{scope}"]
+    if rule == "7":
+        return [f"t2.{scope}.prev_items"]
+    if rule == "8":
+        return [f"t2.{scope}.{c}" for c in ("in_force", "issued", "repealed")]
+    if rule == "9":
+        return [s for s in scope.split("+") if s.count(".") == 2]
+    return []
+
+
+def scope_label(rule: str, scope: Optional[str], template: Optional[str]) -> str:
+    tpl = _template(template)
+    if not scope:
+        return ""
+    if rule in ("1", "2", "6"):
+        return codebook.label("t3", "column", scope, tpl)
+    if rule == "3":
+        return codebook.label("t3", "row", scope, tpl)
+    if rule == "4":
+        return codebook.label("t4", "row", scope, tpl)
+    if rule in ("7", "8"):
+        return codebook.label("t2", "row", scope, tpl)
+    if rule == "5":
+        return {"t2": "表二", "t3": "表三", "t4": "表四"}.get(scope, scope)
+    if rule == "9":
+        return "、".join(codebook.label(t, "row", r, tpl) for t, r, _ in (s.split(".") for s in scope.split("+") if s.count(".") == 2))
+    if rule == "10":
+        return "第六部分"
+    return scope
+
+
+STATUS_ZH = {"pass": "通过", "fail": "未通过", "warn": "提示", "not_assessable": "无法校验"}
+
+
+def message_zh(rule: dict, status: str, scope_text: str, expected, found) -> str:
+    head = f"{rule['name_zh']}（{scope_text}）" if scope_text else rule["name_zh"]
+    if status in ("fail", "warn"):
+        return f"{head}：{rule['formula']}；应为 {expected}，实为 {found}"
+    if status == "not_assessable":
+        return f"{head}：无法校验（参与计算的单元格空白或无法识别，空白不按0计）"
+    return f"{head}：通过"
+
+
+# -- search passages --------------------------------------------------------------------------------
+def split_prose_and_tables(text: str) -> tuple[str, str]:
+    """(prose, table text) of a section: table rows are the tab-joined lines of a table block."""
+    prose, table = [], []
+    for line in (text or "").splitlines():
+        if TABLE_LINE in line:
+            table.append(_collapse_merged(line))
+        else:
+            prose.append(line)
+    return "\n".join(prose).strip(), "\n".join(table).strip()
+
+
+def _collapse_merged(line: str) -> str:
+    """A merged label cell repeats in every grid position it covers: keep it once per run (equal
+    numbers side by side are different cells and stay)."""
+    cells = line.split(TABLE_LINE)
+    return TABLE_LINE.join(c for i, c in enumerate(cells)
+                           if i == 0 or c != cells[i - 1] or not any(ch.isalpha() for ch in c))
+
+
+def grams(text: str) -> str:
+    """One token per character (whitespace dropped): FTS5's unicode61 tokenizer then indexes every
+    character, and a query of any length becomes a phrase of its characters."""
+    return " ".join(ch for ch in text or "" if not ch.isspace())
+
+
+TABLE_PASSAGE_OFFSET = 1_000_000_000  # prose passages keep the section id; table passages are offset
+
+
+def passage_rows(sections: Iterable[dict]) -> list[dict]:
+    out = []
+    for s in sections:
+        prose, table = split_prose_and_tables(s["text"])
+        for kind, text, pid in (("prose", prose, s["id"]), ("table", table, s["id"] + TABLE_PASSAGE_OFFSET)):
+            if text:
+                out.append({"id": pid, "section_id": s["id"], "report_id": s["report_id"], "code": s["code"],
+                            "name_zh": s["name_zh"], "kind": kind, "text": text, "grams": grams(text)})
+    return out
+
+
+T3_WIDE_SELECT = """
+  SELECT c.report_id, r.agency, r.year, c.row_code,
+    (SELECT label_zh FROM codebook WHERE tbl='t3' AND kind='row' AND code=c.row_code LIMIT 1) AS label_zh,
+    MAX(CASE WHEN c.col_code='natural_person' THEN c.value END) AS natural_person,
+    MAX(CASE WHEN c.col_code='commercial' THEN c.value END) AS commercial,
+    MAX(CASE WHEN c.col_code='research' THEN c.value END) AS research,
+    MAX(CASE WHEN c.col_code='social_welfare' THEN c.value END) AS social_welfare,
+    MAX(CASE WHEN c.col_code='legal_services' THEN c.value END) AS legal_services,
+    MAX(CASE WHEN c.col_code='other_org' THEN c.value END) AS other_org,
+    MAX(CASE WHEN c.col_code='total' THEN c.value END) AS total,
+    (SELECT MIN(ordinal) FROM codebook WHERE tbl='t3' AND kind='row' AND code=c.row_code) AS row_order
+  FROM cells c JOIN reports r ON r.id = c.report_id
+  WHERE c.tbl='t3'
+  GROUP BY c.report_id, c.row_code
+  ORDER BY c.report_id, row_order
+"""
+
+
+def finish(db) -> dict:
+    """Fill the derived tables of a freshly written database (called by normalize.build)."""
+    rules = {r["id"]: r for r in rule_rows()}
+    db["rules"].insert_all(rules.values(), pk="id", replace=True)
+
+    reports = {r["id"]: r for r in db.query("select id, template, t3_rows from reports")}
+    pages = {}
+    for rid, tbl, row, col, page in db.execute("select report_id, tbl, row_code, col_code, page from cells"):
+        pages[(rid, f"{tbl}.{row}.{col}")] = page
+    updates = []
+    for c in db.query("select id, report_id, rule, status, scope, expected, found from checks"):
+        rep = reports.get(c["report_id"]) or {}
+        refs = check_cells(c["rule"], c["scope"], c["found"], rep.get("template"), rep.get("t3_rows"))
+        on_pages = sorted({p for p in (pages.get((c["report_id"], ref)) for ref in refs) if p is not None})
+        rule = rules.get(c["rule"])
+        msg = message_zh(rule, c["status"], scope_label(c["rule"], c["scope"], rep.get("template")),
+                         c["expected"], c["found"]) if rule else None
+        updates.append((json.dumps(refs), on_pages[0] if on_pages else None, msg, c["id"]))
+    db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", updates)
+
+    db.execute("update reports set label = agency || ' ' || year || '年度'")
+
+    sections = list(db.query("select id, report_id, code, name_zh, text from sections"))
+    db["passages"].insert_all(passage_rows(sections), pk="id")
+    db.execute("INSERT INTO passages_fts(passages_fts) VALUES('rebuild')")
+    db.execute("INSERT INTO passages_grams(passages_grams) VALUES('rebuild')")
+
+    db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT)
+    db.conn.commit()
+    return {"rules": len(rules), "passages": db["passages"].count}

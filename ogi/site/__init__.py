@@ -1,0 +1,1 @@
+"""The researchers' site: Datasette templates, routes and plugin hooks (see plugin.py)."""
