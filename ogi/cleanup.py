@@ -12,8 +12,8 @@ A SIGKILL gives a process no chance to clean up. What it can leave, and how each
   ``ogi-lo-<owner pid>-*`` that appears on its command line; a LibreOffice whose owner is dead is killed
   and its profile removed.
 - **Temporary files.** Every writer names them after its pid: ``.<db>.tmp-<pid>`` (+ journal) next to
-  the database, ``.tmp-<pid>-*`` in the archive and the parse cache, ``.<sha>.<pid>.tmp`` in the
-  conversion cache. A file whose pid is not alive is removed.
+  the database (also its ``.inspect.json`` and the ``downloads/`` exports), ``.tmp-<pid>-*`` in the
+  archive and the parse cache, ``.<sha>.<pid>.tmp`` in the conversion cache. A file whose pid is not alive is removed.
 
 All of this runs while the nightly lock is held. `ogi.nightly.run_lock` takes a POSIX record lock
 (``lockf``), which — unlike ``flock`` — a forked child does not inherit: a killed nightly's lock goes
@@ -178,7 +178,7 @@ def after_kill(previous_holder: Optional[dict], *, db: Path, archive: Path) -> d
     """Kill what a killed run left running and remove its temporary files; returns what was done."""
     db, archive = Path(db), Path(archive)
     killed = kill_all(group_orphans(previous_holder)) + kill_all(libreoffice_orphans())
-    files = stale_temp_files([db.parent, db.parent / "convert-cache"],
+    files = stale_temp_files([db.parent, db.parent / "convert-cache", db.parent / "downloads"],
                              deep=[archive, db.parent / "parse-cache"])
     nightly_tmp = list(archive.glob("runs/*/.nightly.json.tmp"))
     removed = 0
