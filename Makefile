@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-wqy-microhei
+APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-wqy-microhei redis-server
 
 .PHONY: setup demo test system-packages clean-data bench
 
@@ -19,13 +19,14 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[test]' >> $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $(STAMP)
 
-# LibreOffice (DOC/WPS conversion), poppler-utils (benchmark baseline) and Chromium (browser tests) come from apt.
+# LibreOffice (DOC/WPS conversion), poppler-utils (benchmark baseline), Chromium (browser tests) and
+# redis-server (the distributed crawl and its tests) come from apt.
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then \
 	  echo "==> system packages present ($(APT_PACKAGES))"; \
 	elif command -v apt-get >/dev/null 2>&1; then \
-	  echo "==> installing$$missing with apt-get (LibreOffice reads DOC/WPS reports; chromium runs the browser tests)"; \
+	  echo "==> installing$$missing with apt-get (LibreOffice reads DOC/WPS reports; chromium runs the browser tests; redis-server the distributed crawl)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null 2>&1 || \
 	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && \

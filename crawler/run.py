@@ -118,22 +118,30 @@ def crawl(sources: list[dict], archive_dir: str, *, run_id: Optional[str] = None
     return summary
 
 
+def fallback_rows(rows: list[dict], reports: dict, blocked_hosts, robots_disallowed) -> list[dict]:
+    """The rows of a family spider's sites that gave no report and were neither blocked nor disallowed
+    by robots.txt, as rows for the generic spider (``fallback_from`` = the family). Used by the plain
+    crawl here and by the distributed coordinator (crawler/distributed.py)."""
+    blocked, disallowed = set(blocked_hosts), set(robots_disallowed)
+    out = []
+    for s in rows:
+        hosts = _hosts(s)
+        if reports.get(s["id"]) or s.get("expected_min_reports", 1) < 1 or hosts & blocked or hosts & disallowed:
+            continue
+        out.append(dict(s, family="generic", fallback_from=s["family"]))
+    return out
+
+
 def _fallback(_result, process, ctx: runctx.RunContext, rows: list[dict], fell_back: set[str]):
     """When a family spider has finished, the generic spider reads its sites that gave no report (and
     were neither blocked nor disallowed by robots.txt): a site that changed its CMS, or a row with the
     wrong family. Runs in the same process and reactor (the crawl is joined until it ends too)."""
     from .spiders.generic import GenericSpider
 
-    retry = []
-    for s in rows:
-        hosts = _hosts(s)
-        blocked = any(b["host"] in hosts for b in ctx.blocked_hosts.values())
-        disallowed = any(h in hosts for h in ctx.robots_disallowed)
-        if ctx.reports.get(s["id"]) or s.get("expected_min_reports", 1) < 1 or blocked or disallowed:
-            continue
-        retry.append(dict(s, family="generic", fallback_from=s["family"]))
+    retry = fallback_rows(rows, ctx.reports, [b["host"] for b in ctx.blocked_hosts.values()], ctx.robots_disallowed)
+    for s in retry:
         fell_back.add(s["id"])
-        ctx.manifest.write(event="fallback", site=s["id"], family=s["family"], spider="generic")
+        ctx.manifest.write(event="fallback", site=s["id"], family=s["fallback_from"], spider="generic")
     if retry:
         return process.crawl(process.create_crawler(GenericSpider), sources=retry)
     return _result

@@ -27,6 +27,7 @@ from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key
 from .regions import lookup
+from .indicators import db as indicators_db
 from .schema import migrate
 from .sections import SECTION_LABELS as SECTION_NAMES
 
@@ -123,6 +124,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         db.conn.execute("PRAGMA synchronous=OFF")
         migrate(db)
         db["codebook"].insert_all(_codebook_rows())
+        indicators_db.write_static(db)
 
         runs = reader.runs()
         sites = _load_sites(reader, runs)
@@ -369,6 +371,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
                 latest_run_by_site[row["site"]] = run["run_id"]
 
     report_rows, doc_rows, section_rows, cell_rows, check_rows, issue_rows = [], [], [], [], [], []
+    indicator_rows: list[dict] = []
     for n, (rid, docs) in enumerate(sorted(groups.items())):
         say("reports", n, len(groups))
         primary, doc_roles = identity.roles(docs, item_of)
@@ -390,6 +393,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         latest = latest_run_by_site.get(site_id or "")
         seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
         checks = r.get("checks") or []
+        report_indicators, checks = indicators_db.for_report(rid, docs, primary, checks)  # issue 12
         report_rows.append({
             "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
             "agency_as_printed": next((sg.printed or sg.name for sg in sighting_of[rid] if sg.item == item_of[primary.id]),
@@ -417,6 +421,7 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
                               "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
                               "page": c.get("page"), "table_index": c.get("table_index"),
                               "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col")})
+        indicator_rows += report_indicators
         for c in checks:
             check_rows.append({"report_id": rid, "document_id": primary.id, "rule": c.get("rule"),
                                "level": c.get("level"), "status": c.get("status"), "scope": _s(c.get("scope")),
@@ -480,11 +485,13 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
     db["documents"].insert_all(doc_rows, pk="id", replace=True)
     db["sections"].insert_all(section_rows)
     db["cells"].insert_all(cell_rows)
+    db["indicators"].insert_all(indicator_rows)
     db["checks"].insert_all(check_rows)
     db["issues"].insert_all(issue_rows)
     say("reports", len(groups), len(groups))
     return {"documents": len(doc_rows), "reports": len(report_rows), "agencies": len(agency_rows), "cells": len(cell_rows),
-            "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows)}
+            "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows),
+            "indicators": len(indicator_rows)}
 
 
 DEFERRED_RULES = {"no_text", "unknown_template", "missing_sections", "no_tables"}

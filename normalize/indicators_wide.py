@@ -56,8 +56,11 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
     if "indicators" in db.table_names():
         cols = set(db["indicators"].columns_dict)
         if {"report_id", "code", "value"} <= cols:
+            # the statement that counts (issue 12): the primary one of the report year, not a 历年累计 value
+            # nor a text statement that a disagreeing table overrides
+            where = " and coalesce(is_primary, 1) = 1 and coalesce(period, 'year') = 'year'" if {"is_primary", "period"} <= cols else ""
             for rid, code, value in db.execute(
-                    "select report_id, code, value from indicators where value is not null order by rowid"):
+                    f"select report_id, code, value from indicators where value is not null{where} order by rowid"):
                 stated.setdefault(rid, {}).setdefault(code, value)  # the first statement of a code counts
     rows = []
     for rid, agency_id, agency, year, template, scope in db.execute(

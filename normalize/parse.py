@@ -1,7 +1,8 @@
 """Parse one report: `Document` -> the dict printed by `ogi parse --json`.
 
     {"template", "year", "agency", "agency_source", "agency_printed", "published", "title", "level", "region", "t3_rows", "needs_ocr",
-     "sections": {code: text}, "cells": [...], "checks": [...], "issues": [...]}
+     "sections": {code: text}, "cells": [...], "checks": [...], "issues": [...],
+     "indicators": [...]}   # pre-2019 reports: normalize/indicators (empty for the 2019/2021 layouts)
 
 `parse_document` is pure. `parse_path` reads a file through `normalize.extract.extract_path`
 (falling back to the plain-text dump reader for .txt files when the extractor package does not
@@ -12,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from . import checks, layout, meta, sections, tables
+from . import checks, indicators, layout, meta, sections, tables
 from .document import Document, Paragraph, Table
 
 CELL_KEYS = ("table", "row", "col", "value", "raw", "unit", "page", "remark", "table_index", "grid_row", "grid_col")
@@ -61,6 +62,8 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
     chk = checks.hard_checks(cells, template, lay["t3_rows"])
     chk += checks.narrative_checks(secs.get("overview"), cells, template)
     chk += checks.fee_statement_check(secs.get("other"), template)
+    inds = indicators.extract_indicators(doc, secs, md["year"]) if indicators.applies(template, md["year"]) else []
+    chk += indicators.indicator_checks(inds)
     return {
         "template": template,
         "year": md["year"],
@@ -77,6 +80,7 @@ def parse_document(doc: Document, hints: Optional[dict] = None) -> dict:
         "cells": [{k: c.get(k) for k in CELL_KEYS} for c in cells],
         "checks": chk,
         "issues": issues,
+        "indicators": inds,
     }
 
 

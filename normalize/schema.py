@@ -23,6 +23,37 @@ REPORT_OVERVIEW_SQL = """
 """
 
 
+INDICATORS_SQL = """
+        CREATE TABLE indicators (
+          id INTEGER PRIMARY KEY, report_id TEXT REFERENCES reports(id), document_id TEXT REFERENCES documents(id),
+          document_sha256 TEXT, code TEXT, value NUMERIC, unit TEXT, period TEXT, raw TEXT, sentence TEXT,
+          "where" TEXT, family TEXT, is_primary INTEGER, conflict TEXT, ordinal INTEGER);
+        CREATE INDEX idx_indicators_report_id ON indicators (report_id);
+        CREATE INDEX idx_indicators_code ON indicators (code, period);
+        CREATE TABLE codebook_pre2019 (
+          code TEXT PRIMARY KEY, label_zh TEXT, label_en TEXT, unit TEXT, grp TEXT, note TEXT, ordinal INTEGER);
+        CREATE TABLE indicator_mapping (
+          measure TEXT, pre2019_code TEXT, layout TEXT, tbl TEXT, row_code TEXT, col_code TEXT, relation TEXT,
+          note TEXT, ordinal INTEGER);
+        CREATE VIEW indicator_series AS
+          SELECT r.id AS report_id, r.agency, r.year, r.template, m.measure, i.value, i.unit, 'indicators' AS source,
+                 i.raw
+          FROM reports r
+          JOIN indicators i ON i.report_id = r.id AND i.is_primary = 1 AND i.period = 'year'
+          JOIN (SELECT DISTINCT measure, pre2019_code FROM indicator_mapping) m ON m.pre2019_code = i.code
+          UNION ALL
+          SELECT r.id, r.agency, r.year, r.template, m.measure,
+                 CASE WHEN COUNT(c.value) = (SELECT COUNT(*) FROM indicator_mapping x
+                                             WHERE x.measure = m.measure AND x.layout = m.layout)
+                      THEN SUM(c.value) END,
+                 MAX(c.unit), 'cells', GROUP_CONCAT(c.raw, ' + ')
+          FROM reports r
+          JOIN indicator_mapping m ON m.layout = r.template AND m.tbl IS NOT NULL
+          JOIN cells c ON c.report_id = r.id AND c.tbl = m.tbl AND c.row_code = m.row_code AND c.col_code = m.col_code
+          GROUP BY r.id, m.measure;
+"""
+
+
 def m001_core(db: sqlite_utils.Database) -> None:
     db["sites"].create({
         "id": str, "name": str, "agency": str, "level": str, "region": str, "family": str,
@@ -147,6 +178,33 @@ def m004_region_codes(db: sqlite_utils.Database) -> None:
     db["reports"].create_index(["region_code"], if_not_exists=True)
 
 
+def m_pre2019_indicators(db: sqlite_utils.Database) -> None:
+    # issue 12: statistics of pre-2019 reports as coded indicators (normalize/indicators), the pre-2019 code
+    # book, the mapping onto 2019/2021 cells, and one series per report and measure across all layouts;
+    # the panel (005) also lists the primary pre-2019 statements, as tbl 'pre2019', row = code, col = period
+    db.executescript(INDICATORS_SQL)
+    if "panel" in db.view_names():
+        db.executescript("DROP VIEW panel;\n" + PANEL_SQL.rstrip().rstrip(";") + PANEL_PRE2019_UNION)
+
+
+PANEL_PRE2019_UNION = """
+          UNION ALL
+          SELECT r.agency_id, a.name AS agency, r.year, a.level, a.kind, r.scope, r.province, r.region_code,
+            r.template, 'pre2019' AS tbl, i.code AS row_code, i.period AS col_code,
+            cb.label_zh, cb.label_en,
+            CASE i.period WHEN 'cumulative' THEN '历年累计' ELSE '本年度' END AS col_label_zh,
+            CASE i.period WHEN 'cumulative' THEN 'cumulative' ELSE 'report year' END AS col_label_en,
+            i.value, i.unit, i.raw,
+            CASE WHEN r.checks_failed > 0 THEN 'fail' WHEN r.checks_not_assessable > 0 THEN 'not_assessable'
+                 WHEN EXISTS (SELECT 1 FROM checks k WHERE k.report_id = r.id AND k.level = 'hard') THEN 'pass'
+                 ELSE 'none' END AS check_status,
+            i.document_id, NULL AS page, r.source_url, r.id AS report_id, r.status AS report_status
+          FROM indicators i JOIN reports r ON r.id = i.report_id LEFT JOIN agencies a ON a.agency_id = r.agency_id
+          LEFT JOIN codebook_pre2019 cb ON cb.code = i.code
+          WHERE i.is_primary = 1;
+"""
+
+
 # measures of `indicators_wide` as created by 005 (normalize/headline_measures.csv defines them; a test
 # keeps the two equal; a new measure needs a new migration)
 HEADLINE_MEASURES_005 = ("requests_new", "requests_carried_over", "replies_granted", "replies_partial", "replies_total",
@@ -240,6 +298,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("004_region_codes", m004_region_codes),
     ("005_agencies_panel", m005_agencies_panel),
     ("006_researchers_site", m006_researchers_site),
+    ("007_pre2019_indicators", m_pre2019_indicators),
 ]
 
 

@@ -107,7 +107,9 @@ def _print_summary(summary: dict) -> None:
 @click.option("--no-delay", is_flag=True, help="Turn off per-host delays and AutoThrottle (local portals only).")
 @click.option("--log-level", default="WARNING", show_default=True)
 @click.option("--fail-on-error", is_flag=True, help="Exit with status 2 when the run summary has errors.")
-def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_on_error):
+@click.option("--redis", "redis_url", help="Distributed run: seed this Redis and let `ogi worker`s crawl (docs/OPERATIONS.md).")
+@click.option("--workers", default=1, show_default=True, help="With --redis: local worker processes to start (0: only coordinate).")
+def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_on_error, redis_url, workers):
     """Crawl the portals of the registry into the raw archive."""
     from crawler import registry as reg
 
@@ -118,7 +120,12 @@ def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_o
     rows = _select(rows, sites, families)
     if not rows:
         raise click.ClickException("no registry rows selected")
-    summary = run_crawl(rows, Path(archive), proxy=proxy, no_delay=no_delay, log_level=log_level)
+    if redis_url:
+        from .worker import run_distributed_crawl
+        summary = run_distributed_crawl(rows, Path(archive), redis=redis_url, workers=workers, proxy=proxy,
+                                        no_delay=no_delay, log_level=log_level)
+    else:
+        summary = run_crawl(rows, Path(archive), proxy=proxy, no_delay=no_delay, log_level=log_level)
     if fail_on_error and summary["errors"]:
         sys.exit(2)
 
@@ -164,7 +171,9 @@ def build(archive, db, no_cache):
 @click.option("--proxy", help="Send every request through this HTTP proxy (e.g. the demo portal).")
 @click.option("--no-delay", is_flag=True, help="Turn off per-host delays and AutoThrottle (local portals only).")
 @click.option("--log-level", default="WARNING", show_default=True)
-def nightly(registry, archive, db, full, proxy, no_delay, log_level):
+@click.option("--redis", "redis_url", help="Crawl as a distributed run on this Redis (see `ogi crawl --redis`).")
+@click.option("--workers", default=1, show_default=True, help="With --redis: local worker processes to start.")
+def nightly(registry, archive, db, full, proxy, no_delay, log_level, redis_url, workers):
     """The scheduled run: crawl incrementally, rebuild, publish atomically, summarise.
 
     Holds an exclusive lock (nightly.lock next to the archive; a second run exits at once with status 75).
@@ -184,13 +193,20 @@ def nightly(registry, archive, db, full, proxy, no_delay, log_level):
     try:
         with nb.run_lock(nb.lock_path_for(archive)) as killed:
             summary = nb.run(rows, archive, db, full=full, killed=killed,
-                             crawl=lambda rows, archive, **kw: run_crawl(rows, archive, **kw),
+                             crawl=lambda rows, archive, **kw: _crawl_for(redis_url, workers)(rows, archive, **kw),
                              build=run_build, proxy=proxy, no_delay=no_delay, log_level=log_level)
     except nb.Locked as exc:
         click.echo(f"ogi nightly: {exc}; not starting a second run", err=True)
         sys.exit(nb.EXIT_LOCKED)
     click.echo(nb.format_summary(summary))
     sys.exit(summary["exit_code"])
+
+
+def _crawl_for(redis_url, workers):
+    if not redis_url:
+        return run_crawl
+    from .worker import run_distributed_crawl
+    return lambda rows, archive, **kw: run_distributed_crawl(rows, archive, redis=redis_url, workers=workers, **kw)
 
 
 # -- serve ---------------------------------------------------------------------------------------
@@ -258,7 +274,7 @@ def demo(scenario, portal_port, port, polite, no_serve):
 # -- parse ---------------------------------------------------------------------------------------
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (cells, checks, issues).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (cells, checks, issues, pre-2019 indicators).")
 def parse(path, as_json):
     """Parse one document (HTML, PDF, DOCX, DOC/WPS, text dump) and print its tables 2–4."""
     from normalize.parse import parse_path
@@ -270,6 +286,10 @@ def parse(path, as_json):
     from normalize.render import render_tables
 
     click.echo(render_tables(result))
+    from normalize.indicators.render import render_indicators  # issue 12: pre-2019 statistics
+
+    if result.get("indicators"):
+        click.echo("\n" + render_indicators(result))
     issues = [i for i in result.get("issues") or [] if i.get("level") in ("error", "warning")]
     if issues:
         click.echo("\nissues:")
@@ -325,6 +345,11 @@ def sources(registry, show_all, candidates, accept, ids):
 from ogi.discover_cli import discover  # noqa: E402  (registers `ogi discover`)
 
 main.add_command(discover)
+
+from .worker import worker as _worker  # noqa: E402  (ogi worker: crawler/distributed.py)
+
+main.add_command(_worker)
+
 
 if __name__ == "__main__":
     main()

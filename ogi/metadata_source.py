@@ -384,6 +384,11 @@ QUERIES = {
 
 
 def build_metadata() -> dict:
+    from . import metadata_indicators as ind  # issue 12: pre-2019 indicators
+
+    TABLES.update(ind.TABLES)
+    VIEWS.update(ind.VIEWS)
+    QUERIES.update(ind.QUERIES)
     tables = {}
     for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
         t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}
@@ -407,6 +412,8 @@ def build_metadata() -> dict:
     tables["t3_wide"]["facets"] = ["year", "row_code"]
     for hidden in ("sections_fts", "passages_fts", "passages_grams"):
         tables[hidden] = {"hidden": True}
+    for name, facets in ind.FACETS.items():
+        tables[name]["facets"] = facets
     tables["agencies"]["facets"] = ["kind", "level", "scope", "province"]
     tables["agencies"]["label_column"] = "name"
     tables["agency_aliases"]["facets"] = ["source", "rule"]

@@ -27,7 +27,7 @@ FAULT_KINDS = ("slow", "flaky", "truncated", "reset", "empty", "soft_404", "redi
 # faults a bounded retry gets past (slow is not: the page is slower than any sane timeout)
 RECOVERABLE = {"flaky"}
 
-CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan", "ptgwh")
+CONTENT_SITES = ("qingyu", "pingtan", "donglan", "baishi", "nsa", "jiangyuan", "ptgwh", "pingtan_pre2019")
 ANTIBOT_SITES = ("shimen", "jiale", "huaxi", "ningbian", "beishan")
 # the web of governments: a province portal linking cities and departments, a city linking its counties
 WEB_SITES = ("xiling", "jiangyuan", "yunling", "xlfgw", "xljyt", "shiyan", "mingxi", "linchuan", "webknown",

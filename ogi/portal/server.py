@@ -31,15 +31,18 @@ GZIP_TYPES = ("text/", "application/json", "application/xml", "application/javas
 
 
 class Hits(dict):
-    """host -> Counter(path[?query] -> number of requests). Thread-safe updates."""
+    """host -> Counter(path[?query] -> number of requests). Thread-safe updates. ``log`` is the request
+    log: (time.monotonic() at arrival, host, path[?query]) in arrival order."""
 
     def __init__(self):
         super().__init__()
         self._lock = threading.Lock()
+        self.log: list[tuple[float, str, str]] = []
 
     def add(self, host: str, path: str):
         with self._lock:
             self.setdefault(host, Counter())[path] += 1
+            self.log.append((time.monotonic(), host, path))
 
     def total(self, host: str) -> int:
         with self._lock:
@@ -56,6 +59,7 @@ class Hits(dict):
     def reset(self):
         with self._lock:
             self.clear()
+            self.log.clear()
 
 
 class PortalHTTPServer(ThreadingHTTPServer):

@@ -23,6 +23,7 @@ SITE_MODULES = {
     "qingyu": "trs", "pingtan": "trs", "donglan": "hanweb", "baishi": "gkmlpt", "nsa": "ucap",
     "jiangyuan": "platform", "shimen": "antibot", "jiale": "antibot", "huaxi": "antibot",
     "ningbian": "antibot", "beishan": "antibot", "ptgwh": "mirror",
+    "pingtan_pre2019": "pre2019",  # issue 12: real pre-2019 pages
     # the web of governments (issue 14): unknown layouts, JPaaS, and the links between them
     "xiling": "layouts", "yunling": "layouts", "shiyan": "layouts", "mingxi": "layouts", "xlfgw": "layouts",
     "xljyt": "layouts", "webknown": "layouts", "linchuan": "jpaas",

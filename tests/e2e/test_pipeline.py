@@ -99,3 +99,68 @@ def test_reports_that_contradict_themselves_are_flagged(pipeline):
         assert row is not None and row[0] == 0 and row[1] > 0, (rid, row)
         assert conn.execute("select count(*) from cells where report_id = ? and col_code = 'commercial' "
                             "and value is null", (rid,)).fetchone()[0] > 0  # blank stays NULL, not 0
+
+
+def test_pre2019_real_pages_give_their_indicators(pipeline):
+    """The real pre-2019 pages served by the portal (issue 12) reach `indicators` with their gold values."""
+    conn = sqlite3.connect(pipeline["db"])
+    gold_dir = REPO / "tests" / "golden" / "pre2019"
+    for agency, year, stem in (("平潭县财政局", 2009, "pingtan_pre2019_2009_czj"),
+                               ("平潭县人民政府", 2011, "pingtan_pre2019_2011_county")):
+        (rid,) = conn.execute("select id from reports where agency = ? and year = ?", (agency, year)).fetchone()
+        gold = json.loads((gold_dir / f"{stem}.json").read_text("utf-8"))["indicators"]
+        got = {(c + ("_cumulative" if p == "cumulative" else "")): (v, w, raw) for c, p, v, w, raw in conn.execute(
+            'select code, period, value, "where", raw from indicators where report_id = ? and is_primary = 1', (rid,))}
+        want = {c: (g["value"], g["where"], g["raw"]) for c, g in gold.items()}
+        assert got == want
+        assert conn.execute("select template from reports where id = ?", (rid,)).fetchone()[0] == "pre2019"
+
+
+def test_cross_layout_series_of_requests_received(pipeline):
+    """One agency's requests received run 2011→2023 without a gap: pre-2019 prose, then the 2019/2021 tables."""
+    conn = sqlite3.connect(pipeline["db"])
+    agency = "青屿市人民政府"
+    series = {y: (v, src) for y, v, src in conn.execute(
+        "select year, value, source from indicator_series where agency = ? and measure = 'requests_new'", (agency,))}
+    truth = {r["year"]: r["values"]["narrative"]["requests"] for r in pipeline["expected"]["reports"]
+             if r["agency"] == agency and r.get("values")}
+    for year in range(2011, 2024):
+        assert year in series, f"{agency} {year}: no requests_new in indicator_series"
+        value, source = series[year]
+        assert value == truth[year], (year, value, truth[year])
+        assert source == ("indicators" if year <= 2018 else "cells")
+    # the same series in issue 7's wide table of headline measures (pre-2019 years from `indicators`)
+    wide = dict(conn.execute("select r.year, w.requests_new from indicators_wide w join reports r on r.id = w.report_id "
+                             "where r.agency = ?", (agency,)))
+    assert {y: wide.get(y) for y in range(2011, 2024)} == {y: truth[y] for y in range(2011, 2024)}
+    # and in the panel: pre-2019 statements (tbl 'pre2019') and table-3 cells joined through indicator_mapping
+    from normalize.indicators.db import PANEL_SERIES_SQL
+
+    conn.row_factory = sqlite3.Row
+    panel = {r["year"]: r["value"] for r in conn.execute(PANEL_SERIES_SQL, {"agency": agency, "measure": "requests_new"})}
+    assert {y: panel.get(y) for y in range(2011, 2024)} == {y: truth[y] for y in range(2011, 2024)}
+
+
+def test_pre2019_tables_and_canned_queries_are_served(pipeline):
+    from urllib.parse import quote
+
+    from datasette.app import Datasette
+
+    metadata = json.loads((REPO / "metadata.json").read_text("utf-8"))
+    ds = Datasette([str(pipeline["db"])], metadata=metadata, immutables=[])
+
+    async def go():
+        for table in ("indicators", "codebook_pre2019", "indicator_mapping", "indicator_series"):
+            r = await ds.client.get(f"/ogi/{table}.json?_shape=array&_size=5")
+            assert r.status_code == 200 and r.json(), (table, r.text[:300])
+        r = await ds.client.get(f"/ogi/agency_series.json?_shape=array&agency={quote('青屿市人民政府')}&measure=")
+        assert r.status_code == 200, r.text[:300]
+        years = [row["year"] for row in r.json()]
+        assert years == sorted(years) and set(range(2011, 2024)) <= set(years)
+        r = await ds.client.get(f"/ogi/agency_panel_series.json?_shape=array&agency={quote('青屿市人民政府')}"
+                                "&measure=requests_new")
+        assert r.status_code == 200 and set(range(2011, 2024)) <= {row["year"] for row in r.json()}, r.text[:300]
+        r = await ds.client.get("/ogi/pre2019_conflicts.json?_shape=array")
+        assert r.status_code == 200, r.text[:300]
+
+    asyncio.run(go())

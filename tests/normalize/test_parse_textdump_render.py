@@ -56,7 +56,7 @@ def test_parse_path_falls_back_to_textdump_for_seeds():
     res = parse_path(SEEDS / "002_30fde63b7d2b0111.txt")
     assert res["template"] == "2019" and len(res["cells"]) == 198
     assert set(res) == {"template", "year", "agency", "agency_source", "agency_printed", "published", "title", "level", "region", "t3_rows",
-                        "needs_ocr", "sections", "cells", "checks", "issues"}
+                        "needs_ocr", "sections", "cells", "checks", "issues", "indicators"}
 
 
 def test_parse_document_issues_carried():
