@@ -2,6 +2,7 @@
 override the encoding, and decoded text is checked for mojibake."""
 from __future__ import annotations
 
+import codecs
 import re
 
 ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "gb_2312-80": "gb18030"}
@@ -15,13 +16,21 @@ def canonical(name: str | None) -> str | None:
     return ALIASES.get(n, n)
 
 
+def known_codec(name: str | None) -> bool:
+    try:
+        codecs.lookup(name or "")
+        return True
+    except LookupError:
+        return False
+
+
 def sniff_html_encoding(body: bytes, header_charset: str | None = None) -> str:
     if body.startswith(b"\xef\xbb\xbf"):
         return "utf-8"
     m = META_CHARSET.search(body[:4096])
     for cand in (canonical(header_charset), canonical(m.group(1).decode("ascii", "ignore")) if m else None):
-        if cand and cand not in ("iso-8859-1", "latin-1"):
-            return cand
+        if cand and cand not in ("iso-8859-1", "latin-1") and known_codec(cand):
+            return cand  # an unknown charset name is ignored: the bytes decide
     try:
         body.decode("utf-8")
         return "utf-8"

@@ -148,6 +148,8 @@ class ArchiveMiddleware(_CrawlerBound):
         return response
 
     def process_exception(self, request, exception):
+        if str(exception).startswith("refused:"):
+            return None  # crawler/guards.py wrote its refused_url line
         ctx = self.ctx
         ctx.manifest.write(
             event="download_error", url=request.url, error=type(exception).__name__,

@@ -4,7 +4,6 @@ A broken site is switched off in data (enabled: false, disabled_reason), never i
 """
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -12,10 +11,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .registry_schema import FAMILIES, LEVELS, RegistryError, problems, read_rows  # noqa: F401 (re-exported)
+
 DEFAULT_REGISTRY = Path(__file__).with_name("sources.yaml")
-# families with a module of their own; any other family label is read by the generic spider
-FAMILIES = ("trs-wcm", "hanweb-jcms", "gd-gkmlpt", "ucap", "province-platform", "hanweb-jpaas", "generic")
-LEVELS = ("national", "province", "city", "county", "township", "department")
 
 
 @dataclass
@@ -46,45 +44,14 @@ class Source:
         return d
 
 
-class RegistryError(ValueError):
-    pass
-
-
 def validate(rows: list[dict]) -> list[str]:
-    """Return a list of problems (empty when the registry is valid)."""
-    problems = []
-    seen = set()
-    for i, r in enumerate(rows):
-        where = f"row {i + 1} ({r.get('id', '?')})"
-        for key in ("id", "name", "family", "entry_urls"):
-            if not r.get(key):
-                problems.append(f"{where}: missing {key}")
-        if r.get("id") in seen:
-            problems.append(f"{where}: duplicate id")
-        seen.add(r.get("id"))
-        fam = r.get("family")
-        if fam is not None and not (isinstance(fam, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", fam)):
-            problems.append(f"{where}: family {fam!r} is not a lower-case label")  # others: the generic spider
-        if not r.get("enabled", True) and not r.get("disabled_reason"):
-            problems.append(f"{where}: disabled without disabled_reason")
-        if r.get("level") and r["level"] not in LEVELS:
-            problems.append(f"{where}: unknown level {r['level']!r}")
-        for u in r.get("entry_urls") or []:
-            parts = urlsplit(u)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                problems.append(f"{where}: bad entry url {u!r}")
-        if not isinstance(r.get("expected_min_reports", 1), int) or r.get("expected_min_reports", 1) < 0:
-            problems.append(f"{where}: expected_min_reports must be a non-negative integer")
-    return problems
+    """Return a list of problems, one line each (empty when the registry is valid): crawler/registry_schema.py."""
+    return problems(rows)
 
 
 def load_rows(path: Path | str | None = None) -> list[dict]:
-    path = Path(path or DEFAULT_REGISTRY)
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
-    rows = data.get("sites", data) if isinstance(data, dict) else data
-    if not isinstance(rows, list):
-        raise RegistryError(f"{path}: expected a list of sites under 'sites:'")
-    return rows
+    """The rows of a registry file; RegistryError (one line) when it is missing, empty, not YAML or not a list."""
+    return read_rows(Path(path or DEFAULT_REGISTRY))
 
 
 def load(path: Path | str | None = None, *, strict: bool = True) -> list[Source]:

@@ -21,6 +21,7 @@ from scrapy import signals
 
 from . import runctx, settings as default_settings
 from .archive import utcnow
+from .failures import causes
 from .incremental import update_fingerprints
 from .spiders import spider_for
 
@@ -150,6 +151,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
     sites = []
     errors = []
     findings = []
+    failures = []  # per site: how many requests/pages failed, and why (crawler/failures.py)
     for s in sources:
         sid = s["id"]
         reports = ctx.reports.get(sid, [])
@@ -160,6 +162,7 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
             "negatives": len(ctx.negatives.get(sid, [])), "expected_min_reports": s.get("expected_min_reports", 1),
             "errors": sum(1 for e in ctx.errors if e.get("site") == sid),
             "still_listed": ctx.still_listed.get(sid, 0),
+            "refused": sum(1 for e in getattr(ctx, "refused", []) if e.get("site") == sid),
             "blocked": [b for b in ctx.blocked_hosts.values() if b["host"] in _hosts(s)],
             "robots_disallowed": {h: len(u) for h, u in ctx.robots_disallowed.items() if h in _hosts(s)},
         }
@@ -177,16 +180,21 @@ def summarise(ctx: runctx.RunContext, sources: list[dict], unsupported: list[dic
                 f"{h} ({n} URLs)" for h, n in row["robots_disallowed"].items())})
         elif row["reports"] == 0 and row["expected_min_reports"] > 0:
             row["status"] = "error"
-            errors.append({"site": sid, "error": f"0 reports found, expected at least {row['expected_min_reports']}"})
+            why = causes(ctx.errors, sid)
+            errors.append({"site": sid, "error": f"0 reports found, expected at least {row['expected_min_reports']}"
+                                                 + (f" ({why})" if why else " (no request failed)")})
         else:
             row["status"] = "ok"
+        if row["errors"]:
+            failures.append({"site": sid, "count": row["errors"], "causes": causes(ctx.errors, sid)})
         sites.append(row)
     return {
         "run_id": ctx.run_id, "started_at": started, "finished_at": utcnow(),
-        "sites": sites, "errors": errors, "findings": findings, "blocked_hosts": list(ctx.blocked_hosts.values()),
+        "sites": sites, "errors": errors, "findings": findings, "failures": failures, "blocked_hosts": list(ctx.blocked_hosts.values()),
         "host_requests": dict(ctx.host_requests),
         "robots_disallowed": {h: u for h, u in ctx.robots_disallowed.items()},
         "request_failures": len(ctx.errors),
+        "refused": getattr(ctx, "refused", [])[:100],  # URLs never requested (crawler/guards.py)
         "totals": {
             "reports": sum(r["reports"] for r in sites), "report_pages": sum(r["report_pages"] for r in sites),
             "attachments": sum(r["attachments"] for r in sites), "negatives": sum(r["negatives"] for r in sites),

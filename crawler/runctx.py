@@ -25,6 +25,7 @@ class RunContext:
         self.attachments: dict[str, int] = defaultdict(int)
         self.negatives: dict[str, list[dict]] = defaultdict(list)
         self.errors: list[dict] = []
+        self.refused: list[dict] = []  # requests the guards refused (crawler/guards.py)
         self.listed: dict[str, set] = defaultdict(set)  # listing site -> {(url, listed title, date)}
         self.still_listed: dict[str, int] = defaultdict(int)  # site -> documents touched, not re-fetched
         self.incremental = False

@@ -36,7 +36,11 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5",
 }
 
+# only http(s) is ever downloaded: Scrapy's file/data/s3/ftp handlers are switched off (crawler/guards.py)
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.guards.UrlGuardMiddleware": 40,
+    "crawler.guards.RedirectGuardMiddleware": 605,
     "crawler.middlewares.ProxyMiddleware": 740,
     "crawler.middlewares.BlockMiddleware": 584,
     "crawler.middlewares.ArchiveMiddleware": 585,
@@ -44,6 +48,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+SPIDER_MIDDLEWARES = {"crawler.failures.SpiderErrorMiddleware": 40}
 OGI_ARCHIVE_DIR = "data/archive"  # `ogi crawl --archive` overrides; `scrapy crawl` archives here
 OGI_RUN_ID = None  # set by `ogi crawl`; `scrapy crawl` makes one per process
 ITEM_PIPELINES = {"crawler.pipelines.RunPipeline": 300}

@@ -76,13 +76,15 @@ def _hints(fetch: Fetch, parent: Optional[Fetch], site: Optional[dict]) -> dict:
 def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes], fmt_hint: Optional[str],
                images: Optional[list] = None) -> tuple[dict, str, Optional[int], Optional[str]]:
     from .extract import extract_bytes, sniff
+    from .extract.limits import limits_from_env
     from .parse import parse_document
 
     fmt = fmt_hint or sniff(data)
+    limits = limits_from_env()
     if converted is not None:
-        doc = extract_bytes(converted, url, original_format=fmt)
+        doc = extract_bytes(converted, url, original_format=fmt, limits=limits)
     else:
-        doc = extract_bytes(data, url, encoding=hints.get("encoding"))
+        doc = extract_bytes(data, url, encoding=hints.get("encoding"), limits=limits)
     if images:
         from .image_pages import read_page_images
 
@@ -249,10 +251,13 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     office = sorted(sha for sha, kind in kinds.items() if kind in OFFICE)
     converted: dict[str, Optional[bytes]] = {}
     converter_error: Optional[dict] = None
+    timed_out: set[str] = set()
     if office:
         say("convert", 0, len(office))
         try:
-            outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache)
+            why: dict[int, str] = {}
+            outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache, failures=why)
+            timed_out = {office[i] for i, reason in why.items() if reason == "timeout"}
         except ExtractError as exc:  # LibreOffice missing: every DOC/WPS gets an issue row, the build goes on
             outs = [None] * len(office)
             converter_error = {"level": "error", "rule": exc.rule, "message": exc.message}
@@ -261,7 +266,8 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
 
     todo = [(i, f, hints) for i, (f, hints, key, cached) in enumerate(jobs) if cached is None]
     args = [(str(reader.root), f.sha256, f.url, hints, kinds.get(f.sha256),
-             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None, converter_error,
+             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None,
+             _conversion_timeout(kinds.get(f.sha256)) if f.sha256 in timed_out else converter_error,
              [i.sha256 for i in sequences.get(f.url) or []] if f.role == "report_page" else None,
              in_sequence.get((f.url, f.sha256)))
             for _, f, hints in todo]
@@ -297,19 +303,22 @@ def _workers(n_jobs: int) -> int:
 
 
 def _map(fn, args: list[tuple], *, workers: int):
-    """Results in input order; documents are parsed in worker processes when there are enough."""
-    if workers <= 1:
-        for a in args:
-            yield fn(*a)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Results in input order; documents are parsed in worker processes when there are enough, and a
+    worker that dies costs only the document it was reading (normalize/workers.py)."""
+    from .workers import map_in_workers
 
-    # forkserver: the build may run in a process that has threads (after an in-process crawl); forking
-    # such a process can deadlock, a clean server process cannot
-    ctx = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(fn, *zip(*args), chunksize=4)
+    return map_in_workers(fn, args, workers=workers, on_lost=_lost_job)
+
+
+def _lost_job(args: tuple, message: str) -> tuple:
+    fmt = args[4]
+    return fmt or "unknown", {"cells": [], "checks": [], "issues": []}, None, None, [{
+        "level": "error", "rule": "worker_died", "message": f"the process parsing this document died ({message})"}]
+
+
+def _conversion_timeout(fmt: Optional[str]) -> dict:
+    return {"level": "error", "rule": "timeout",
+            "message": f"LibreOffice did not finish converting this {(fmt or 'doc').upper()} file in time and was stopped"}
 
 
 def _parse_job(root: str, sha: str, url: str, hints: dict, fmt: Optional[str], conv: Optional[bytes],

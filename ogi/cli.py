@@ -28,7 +28,17 @@ DB = DATA / "ogi.db"
 console = Console(stderr=True)
 
 
-@click.group()
+class _Main(click.Group):
+    def invoke(self, ctx):
+        from crawler.registry_schema import RegistryError
+
+        try:
+            return super().invoke(ctx)
+        except RegistryError as exc:  # an unreadable registry: one line, exit 1, no traceback
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Main)
 @click.version_option("0.1.0", prog_name="ogi")
 def main():
     """ogi-reports: the open corpus of China's government information disclosure annual reports."""
@@ -103,10 +113,11 @@ def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_o
     """Crawl the portals of the registry into the raw archive."""
     from crawler import registry as reg
 
-    rows = _select(reg.load_rows(registry), sites, families)
+    rows = reg.load_rows(registry)
     problems = reg.validate(rows)
     if problems:
         raise click.ClickException("registry problems:\n  " + "\n  ".join(problems))
+    rows = _select(rows, sites, families)
     if not rows:
         raise click.ClickException("no registry rows selected")
     if redis_url:
@@ -180,8 +191,8 @@ def nightly(registry, archive, db, full, proxy, no_delay, log_level, redis_url, 
     if not any(r.get("enabled", True) for r in rows):
         raise click.ClickException("no enabled registry rows")
     try:
-        with nb.run_lock(nb.lock_path_for(archive)):
-            summary = nb.run(rows, archive, db, full=full,
+        with nb.run_lock(nb.lock_path_for(archive)) as killed:
+            summary = nb.run(rows, archive, db, full=full, killed=killed,
                              crawl=lambda rows, archive, **kw: _crawl_for(redis_url, workers)(rows, archive, **kw),
                              build=run_build, proxy=proxy, no_delay=no_delay, log_level=log_level)
     except nb.Locked as exc:
@@ -310,6 +321,10 @@ def sources(registry, show_all, candidates, accept, ids):
         return
     rows = reg.load_rows(registry)
     problems = reg.validate(rows)
+    if problems:  # malformed rows cannot be tabulated: say what is wrong, one line each
+        for p in problems:
+            console.print(f"[red]invalid[/] {p}", soft_wrap=True)
+        sys.exit(1)
     t = Table(title=f"registry: {len(rows)} sites, {sum(1 for r in rows if r.get('enabled', True))} enabled")
     for col in ("id", "agency", "level", "family", "enabled", "entry url / reason"):
         t.add_column(col, overflow="fold")

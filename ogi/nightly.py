@@ -50,13 +50,19 @@ def lock_path_for(archive: Path) -> Path:
 
 
 @contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """An exclusive, non-blocking flock on `path` for the duration of the run. The lock goes with the
-    process (a killed run never leaves a stale lock); the file keeps the holder's pid for the message."""
+def run_lock(path: Path) -> Iterator[Optional[dict]]:
+    """An exclusive, non-blocking lock on `path` for the duration of the run; yields the holder of a
+    killed earlier run (pid, process group, start time) or None.
+
+    A POSIX record lock (``lockf``) belongs to the process alone: a child it forked (a PDF extraction)
+    does not inherit it, so a killed run never leaves a stale lock. The file keeps the holder's pid for
+    the message and for `ogi.cleanup` (a clean exit empties it)."""
+    from .cleanup import become_group_leader, holder_line, parse_holder
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(path, "a+", encoding="utf-8")
     try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         fh.seek(0)
         holder = fh.read().strip()
@@ -64,14 +70,18 @@ def run_lock(path: Path) -> Iterator[None]:
         raise Locked(path, holder) from None
     try:
         fh.seek(0)
+        previous = parse_holder(fh.read())
+        become_group_leader()
+        fh.seek(0)
         fh.truncate()
-        fh.write(f"pid {os.getpid()} since {_now()}\n")
+        fh.write(f"{holder_line()} since {_now()}\n")
         fh.flush()
-        yield
+        yield previous
     finally:
         fh.seek(0)
         fh.truncate()
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        fh.flush()
+        fcntl.lockf(fh.fileno(), fcntl.LOCK_UN)
         fh.close()
 
 
@@ -148,12 +158,17 @@ def manifest_counts(archive: Path, run_id: str) -> dict:
 
 # -- the run -------------------------------------------------------------------------------------------
 def run(rows: list[dict], archive: Path, db: Path, *, full: bool = False,
-        crawl: Callable[..., dict], build: Callable[[Path, Path], dict], **crawl_kw) -> dict:
+        crawl: Callable[..., dict], build: Callable[[Path, Path], dict], killed: Optional[dict] = None,
+        **crawl_kw) -> dict:
     """Crawl, build and publish; returns the nightly summary (also written to the run folder).
     `crawl(rows, archive, incremental=…, **crawl_kw)` and `build(archive, db)` are injected so the CLI can
-    wrap them in progress displays. The caller holds the lock."""
+    wrap them in progress displays. The caller holds the lock; `killed` is what `run_lock` yielded (the
+    holder of a killed earlier run): its processes and temporary files are cleaned up first."""
+    from .cleanup import after_kill
+
     t0 = time.monotonic()
     started = _now()
+    cleaned = after_kill(killed, db=Path(db), archive=Path(archive))
     before = snapshot(db)
     errors: list[dict] = []
     summary: Optional[dict] = None
@@ -186,7 +201,9 @@ def run(rows: list[dict], archive: Path, db: Path, *, full: bool = False,
         **(manifest_counts(archive, run_id) if run_id else {}),
         "sites": sites,
         **compare(before, after),
+        "failures": (summary or {}).get("failures") or [],
         "published": published,
+        "cleaned": cleaned,
         "errors": errors,
     }
     out["exit_code"] = EXIT_BUILD_FAILED if published is None else EXIT_ERRORS if errors else EXIT_OK
@@ -225,6 +242,11 @@ def format_summary(s: dict) -> str:
     lines.append(f"  errors            {len(s['errors'])}")
     for e in s["errors"][:LIST_AT_MOST]:
         lines.append(f"    - {e.get('site') or 'run'}: {e.get('error')}")
+    failures = s.get("failures") or []
+    if failures:
+        lines.append(f"  failed requests   {sum(f['count'] for f in failures)}")
+        for f in failures[:LIST_AT_MOST]:
+            lines.append(f"    - {f['site'] or 'run'}: {f['causes']}")
     sec = s["seconds"]
     if s.get("published"):
         p = s["published"]
@@ -232,6 +254,10 @@ def format_summary(s: dict) -> str:
                      f"(crawl {sec['crawl']} s, build {sec['build']} s)")
     else:
         lines.append("  NOT published: the previous database is still served")
+    c = s.get("cleaned") or {}
+    if c.get("processes_killed") or c.get("temp_files_removed") or c.get("profiles_removed"):
+        lines.append(f"  cleaned up after a killed run: {c['processes_killed']} processes, "
+                     f"{c['temp_files_removed']} temporary files, {c['profiles_removed']} LibreOffice profiles")
     if s.get("summary_path"):
         lines.append(f"  summary {s['summary_path']}")
     return "\n".join(lines)

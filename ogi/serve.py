@@ -1,8 +1,9 @@
 """Serve the published database with Datasette 0.65.x.
 
 The file is served immutable with SQL time limits. A new build is published by atomic rename
-(normalize.build); the server process watches the file's inode and restarts Datasette on the new
-file, so readers never see a half-built database.
+(normalize.build); the `republish` plugin (ogi/datasette_plugins/) swaps Datasette over to the new file
+between two requests, without a restart, so readers never see a half-built database and no request is
+refused during a publish.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Optional
 
 REPO = Path(__file__).resolve().parent.parent
 METADATA = REPO / "metadata.json"
+PLUGINS = Path(__file__).resolve().parent / "datasette_plugins"
 
 
 def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
@@ -57,6 +59,7 @@ def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, me
         sys.executable, "-m", "datasette", "serve", "-i", str(db),
         "--metadata", str(metadata), "--host", host, "--port", str(port),
         "--static", f"ogi-static:{Path(__file__).resolve().parent / 'static'}",
+        "--plugins-dir", str(PLUGINS),
         "--setting", "sql_time_limit_ms", "5000",
         "--setting", "max_returned_rows", "5000",
         "--setting", "facet_time_limit_ms", "200",  # a facet that costs more is dropped, not waited for
@@ -65,14 +68,6 @@ def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, me
         "--setting", "allow_download", "on",
         *site_options(db, extra),
     ]
-
-
-def _inode(path: Path) -> Optional[tuple[int, float]]:
-    try:
-        st = path.stat()
-        return st.st_ino, st.st_mtime
-    except FileNotFoundError:
-        return None
 
 
 def wait_ready(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> bool:
@@ -91,7 +86,7 @@ def wait_ready(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> boo
 
 def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None, poll: float = 2.0,
           extra: tuple[str, ...] = ()) -> int:
-    """Run Datasette until interrupted; restart it when `db` is replaced by a new build."""
+    """Run Datasette until interrupted (it follows `db` to every new build by itself)."""
     db = Path(db)
     if not db.exists():
         raise FileNotFoundError(f"{db} does not exist: run `ogi build` first")
@@ -106,16 +101,11 @@ def serve(db: Path, *, host: str = "127.0.0.1", port: int = 8001, on_ready=None,
     proc = None
     try:
         while not stop:
-            ident = _inode(db)
             proc = subprocess.Popen(datasette_command(db, host=host, port=port, extra=extra))
             if wait_ready(port, host) and on_ready:
                 on_ready(f"http://{host}:{port}/")
             while not stop and proc.poll() is None:
                 time.sleep(poll)
-                now = _inode(db)
-                if now is not None and now != ident:
-                    print(f"[ogi serve] {db} was republished; restarting Datasette", file=sys.stderr)
-                    break
             if proc.poll() is not None and not stop:
                 print(f"[ogi serve] Datasette exited with status {proc.returncode}", file=sys.stderr)
                 return proc.returncode or 1

@@ -640,6 +640,8 @@ class ReportSpider(scrapy.Spider):
         if response is not None:
             entry["status"] = response.status
         fallback = None
+        if isinstance(exc, IgnoreRequest) and str(exc).startswith("refused:"):
+            return  # crawler/guards.py refused it and wrote the manifest line: a finding, not an error
         if isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
             entry["event"] = "robots_disallowed"
             self.ctx.robots_disallowed[urlsplit(request.url).hostname or ""].append(request.url)

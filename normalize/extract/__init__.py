@@ -20,10 +20,11 @@ warnings. Rules:
               numbering_unreadable, embedded_objects
 
 Dispatch by sniffed type: html → html.py, mhtml → html.py (its HTML part), docx → docx.py,
-pdf → pdf.py (in a forked child with memory and time limits, see limits.run_isolated), doc/wps/rtf →
-LibreOffice (office.py) then docx.py, xlsx → xlsx.py, image → images.py, text → transcript.read_transcript (Markdown/plain transcripts) or
-textdump.read_textdump (Word text dumps).
-Scanned PDFs (pages without a usable text layer) and images are then read by OCR (ocr_hook.py).
+pdf → pdf.py; PDF, HTML, MHTML, DOCX and XLSX are read in a forked child with memory and time limits
+(limits.run_isolated), doc/wps/rtf → LibreOffice (office.py) then docx.py, xlsx → xlsx.py, image →
+images.py, text → transcript.read_transcript (Markdown/plain transcripts) or textdump.read_textdump
+(Word text dumps). Scanned PDFs (pages without a usable text layer) and images are then read by OCR
+(ocr_hook.py).
 
 DOC/WPS in bulk: call `convert_office_batch` for many documents at once, then
 `extract_bytes(docx_bytes, original_format='doc')` on each result; `Document.format` is then 'doc'
@@ -110,14 +111,26 @@ def extract_bytes(data: bytes, name: Optional[str] = None, *, limits: Limits = D
         return _error(fmt, "extraction_failed", f"{type(e).__name__}: {e}"[:500])
 
 
+_PRELOADED: set[str] = set()
+
+
 def _preload(fmt: str) -> None:
     """Import an isolated extractor and its libraries in the parent, once: a forked child inherits them.
     (Imported in the child, they would be imported again for every document: ~70 ms per PDF.)"""
+    if fmt in _PRELOADED:
+        return
+    _PRELOADED.add(fmt)
     try:
         if fmt == "pdf":
             from .pdf import preload
 
             preload()
+        elif fmt in ("html", "mhtml"):
+            from . import html  # noqa: F401
+        elif fmt == "docx":
+            from . import docx  # noqa: F401
+        elif fmt == "xlsx":
+            from . import xlsx  # noqa: F401
     except ImportError:
         pass  # the child reports it
 

@@ -5,11 +5,18 @@ LibreOffice takes a second or more to start, so `convert_office_batch` converts 
 profile (`-env:UserInstallation=file:///tmp/...`), so parallel builds never share (or lock) a profile,
 and runs in its own process group, killed as a group on timeout.
 
-A document LibreOffice failed on is remembered (by sha256) for the life of the process and not tried
-again. A document that hangs LibreOffice cannot stop the batch: LibreOffice converts in argument order, so
-when the batch times out the first document without output is given up (None) and the rest are
-converted again in a new call. Every other failure is a None in the result list, at the document's
-position. With `cache_dir`, results are stored as <sha256 of the input>.docx and reused.
+A document that hangs LibreOffice cannot stop the batch, and only it is blamed: LibreOffice converts in
+argument order, writing an output file for each document it converted and an ``Error:`` line (stderr)
+for each it could not load, so the number of documents it has got through is known while it runs. When
+that number stops moving for `per_item_timeout` seconds (or the batch exceeds its budget) LibreOffice is
+killed; the document it was on is given up as a *timeout*, the ones before it without output as failed
+conversions, and the ones after it are converted again in a new call — one timeout per slow document,
+however many failing documents precede it.
+
+Failures are remembered by sha256: for the life of the process, and with `cache_dir` as
+``<sha256>.failed`` next to the ``<sha256>.docx`` results, so a rebuild never starts LibreOffice for a
+document that failed or timed out before. `failures` (a dict, optional) receives the reason of every
+None in the result: ``conversion_failed`` or ``timeout``.
 
 Kingsoft WPS files (.wps) are Word-97-compatible OLE files: they are handed to LibreOffice as .doc
 (the .wps extension would select the Microsoft Works filter, which cannot read them).
@@ -32,7 +39,7 @@ from .sniff import sniff
 CONVERTIBLE = {"doc": ".doc", "wps": ".doc", "rtf": ".rtf"}
 # sha256 of inputs LibreOffice failed on in this process: asking again (e.g. extract_bytes on a DOC whose
 # batch conversion failed) returns None at once instead of starting LibreOffice for nothing.
-_FAILED: set[str] = set()
+_FAILED: dict[str, str] = {}  # sha256 -> "conversion_failed" | "timeout"
 _FAILED_MAX = 100_000
 SETUP_HINT = "LibreOffice (soffice) is not installed; run `make setup` (it installs Debian libreoffice-writer-nogui)"
 
@@ -63,17 +70,24 @@ def _is_docx(data: Optional[bytes]) -> bool:
         return False
 
 
+STARTUP_SECONDS = 30.0  # allowance for LibreOffice to start before the first document
+
+
 def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os.PathLike] = None,
                          timeout: Optional[float] = None, per_item_timeout: float = 60.0,
-                         soffice: Optional[str] = None) -> list[Optional[bytes]]:
+                         soffice: Optional[str] = None, failures: Optional[dict] = None,
+                         startup_seconds: float = STARTUP_SECONDS) -> list[Optional[bytes]]:
     """Convert DOC/WPS/RTF bytes to DOCX bytes; one LibreOffice run per batch.
 
     timeout: seconds for one LibreOffice run (default 60 + per_item_timeout per document).
+    per_item_timeout: seconds without progress after which the document being converted is given up.
+    failures: filled with {index: "conversion_failed" | "timeout"} for the documents that gave None.
     Items that already are DOCX are returned unchanged; items of other types give None.
     Raises ExtractError('converter_missing') when LibreOffice is not installed and there is
     anything to convert.
     """
     results: list[Optional[bytes]] = [None] * len(items)
+    why: dict[int, str] = failures if failures is not None else {}
     todo: list[int] = []
     keys: dict[int, str] = {}
     cache = Path(cache_dir) if cache_dir else None
@@ -88,9 +102,7 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
             continue
         keys[i] = hashlib.sha256(data).hexdigest()
         if keys[i] in _FAILED:
-            continue
-        if cache is not None and _failed_before(cache, keys[i], soffice):
-            _FAILED.add(keys[i])
+            why[i] = _FAILED[keys[i]]
             continue
         if cache is not None:
             hit = cache / f"{keys[i]}.docx"
@@ -99,6 +111,10 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
                 if _is_docx(cached):
                     results[i] = cached
                     continue
+            failed = _cached_failure(cache, keys[i])
+            if failed:
+                why[i] = _FAILED[keys[i]] = failed
+                continue
         todo.append(i)
     if not todo:
         return results
@@ -109,75 +125,54 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
     pending = todo
     while pending:
         budget = timeout if timeout is not None else 60.0 + per_item_timeout * len(pending)
-        done, hung = _run_batch(exe, [(i, items[i], sniff(items[i])) for i in pending], budget)
+        done, hung = _run_batch(exe, [(i, items[i], sniff(items[i])) for i in pending], budget, per_item_timeout,
+                                startup_seconds)
         for i, out in done.items():
             if _is_docx(out):
                 results[i] = out
                 if cache is not None:
                     _cache_write(cache, keys[i], out)
-        attempted = pending if hung is None else pending[: pending.index(hung) + 1]
+        attempted = pending if hung is None else pending[: pending.index(hung)]
         for i in attempted:
-            if results[i] is None and len(_FAILED) < _FAILED_MAX:
-                _FAILED.add(keys[i])
-                if cache is not None:
-                    _cache_write(cache, keys[i], converter_version(exe).encode(), suffix="failed")
+            if results[i] is None:
+                _remember(cache, keys[i], "conversion_failed")
+                why[i] = "conversion_failed"
         if hung is None:
             break
-        # skip the document LibreOffice was stuck on, retry those after it
-        pending = pending[pending.index(hung) + 1:]
+        _remember(cache, keys[hung], "timeout")
+        why[hung] = "timeout"
+        pending = pending[pending.index(hung) + 1:]  # the slow one is given up, those after it retried
     return results
 
 
-def _cache_write(cache: Path, key: str, data: bytes, suffix: str = "docx") -> None:
+def _remember(cache: Optional[Path], key: str, reason: str) -> None:
+    if len(_FAILED) < _FAILED_MAX:
+        _FAILED[key] = reason
+    if cache is not None:
+        _cache_write(cache, key, reason.encode(), suffix=".failed")
+
+
+def _cached_failure(cache: Path, key: str) -> Optional[str]:
+    try:
+        reason = (cache / f"{key}.failed").read_text("utf-8").strip()
+    except OSError:
+        return None
+    return reason if reason in ("conversion_failed", "timeout") else None
+
+
+def _cache_write(cache: Path, key: str, data: bytes, suffix: str = ".docx") -> None:
     try:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = cache / f".{key}.{os.getpid()}.tmp"
         tmp.write_bytes(data)
-        os.replace(tmp, cache / f"{key}.{suffix}")  # atomic: concurrent writers are fine
+        os.replace(tmp, cache / f"{key}{suffix}")  # atomic: concurrent writers are fine
     except OSError:
         pass
 
 
-_VERSIONS: dict = {}
-
-
-def converter_version(exe: Optional[str]) -> str:
-    """LibreOffice's build id (program/versionrc next to the binary, no start-up), else the binary's
-    path and mtime: a failed conversion is remembered for this converter only (an upgrade retries it)."""
-    if exe not in _VERSIONS:
-        version = "none"
-        if exe:
-            real = Path(os.path.realpath(exe))
-            try:  # the build id and the file's time: a package upgrade rewrites it
-                rc_path = real.parent / "versionrc"
-                rc = rc_path.read_text("utf-8", "replace")
-                version = ";".join([line.strip() for line in rc.splitlines() if line.startswith("buildid=")]
-                                   + [str(rc_path.stat().st_mtime_ns)])
-            except OSError:
-                pass
-            if version in ("none", ""):
-                try:
-                    version = f"{real}:{real.stat().st_mtime_ns}"
-                except OSError:
-                    version = str(real)
-        _VERSIONS[exe] = version
-    return _VERSIONS[exe]
-
-
-def _failed_before(cache: Path, key: str, soffice: Optional[str]) -> bool:
-    """Did this converter already fail on these bytes (a `<sha256>.failed` file holding its version)?
-    Every build otherwise ran LibreOffice again on the archive's unconvertible DOC/WPS files."""
-    marker = cache / f"{key}.failed"
-    try:
-        recorded = marker.read_text("utf-8")
-    except OSError:
-        return False
-    return recorded == converter_version(soffice or find_soffice())
-
-
-def _run_batch(exe: str, batch, budget: float):
+def _run_batch(exe: str, batch, budget: float, per_item: float = 60.0, startup: float = STARTUP_SECONDS):
     """One soffice run. Returns ({index: docx bytes}, index it hung on or None)."""
-    with tempfile.TemporaryDirectory(prefix="ogi-lo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"ogi-lo-{os.getpid()}-") as tmp:
         tmp_path = Path(tmp)
         indir, outdir, profile = tmp_path / "in", tmp_path / "out", tmp_path / "profile"
         indir.mkdir()
@@ -193,24 +188,61 @@ def _run_batch(exe: str, batch, budget: float):
         env = dict(os.environ)
         env.setdefault("SAL_USE_VCLPLUGIN", "svp")
         env["HOME"] = str(tmp_path)  # LibreOffice writes caches under $HOME
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env=env, start_new_session=True)
-        hung = None
-        try:
-            proc.wait(timeout=budget)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            hung = -1
+        errlog = tmp_path / "stderr.txt"
+        with open(errlog, "wb") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                    env=env, start_new_session=True)
+            timed_out = _wait_with_progress(proc, lambda: _progress(outdir, errlog), budget, per_item, startup)
         done = {}
         for i, f in files:
             out = outdir / (f.stem + ".docx")
             if out.is_file():
-                done[i] = out.read_bytes()
-            elif hung == -1:
-                hung = i  # first document without output: LibreOffice was stuck on it
-        if hung == -1:
-            hung = None
+                data = out.read_bytes()
+                if _is_docx(data):
+                    done[i] = data
+        hung = None
+        if timed_out:
+            through = _progress(outdir, errlog, complete=True)  # got through, in argument order
+            if through < len(files):
+                hung = files[through][0]
         return done, hung
+
+
+def _progress(outdir: Path, errlog: Path, *, complete: bool = False) -> int:
+    """Documents LibreOffice has finished: outputs (only complete DOCX files when `complete`) plus
+    'Error:' lines (documents it could not load)."""
+    outs = 0
+    for p in outdir.glob("*.docx"):
+        try:
+            if not complete or _is_docx(p.read_bytes()):
+                outs += 1
+        except OSError:
+            pass
+    try:
+        errors = sum(1 for line in errlog.read_bytes().splitlines() if line.startswith(b"Error:"))
+    except OSError:
+        errors = 0
+    return outs + errors
+
+
+def _wait_with_progress(proc: subprocess.Popen, progress, budget: float, per_item: float, startup: float) -> bool:
+    """Wait for LibreOffice; kill it (True) when it makes no progress for `per_item` seconds (plus
+    `startup` before the first document) or runs longer than `budget`."""
+    t0 = last = time.monotonic()
+    seen = 0
+    while True:
+        try:
+            proc.wait(timeout=0.25)
+            return False
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        n = progress()
+        if n != seen:
+            seen, last = n, now
+        if now - last > per_item + (startup if seen == 0 else 0) or now - t0 > budget:
+            _kill_group(proc)
+            return True
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -419,14 +419,27 @@ class _PageShim:
         self.bbox = bbox
 
 
+# pdfplumber's cell finding is quadratic in the crossings of ruling lines: a 101 x 59 grid costs ~30 s a
+# page. The report tables have a few hundred crossings; a page above this is not a table we read.
+MAX_GRID_CROSSINGS = 2500
+
+
+class GridTooLarge(ValueError):
+    pass
+
+
 def _find_tables(edges: list[dict], bbox: tuple, page_no: int) -> list[_PTable]:
-    """Lattice tables from ruling-line edges (pdfplumber's algorithm, default tolerances)."""
+    """Lattice tables from ruling-line edges (pdfplumber's algorithm, default tolerances). Raises
+    GridTooLarge for a page whose ruling lines cross more than MAX_GRID_CROSSINGS times."""
     from .lattice import LatticeFinder
 
     v = [e for e in edges if e["orientation"] == "v"]
     h = [e for e in edges if e["orientation"] == "h"]
     if len(v) < 2 or len(h) < 2:
         return []
+    crossings = len(_cluster([e["x0"] for e in v])) * len(_cluster([e["top"] for e in h]))
+    if crossings > MAX_GRID_CROSSINGS:
+        raise GridTooLarge(f"{crossings} ruling-line crossings (limit {MAX_GRID_CROSSINGS})")
     finder = LatticeFinder(_PageShim(bbox), {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
                                            "explicit_vertical_lines": v, "explicit_horizontal_lines": h})
     tables = []
@@ -779,6 +792,8 @@ def _extract(pdf, data: bytes, doc: Document, limits: Limits) -> Document:
                 edges, text_boxes = geometry
                 try:
                     tables = _find_tables(edges, (0, 0, w, h), i + 1)
+                except GridTooLarge:
+                    skipped_tables.append(i + 1)  # text is read, the grid is not searched for tables
                 except Exception as e:  # noqa: BLE001 - tables are optional, text is not
                     if not tables_failed:
                         tables_failed = True
@@ -810,7 +825,8 @@ def _extract(pdf, data: bytes, doc: Document, limits: Limits) -> Document:
         except Exception:
             pass
     if skipped_tables:
-        doc.issues.append(DocIssue("tables_skipped", f"too many objects for table detection on pages {skipped_tables[:20]}", "warning"))
+        doc.issues.append(DocIssue("tables_skipped", f"too many objects or ruling-line crossings for table detection "
+                                   f"on pages {skipped_tables[:20]}", "warning"))
 
     _drop_furniture(pages_lines, heights)
     doc.blocks = _assemble(pages_lines, pages_tables, widths)

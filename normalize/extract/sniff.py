@@ -10,7 +10,8 @@
                               stream or the KSOProductBuildVer property) → 'wps'; Workbook/Book → 'xls'.
                               Encrypted OOXML (EncryptionInfo + EncryptedPackage) and other OLE
                               files (ppt, msg, …) are 'unknown'. An OLE file whose directory cannot
-                              be read is 'doc' (LibreOffice will decide).
+                              be read (a truncated file) is 'xls' only when its first stream starts with an Excel BOF
+                              record, else 'doc' (LibreOffice will decide).
   'rtf'    {\\rtf
   'image'  png, jpeg, gif, bmp, tiff, webp
   'mhtml'  MIME "single file web page" (Word's 另存为单个网页, often served as .doc)
@@ -267,6 +268,20 @@ def _ole_names(data: bytes) -> list[str] | None:
     return names or None
 
 
+_WORD_FIB = b"\xec\xa5"
+_BIFF_BOF = (b"\x09\x08\x10\x00\x00\x06", b"\x09\x08\x08\x00\x00\x05")  # BIFF8, BIFF5
+
+
+def _first_stream_kind(data: bytes) -> str:
+    """'xls' when the first stream signature at a 512-byte sector start is Excel's BOF, else 'doc'."""
+    for off in range(512, min(len(data), 4 * 1024 * 1024) - 6, 512):
+        if data[off:off + 2] == _WORD_FIB:
+            return "doc"
+        if data[off:off + 6] in _BIFF_BOF:
+            return "xls"
+    return "doc"
+
+
 _OLE_FALLBACK = ["WordDocument", "Workbook", "Book", "WpsCustomData", "EncryptedPackage", "PowerPoint Document"]
 
 
@@ -275,8 +290,10 @@ def _sniff_ole(data: bytes) -> str:
     if names is None:
         # directory unreadable (truncated?): look for the UTF-16 names anywhere
         names = [n for n in _OLE_FALLBACK if n.encode("utf-16-le") in data]
-        if not names:
-            return "doc"
+        if "WordDocument" not in names and "EncryptedPackage" not in names:
+            # the directory was cut off, and a report's own text may say "Workbook": the first stream
+            # signature found at a sector start tells a Word FIB (0xA5EC) from an Excel BOF record
+            return _first_stream_kind(data)
     s = set(names)
     if "EncryptedPackage" in s:
         return "unknown"

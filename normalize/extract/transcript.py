@@ -22,7 +22,11 @@ dumps of textdump.py. `read_transcript(text)` reads it into a Document:
   the row gets those values and a warning 'split_inferred' saying so; where several fit (or no identity
   can decide, as in table 2 unless every value has one digit) the values stay empty (NULL) and a
   warning 'glued_ambiguous' lists the candidates ('glued_unsplittable' when none holds). No digits are
-  ever invented or dropped. Not done: the narrative ("新收申请12件") is not yet used to choose a split.
+  ever invented or dropped. Where several splits fit, the narrative decides when it can: a split is
+  taken only when it is the one candidate whose numbers the report's prose states for that row
+  (`narrative_support`: the row's total and, where all candidates share it, its 自然人 count — 结转下年度
+  继续办理11件，其中自然人1件 — for table 3; 行政复议…2件 and 行政诉讼…1件 for table 4), and its
+  warning 'split_inferred' names the sentence.
 """
 from __future__ import annotations
 
@@ -142,6 +146,69 @@ def split_glued(digits: str, section: Optional[str], label: str = "") -> tuple[O
     return (fits[0] if len(fits) == 1 else None), fits
 
 
+# --------------------------------------------------------------------------- the narrative decides
+
+_COUNT = re.compile(r"(\d+)\s*(?:件|条|宗|个)")
+_NATURAL = re.compile(r"自然人[^，,。；;、]*?(\d+)\s*件")
+# row label -> words a prose sentence stating that row's total uses (table 3, total column)
+_T3_ROW_WORDS = (
+    (re.compile(r"新收"), ("新收", "收到", "受理")),
+    (re.compile(r"上年结转"), ("上年结转",)),
+    (re.compile(r"结转下年|继续办理"), ("结转下年", "继续办理", "结转至下")),
+    (re.compile(r"予以公开"), ("予以公开",)),
+    (re.compile(r"部分公开"), ("部分公开",)),
+    (re.compile(r"总计"), ("办结", "答复", "作出")),
+)
+
+
+def _sentences(paragraphs: list[str]) -> list[str]:
+    return [s for p in paragraphs for s in re.split(r"[。；;！!？?]", p) if _COUNT.search(s)]
+
+
+def narrative_support(section: str, label: str, fits: list[tuple], paragraphs: list[str]) -> tuple[Optional[tuple], Optional[str]]:
+    """(the one fitting split whose total(s) the prose states, the sentence) or (None, None)."""
+    sentences = _sentences(paragraphs)
+
+    def stated(words: tuple, value: int, also=()) -> Optional[str]:
+        for s in sentences:
+            if any(w in s for w in words) and all(a in s for a in also) and value in {int(n) for n in _COUNT.findall(s)}:
+                return s.strip()
+        return None
+
+    supported = []
+    for f in fits:
+        if section == "t3":
+            # the identities leave splits with one total: the prose must state the row's total and its
+            # natural-person count (自然人…N件), or a total only one candidate has
+            words = next((w for rx, w in _T3_ROW_WORDS if rx.search(label)), None)
+            why = stated(words, f[6]) if words else None
+            if why and len({x[6] for x in fits}) == 1:
+                m = _NATURAL.search(why)
+                why = why if m and int(m.group(1)) == f[0] else None
+        elif section == "t4":
+            review = stated(("行政复议", "复议申请"), f[4])
+            suits = stated(("行政诉讼",), f[9] + f[14])
+            why = "；".join(x for x in (review, suits) if x) if review and suits else None
+        else:
+            why = None
+        if why:
+            supported.append((f, why))
+    if len(supported) == 1:
+        return supported[0]
+    return None, None
+
+
+def _decide_by_narrative(pending: list, paragraphs: list[str], issues: list) -> None:
+    for row, section, label, digits, fits, issue in pending:
+        best, why = narrative_support(section, label, fits, paragraphs)
+        if best is None:
+            continue
+        row[1:] = [str(v) for v in best]
+        issues[issues.index(issue)] = DocIssue(
+            "split_inferred", f"{label}: glued digits {digits!r} read as {' | '.join(map(str, best))} (the only "
+            f"split the row identities and the narrative support: {why})", "warning")
+
+
 # --------------------------------------------------------------------------- reading
 
 def read_transcript(text: str) -> Document:
@@ -151,6 +218,7 @@ def read_transcript(text: str) -> Document:
     table: Optional[list[list[str]]] = None
     section: Optional[str] = None
     issues: list[DocIssue] = []
+    pending: list = []  # glued rows that several splits fit: the narrative may decide (after reading)
 
     def end_table():
         nonlocal table
@@ -180,7 +248,7 @@ def read_transcript(text: str) -> Document:
             if len(cells) == 2 and not cells[1] and _GLUED.match(cells[0]):
                 cells = [cells[0]]
             if len(cells) == 1 and _GLUED.match(cells[0]) and section:
-                cells = _glued_row(cells[0], section, issues) or cells
+                cells = _glued_row(cells[0], section, issues, pending) or cells
             table.append(cells)
             continue
         m = _META.match(line)
@@ -196,7 +264,7 @@ def read_transcript(text: str) -> Document:
             continue
         g = _GLUED.match(body)
         if g and section and not h and re.search(r"[\u4e00-\u9fff]", g.group("label")) and len(g.group("label")) <= 40:
-            row = _glued_row(body, section, issues)
+            row = _glued_row(body, section, issues, pending)
             if row:
                 if table is None:
                     table = []
@@ -206,6 +274,7 @@ def read_transcript(text: str) -> Document:
         section = _section_of(body, section)
         blocks.append(Paragraph(body))
     end_table()
+    _decide_by_narrative(pending, [b.text for b in blocks if isinstance(b, Paragraph)], issues)
     ti = 0
     for b in blocks:
         if isinstance(b, Table):
@@ -218,7 +287,7 @@ def read_transcript(text: str) -> Document:
     return doc
 
 
-def _glued_row(line: str, section: str, issues: list) -> Optional[list[str]]:
+def _glued_row(line: str, section: str, issues: list, pending: Optional[list] = None) -> Optional[list[str]]:
     g = _GLUED.match(line)
     if not g:
         return None
@@ -234,8 +303,13 @@ def _glued_row(line: str, section: str, issues: list) -> Optional[list[str]]:
         return [label] + [str(v) for v in best]
     shown = "; ".join(" | ".join(map(str, f)) for f in fits[:5]) + (" …" if len(fits) > 5 else "")
     if fits:
-        issues.append(DocIssue("glued_ambiguous", f"{label}: glued digits {digits!r} fit {len(fits)} splits "
-                               f"({shown}); the values are left empty", "warning"))
+        issue = DocIssue("glued_ambiguous", f"{label}: glued digits {digits!r} fit {len(fits)} splits "
+                         f"({shown}); the values are left empty", "warning")
+        issues.append(issue)
+        row = [label] + [""] * n
+        if pending is not None and section in ("t3", "t4"):
+            pending.append((row, section, label, digits, fits, issue))
+        return row
     else:
         issues.append(DocIssue("glued_unsplittable", f"{label}: no split of the glued digits {digits!r} into {n} "
                                "values satisfies the row identities; the values are left empty", "warning"))

@@ -82,7 +82,7 @@ def nights(tmp_path_factory):
     # a second nightly while one holds the lock exits at once
     lock = tmp / "nightly.lock"
     with open(lock, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         fh.write("pid 1 since test\n")
         fh.flush()
         out["locked"] = _ogi(*args, "--proxy", "http://127.0.0.1:9")

@@ -172,3 +172,27 @@ def test_pdf_runs_isolated_by_default_and_reports_timeout(monkeypatch):
     t0 = time.monotonic()
     doc = extract_bytes(canvas_pdf(), limits=Limits(timeout=1))
     assert [i.rule for i in doc.issues] == ["timeout"] and time.monotonic() - t0 < 5
+
+
+def test_a_page_of_ruled_grid_is_read_as_text_without_table_search():
+    """pdfplumber's cell finding is quadratic in ruling-line crossings (a 33 KB PDF of grids cost 110 s):
+    a grid far beyond any report table is skipped with a warning, its text is still read."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(600, 800))
+    for i in range(101):
+        c.line(10, 10 + i * 7.8, 590, 10 + i * 7.8)
+    for j in range(59):
+        c.line(10 + j * 10, 10, 10 + j * 10, 790)
+    c.setFont("Helvetica", 4)
+    for i in range(0, 100, 3):
+        c.drawString(12, 12 + i * 7.8, str(i))
+    c.showPage()
+    c.save()
+    doc = extract_bytes(buf.getvalue(), "grid.pdf")
+    rules = [i.rule for i in doc.issues]
+    assert "tables_skipped" in rules and "needs_ocr" not in rules and doc.tables == []
+    assert "48" in doc.text() and "51" in doc.text()

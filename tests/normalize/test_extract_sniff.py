@@ -256,3 +256,14 @@ def test_never_raises_on_mangled_documents():
             n += 1
     assert n > 40
     assert time.monotonic() - t0 < 30
+
+
+def test_a_truncated_doc_whose_text_says_workbook_is_still_a_doc():
+    """Cut before its directory, an OLE file is told by its first stream's signature, not by names that
+    its text may contain (a report that mentions an Excel 'Workbook' was sniffed as xls)."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    text = "附件：统计表 Workbook Book".encode("utf-16-le")
+    word = ole + b"\xfd\xff\xff\xff" + b"\x00" * 508 + b"\xec\xa5\xc1\x00" + b"\x00" * 508 + text * 40
+    assert sniff(word) == "doc"
+    excel = ole + b"\x09\x08\x10\x00\x00\x06\x05\x00" + b"\x00" * 504 + "Workbook".encode("utf-16-le") * 40
+    assert sniff(excel) == "xls"

@@ -109,3 +109,37 @@ def test_ambiguous_glued_row_stays_null_with_an_issue():
 def test_word_text_dumps_are_not_taken_for_transcripts():
     for p in sorted((ROOT / "ogi" / "portal" / "documents" / "seeds").glob("*.txt")):
         assert not looks_like_transcript(p.read_text("utf-8")), p.name
+
+
+def test_the_narrative_decides_between_splits_the_identities_allow():
+    # 110000011 fits 1|10|0|0|0|0|11 and 11|0|0|0|0|0|11: the identities cannot choose, the prose can
+    glued = "四、结转下年度继续办理110000011"
+    _, fits = split_glued("110000011", "t3", glued)
+    assert fits == [(1, 10, 0, 0, 0, 0, 11), (11, 0, 0, 0, 0, 0, 11)]
+    head = "# 三、收到和处理政府信息公开申请情况\n"
+    silent = read_transcript(head + glued + "\n")
+    assert silent.tables[0].rows[0][1:] == [""] * 7
+    assert [i.rule for i in silent.issues] == ["glued_ambiguous"]
+    told = read_transcript("# 一、总体情况\n结转下年度继续办理的申请11件，其中自然人申请1件。\n" + head + glued + "\n")
+    assert told.tables[0].rows[0][1:] == ["1", "10", "0", "0", "0", "0", "11"]
+    [issue] = told.issues
+    assert issue.rule == "split_inferred" and "其中自然人申请1件" in issue.message
+    # the total alone, or a sentence about another row with the same numbers, does not decide
+    for prose in ("结转下年度继续办理的申请11件。", "本年新收申请11件，其中自然人申请1件。"):
+        other = read_transcript("# 一、总体情况\n" + prose + "\n" + head + glued + "\n")
+        assert other.tables[0].rows[0][1:] == [""] * 7 and [i.rule for i in other.issues] == ["glued_ambiguous"]
+
+
+def test_the_narrative_decides_table_4():
+    # 15 glued values of table 4 with three splits the group identities allow; the prose states the
+    # reviews (11) and lawsuits (3 + 20): only the printed split has both
+    digits = "10001112001301010020"
+    _, fits = split_glued(digits, "t4", "数量")
+    assert len(fits) == 3
+    head = "# 四、政府信息公开行政复议、行政诉讼情况\n数量" + digits + "\n"
+    doc = read_transcript("# 一、总体情况\n本年度发生政府信息公开行政复议11件，行政诉讼23件。\n" + head)
+    assert doc.tables[0].rows[0][1:] == ["10", "0", "0", "1", "11", "2", "0", "0", "1", "3", "0", "10", "10", "0", "20"]
+    assert [i.rule for i in doc.issues] == ["split_inferred"]
+    # the reviews alone leave two candidates (1|0|0|0|1 … has 1): still chosen only with the lawsuits
+    doc = read_transcript("# 一、总体情况\n本年度发生政府信息公开行政复议1件。\n" + head)
+    assert doc.tables[0].rows[0][1:] == [""] * 15 and [i.rule for i in doc.issues] == ["glued_ambiguous"]

@@ -1,0 +1,139 @@
+"""Datasette plugin: follow a database file that is republished by atomic rename, without a restart.
+
+`ogi build` publishes by renaming a finished file over the served path. Datasette keeps one SQLite
+connection per executor thread, opened on the file it found at start-up; restarting Datasette to see a
+new build refused every request for 2–3 s. Instead:
+
+- at start-up every file database is replaced by a `PublishedDatabase` of the same name and path;
+- before a request is handled, the served path's (inode, mtime) is compared with the one being served
+  (at most every `CHECK_EVERY` seconds); when it changed, a new `PublishedDatabase` of the next
+  generation replaces the old one in ``datasette.databases`` — requests that already started finish on
+  the connection they have;
+- each executor thread keeps one connection tagged with its generation; a thread that next runs a
+  query for a newer generation closes its old connection (in that thread, where it is used) and opens
+  the file anew. No request is refused or fails during a publish.
+
+The file stays opened ``immutable=1`` (it is never changed in place, only replaced). The build writes
+the new table counts (``<db>.inspect.json``, Datasette's ``--inspect-file``) before it renames the
+database; they are read again at the swap, so counts are never those of the previous build.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.database import Database
+
+CHECK_EVERY = 0.2  # seconds between two looks at the served path
+_connections = threading.local()
+
+
+def _ident(path):
+    try:
+        st = os.stat(path)
+        return st.st_ino, st.st_mtime_ns
+    except OSError:
+        return None
+
+
+class PublishedDatabase(Database):
+    """A file database whose per-thread connections are renewed when a newer generation is served."""
+
+    def __init__(self, ds, path, *, is_mutable=False, generation=0):
+        super().__init__(ds, path=path, is_mutable=is_mutable)
+        self.generation = generation
+        self.ident = _ident(path)
+
+    async def execute_fn(self, fn):
+        if self.ds.executor is None:
+            return await super().execute_fn(fn)
+
+        def in_thread():
+            key = f"ogi_{self.name}"
+            cached = getattr(_connections, key, None)
+            if cached is None or cached[0] < self.generation:
+                if cached is not None:
+                    cached[1].close()  # the previous build's connection, closed in its own thread
+                conn = self.connect()
+                self.ds._prepare_connection(conn, self.name)
+                cached = (self.generation, conn)
+                setattr(_connections, key, cached)
+            return fn(cached[1])
+
+        import asyncio
+
+        return await asyncio.get_event_loop().run_in_executor(self.ds.executor, in_thread)
+
+
+class _Follower:
+    def __init__(self, datasette):
+        self.ds = datasette
+        self.checked = 0.0
+        self.lock = threading.Lock()
+
+    def check(self):
+        now = time.monotonic()
+        if now - self.checked < CHECK_EVERY:
+            return
+        self.checked = now
+        with self.lock:
+            databases = dict(self.ds.databases)
+            changed = False
+            for name, db in databases.items():
+                if isinstance(db, PublishedDatabase):
+                    ident = _ident(db.path)
+                    if ident is not None and ident != db.ident:
+                        new = PublishedDatabase(self.ds, db.path, is_mutable=db.is_mutable,
+                                                generation=db.generation + 1)
+                        new.name, new.route = db.name, db.route
+                        databases[name] = new
+                        changed = True
+            if changed:
+                self._reload_inspect(databases)
+                self.ds.databases = databases  # swapped in one assignment, as Datasette itself does
+
+    def _reload_inspect(self, databases) -> None:
+        if not self.ds.inspect_data:
+            return  # counted on demand: nothing cached to refresh
+        data = dict(self.ds.inspect_data)
+        for name, db in databases.items():
+            path = Path(db.path).with_suffix(".inspect.json") if db.path else None
+            try:
+                fresh = json.loads(path.read_text("utf-8")) if path and path.exists() else {}
+            except (OSError, ValueError):
+                fresh = {}
+            if name in fresh:
+                data[name] = fresh[name]
+            else:
+                data.pop(name, None)  # no counts for this build: Datasette counts on demand
+        self.ds.inspect_data = data
+
+
+@hookimpl
+def startup(datasette):
+    databases = dict(datasette.databases)
+    for name, db in databases.items():
+        if db.path and not db.is_memory and not isinstance(db, PublishedDatabase):
+            new = PublishedDatabase(datasette, db.path, is_mutable=db.is_mutable)
+            new.name, new.route = db.name, db.route
+            databases[name] = new
+    datasette.databases = databases
+    datasette._ogi_follower = _Follower(datasette)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def follow(scope, receive, send):
+            follower = getattr(datasette, "_ogi_follower", None)
+            if follower is not None and scope.get("type") == "http":
+                follower.check()
+            await app(scope, receive, send)
+
+        return follow
+
+    return wrap
