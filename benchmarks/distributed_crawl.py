@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,14 +31,10 @@ sys.path.insert(0, str(REPO))
 
 from crawler import registry as reg  # noqa: E402
 from ogi.portal import registry_rows, start_portal  # noqa: E402
+from ogi.serve import free_port  # noqa: E402
 
 OGI = [sys.executable, "-m", "ogi.cli"]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Redis:

@@ -13,7 +13,6 @@ page in milliseconds, and the HTTP status when it was not 200. The pages come fr
 from __future__ import annotations
 
 import argparse
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -28,13 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ogi.serve import wait_ready  # noqa: E402
+from ogi.serve import free_port, wait_ready  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def q(s: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -24,14 +23,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ogi.serve import wait_ready  # noqa: E402
+from ogi.serve import free_port, wait_ready  # noqa: E402
 from ogi.site.dashboards import DASHBOARDS  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def q(s: str) -> str:

@@ -70,6 +70,15 @@ def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, me
     ]
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on `host` now (tests and benchmarks start their servers on one)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 def wait_ready(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> bool:
     import urllib.request
 

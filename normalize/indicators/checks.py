@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..checks import _clean
+
 REQUEST_CHANNELS = ("requests_in_person", "requests_fax", "requests_email", "requests_online", "requests_letter",
                     "requests_letter_fax", "requests_other")
 PROACTIVE_CHANNELS = ("proactive_website", "proactive_gazette", "proactive_weibo", "proactive_wechat",
@@ -22,14 +24,6 @@ OUTCOMES_PROVINCIAL = ("replies_granted", "replies_partial", "replies_denied", "
 OUTCOMES_NATIONAL = ("replies_already_public", "replies_granted", "replies_partial", "replies_denied", "not_held",
                      "denied_not_exist", "told_to_amend", "told_other_route")
 NATIONAL_ONLY = ("replies_already_public", "not_held", "denied_not_exist", "told_to_amend", "told_other_route")
-
-
-def _clean(x):
-    if isinstance(x, float):
-        x = round(x, 6)
-        if x == int(x):
-            return int(x)
-    return x
 
 
 def _primary(indicators: list[dict]) -> dict[tuple[str, str], dict]:

@@ -3,23 +3,18 @@ crawl the local portal with and without it."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from ogi.serve import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 OGI = [sys.executable, "-m", "ogi.cli"]
 FAST_ENV = {"OGI_WORKER_IDLE": "1", "OGI_WORKER_TTL": "3"}
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisServer:

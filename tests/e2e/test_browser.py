@@ -1,7 +1,6 @@
 """The published database as a researcher sees it: a real `ogi serve` (Datasette) process and a real
 headless Chromium (Debian package, installed by `make setup`)."""
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -10,16 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ogi.serve import wait_ready
+from ogi.serve import free_port, wait_ready
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

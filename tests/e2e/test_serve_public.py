@@ -10,7 +10,6 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import socket
 import subprocess
 import sys
 import threading
@@ -21,14 +20,10 @@ from pathlib import Path
 import sqlite_utils
 
 from normalize.schema import migrate
+from ogi.serve import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _publish(db: Path, reports: int) -> None:
