@@ -287,6 +287,8 @@ class GkmlptSpider(ReportSpider):
                 entry["alts"].append((url, title, date, meta, response.url, response.meta["ogi"]["site"]))
             url = canonical
         if url in entry["tried"] or any(a[0] == url for a in entry["alts"]):
+            if entry["state"] == "failed":  # the post failed before this list offered its other URL
+                yield from self._post_failed({"ogi": {"gkmlpt_post": list(key)}})
             return
         if entry["state"] in ("pending", "done"):
             entry["alts"].append((url, title, date, meta, response.url, response.meta["ogi"]["site"]))

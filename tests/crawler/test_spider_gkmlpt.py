@@ -125,6 +125,19 @@ def test_failed_post_is_tried_under_its_other_url():
     assert isinstance(retry[0], Request) and retry[0].callback == sp.parse_detail
 
 
+def test_a_post_that_failed_before_its_other_url_was_listed_is_tried_there():
+    """The order of the previous test reversed (a loaded machine reads the lists in any order): the
+    gkmlpt URL fails first, the 集约化 column listing the same post comes after; it is still tried."""
+    sp = spider()
+    (p1,) = to_api(sp)
+    _, reqs = split(sp.parse_api(response_for(p1, "gkmlpt/api_2629_page1.json", headers=JSON, kind="text")))
+    _, retry = split(sp.parse_detail(response_for(reqs[0], b"")))  # empty body, no other URL known yet
+    assert retry == []
+    _, later = split(sp.parse_listing(response_for(starts(sp)[1], "gkmlpt/column_xxgknb.html")))
+    assert H + "/zwgk/xxgknb/content/post_4804001.html" in [q.url for q in later]
+    assert sp.ctx.events[-1]["event"] == "mirror_fallback"
+
+
 def test_sub_categories_only_when_the_parent_did_not_cover_them():
     sp = spider()
     tree = [{"id": 10, "name": "政府信息公开年报", "post_count": 3, "children": [
