@@ -67,15 +67,15 @@ def _places():
     return {p: [(f"第{i}市", f"第{i}县") for i in range(1, 30)] for p in PROVINCES}
 
 
-def parse_pool(size: int, seed: str) -> dict:
+def parse_pool(size: int, seed: str, years: list = YEARS) -> dict:
     """{(year, level): [parse result, ...]}: generated reports parsed by normalize."""
     from normalize.extract import extract_bytes
     from normalize.parse import parse_document
     from ogi.portal.generate import Agency, blocks_html, build_report
 
     pool: dict = {}
-    per = max(1, size // (len(YEARS) * len(LEVELS)))
-    for year in YEARS:
+    per = max(1, size // (len(years) * len(LEVELS)))
+    for year in years:
         for level in LEVELS:
             for i in range(per):
                 name = {"province": "东岚省人民政府", "city": "青屿市人民政府", "county": "白沙县人民政府",
