@@ -211,6 +211,26 @@ class StatementProfile:
         return "\n".join(f"    {t:8.1f} s  {label}" for label, t in rows)
 
 
+def _time_finish_steps(phases: dict) -> None:
+    """--profile: the steps of finish_database timed one by one (module functions wrapped)."""
+    from normalize import build, indicators_wide, site_tables
+
+    def timed(module, name: str, label: str) -> None:
+        fn = getattr(module, name)
+
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
+        setattr(module, name, wrapper)
+
+    timed(build, "_create_deferred_indexes", "  finish: secondary indexes")
+    timed(indicators_wide, "fill_indicators_wide", "  finish: indicators_wide")
+    timed(site_tables, "finish", "  finish: site_tables.finish")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--reports", type=int, default=10_000)
@@ -219,6 +239,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=2_000, help="reports per write batch (default 2000)")
     ap.add_argument("--seed", default="scale")
     ap.add_argument("--profile", action="store_true", help="print the slowest SQL statements of the finish")
+    ap.add_argument("--no-downloads", action="store_true",
+                    help="skip the panel CSV/Parquet (as this script did before: to compare with earlier figures)")
     args = ap.parse_args(argv)
 
     import sqlite_utils
@@ -265,14 +287,17 @@ def main(argv=None) -> int:
     profile = StatementProfile() if args.profile else None
     if profile:
         db.conn.set_trace_callback(profile)
+        _time_finish_steps(phases)
     finish_database(db)
     if profile:
         db.conn.set_trace_callback(None)
+        profile._close(time.perf_counter())
     t = done("finish_database", t)
     # as normalize.build.build: the bulk downloads, the journal back to DELETE, VACUUM when pages are free
-    db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(args.out),
-                                                       keep=exports.published_files(args.out)))
-    t = done("downloads (panel CSV/Parquet)", t)
+    if not args.no_downloads:
+        db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(args.out),
+                                                           keep=exports.published_files(args.out)))
+        t = done("downloads (panel CSV/Parquet)", t)
     db.conn.execute("PRAGMA journal_mode=DELETE")
     vacuumed = vacuum_if_needed(db)
     db.close()

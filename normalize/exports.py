@@ -102,6 +102,7 @@ def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
     names = [d[0] for d in cursor.description]
     spill = parquet_path.with_name(parquet_path.name + ".arrows")
     seen: list[set] = [set() for _ in names]
+    ipc = pa.ipc.IpcWriteOptions(compression="lz4")  # the spill is read once: fast compression
     n = 0
     writer = writer_schema = None
     try:
@@ -121,7 +122,7 @@ def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
                 if writer is None or writer_schema != batch.schema:  # a new spill file per schema
                     if writer is not None:
                         writer.close()
-                    writer, writer_schema = pa.ipc.new_stream(str(spill) + f".{n}", batch.schema), batch.schema
+                    writer, writer_schema = pa.ipc.new_stream(str(spill) + f".{n}", batch.schema, options=ipc), batch.schema
                 writer.write_batch(batch)
         if writer is not None:
             writer.close()
