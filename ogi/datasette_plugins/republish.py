@@ -48,6 +48,30 @@ class PublishedDatabase(Database):
         self.generation = generation
         self.ident = _ident(path)
 
+    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        """Row counts of table pages are bounded (ogi/site/counts.py); every other query runs as asked."""
+        try:
+            from ogi.site import counts
+        except ImportError:  # the site package is not installed: plain Datasette
+            counts = None
+        policy = None
+        if counts is not None and sql.startswith("select count(*) from "):
+            policy = counts.count_policy(sql, await self._views(), custom_time_limit)
+        if policy == "skip":
+            from datasette.database import QueryInterrupted
+
+            raise QueryInterrupted(None, sql, params)
+        if policy is not None:
+            custom_time_limit = policy
+        return await super().execute(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                                     page_size=page_size, log_sql_errors=log_sql_errors)
+
+    async def _views(self) -> set:
+        if getattr(self, "_ogi_views", None) is None:
+            self._ogi_views = set(await self.view_names())
+        return self._ogi_views
+
     async def execute_fn(self, fn):
         if self.ds.executor is None:
             return await super().execute_fn(fn)
@@ -132,6 +156,13 @@ def asgi_wrapper(datasette):
             follower = getattr(datasette, "_ogi_follower", None)
             if follower is not None and scope.get("type") == "http":
                 follower.check()
+            if scope.get("type") == "http":
+                try:
+                    from ogi.site.counts import mark_request
+                except ImportError:
+                    pass
+                else:
+                    mark_request(scope.get("path", ""))
             await app(scope, receive, send)
 
         return follow

@@ -37,19 +37,35 @@ def excerpt(text: str, query: str, width: int = 50) -> tuple[str, str, str]:
     return ("…" if a > width else "") + before, text[a:b], text[b:b + width] + ("…" if b + width < len(text) else "")
 
 
-PASSAGE_SQL = """
-select p.id, p.report_id, p.kind, p.code, p.name_zh, p.text, r.agency, r.year, r.level, r.province
-from passages p join reports r on r.id = p.report_id
-where p.id in (select rowid from passages_grams where passages_grams match ogi_grams(:q))
-  and (:kind = '' or p.kind = :kind)
-  and (:year = '' or r.year = :year)
-  and (:level = '' or r.level = :level)
-  and (:province = '' or r.province = :province)
-"""
+# Hits come in the index's order (passage id, newest built first), prose before table text, and a
+# page reads only as many hits as it shows: FTS5 walks its doclist backwards and the filters are checked
+# on the way (issue 9: sorting every hit by year read all ~170,000 passages that hold 诉 at 100,000
+# reports). Prose passages keep their section id, table passages are offset by 1,000,000,000
+# (normalize.site_tables.TABLE_PASSAGE_OFFSET), so "prose first" is two rowid ranges of the index.
+TABLE_IDS = 1_000_000_000
+COUNT_CAP = 1_000  # hits counted exactly up to here; beyond it the page says "more than 1,000"
+
+
+def hits_sql(columns: str, kind_range: str, limit: str) -> str:
+    return (f"select {columns}\n"
+            "from passages_grams g join passages p on p.id = g.rowid join reports r on r.id = p.report_id\n"
+            f"where passages_grams match ogi_grams(:q) and g.rowid {kind_range}\n"
+            "  and (:kind = '' or p.kind = :kind) and (:year = '' or r.year = :year)\n"
+            "  and (:level = '' or r.level = :level) and (:province = '' or r.province = :province)\n"
+            f"order by g.rowid desc limit {limit}")
+
+
+def prose_then_tables(columns: str, limit: str) -> str:
+    """Prose hits, then table-text hits, each newest passage first, at most `limit` of them."""
+    return (f"select * from ({hits_sql(columns, f'< {TABLE_IDS}', limit)})\nunion all\n"
+            f"select * from ({hits_sql(columns, f'>= {TABLE_IDS}', limit)})\nlimit {limit}")
+
+
+HIT_COLUMNS = ("p.id, p.report_id, p.kind, p.code, p.name_zh, p.text, r.agency, r.year, r.level, r.province")
 
 
 def search_sql(count: bool = False) -> str:
-    if count:
-        return f"select count(*) as n, count(distinct report_id) as reports from ({PASSAGE_SQL})"
-    # prose first: a word in the flattened table headers of every report must not drown the prose
-    return PASSAGE_SQL + " order by p.kind = 'table', r.year desc, r.agency, p.code limit :limit offset :offset"
+    if count:  # bounded: COUNT_CAP + 1 hits at most are read
+        return (f"select count(*) as n, count(distinct report_id) as reports from "
+                f"({prose_then_tables('p.id, p.report_id', str(COUNT_CAP + 1))})")
+    return f"select * from ({prose_then_tables(HIT_COLUMNS, ':upto')}) limit :limit offset :offset"
