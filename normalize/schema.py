@@ -344,6 +344,10 @@ def m010_serving_tables(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TABLE dashboard_rule_cube ({keys}, rule TEXT, n INTEGER)")
     db.execute("CREATE INDEX idx_dashboard_cube_year ON dashboard_cube (year)")
     db.execute("CREATE INDEX idx_dashboard_rule_cube_year ON dashboard_rule_cube (year)")
+    # facets of checks?status=fail (the rule facet walked all checks by rule), pre2019_conflicts
+    db.execute("CREATE INDEX IF NOT EXISTS idx_checks_status_rule ON checks (status, rule)")
+    if "indicators" in db.table_names():
+        db.execute("CREATE INDEX IF NOT EXISTS idx_indicators_conflict ON indicators (report_id) WHERE conflict IS NOT NULL")
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [

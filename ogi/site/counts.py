@@ -20,7 +20,7 @@ import os
 import re
 from typing import Optional
 
-COUNT_TIME_LIMIT_MS = int(os.environ.get("OGI_COUNT_TIME_LIMIT_MS", "100"))
+COUNT_TIME_LIMIT_MS = int(os.environ.get("OGI_COUNT_TIME_LIMIT_MS", "50"))
 TABLE_PAGE = re.compile(r"^/[^/]+/[^/]+$")  # /<database>/<table or view>[.json|.csv]
 _table_page: contextvars.ContextVar[bool] = contextvars.ContextVar("ogi_table_page", default=False)
 

@@ -296,11 +296,16 @@ async def search_page(request, datasette):
     if args["q"]:
         offset = (page - 1) * PER_PAGE
         params = dict(args, limit=PER_PAGE + 1, offset=offset, upto=offset + PER_PAGE + 1)
-        count = (await _dicts(db, search.search_sql(count=True), args))[0]
+        few = False
+        if any(args.get(k) for k in search.FILTERS):  # filters that leave few reports: read those first
+            sql, fparams = search.filtered_reports_sql(args)
+            few = (await _dicts(db, sql, fparams))[0]["n"] <= search.FILTER_FIRST_MAX_REPORTS
+        count_sql = search.filter_first_sql(args, count=True) if few else search.search_sql(count=True)
+        count = (await _dicts(db, count_sql, args))[0]
         ctx["capped"] = count["n"] > search.COUNT_CAP  # more hits than were counted
         ctx["total"] = min(count["n"], search.COUNT_CAP)
         ctx["reports"] = count["reports"]
-        hits = await _dicts(db, search.search_sql(), params)
+        hits = await _dicts(db, search.filter_first_sql(args) if few else search.search_sql(), params)
         more = len(hits) > PER_PAGE
         hits = hits[:PER_PAGE]
         for h in hits:
