@@ -346,6 +346,11 @@ def m010_serving_tables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_dashboard_rule_cube_year ON dashboard_rule_cube (year)")
     # facets of checks?status=fail (the rule facet walked all checks by rule), pre2019_conflicts
     db.execute("CREATE INDEX IF NOT EXISTS idx_checks_status_rule ON checks (status, rule)")
+    # the default facets of a page filtered by year count from an index, not from every row of the year
+    for table, facets in (("reports", ("template", "level", "province", "status", "scope")),
+                          ("indicators_wide", ("template", "scope", "source"))):
+        for col in facets:
+            db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_year_{col} ON {table} (year, {col})")
     if "indicators" in db.table_names():
         db.execute("CREATE INDEX IF NOT EXISTS idx_indicators_conflict ON indicators (report_id) WHERE conflict IS NOT NULL")
 

@@ -8,6 +8,7 @@ search box of the `sections` and `passages` tables work for short queries too.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from typing import Optional
 
@@ -44,7 +45,8 @@ def excerpt(text: str, query: str, width: int = 50) -> tuple[str, str, str]:
 # reports). Prose passages keep their section id, table passages are offset by 1,000,000,000
 # (normalize.site_tables.TABLE_PASSAGE_OFFSET), so "prose first" is two rowid ranges of the index.
 TABLE_IDS = 1_000_000_000
-COUNT_CAP = 1_000  # hits counted exactly up to here; beyond it the page says "more than 1,000"
+# hits counted exactly up to here; beyond it the page says "more than 1,000" (OGI_SEARCH_COUNT_CAP)
+COUNT_CAP = int(os.environ.get("OGI_SEARCH_COUNT_CAP", "1000"))
 
 
 def hits_sql(columns: str, kind_range: str, limit: str) -> str:
