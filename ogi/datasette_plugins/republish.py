@@ -66,6 +66,10 @@ class PublishedDatabase(Database):
             raise QueryInterrupted(None, sql, params)
         if policy is not None:
             custom_time_limit = policy
+        if counts is not None and "escape_fts(:search)" in sql and counts.on_table_page():
+            from ogi.site.fts_pages import bounded
+
+            sql = bounded(sql) or sql
         schema = not self.is_mutable and any(s in sql for s in SCHEMA_SQL) and "select count(" not in sql
         key = ("sql", sql, repr(params), truncate, page_size)
         if schema and key in self._ogi_schema:

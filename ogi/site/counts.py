@@ -32,6 +32,10 @@ def mark_request(path: str) -> None:
     _table_page.set(bool(TABLE_PAGE.match(path or "")))
 
 
+def on_table_page() -> bool:
+    return _table_page.get()
+
+
 def count_policy(sql: str, views: set[str], given: Optional[int]) -> Optional[object]:
     """None (run as asked), SKIP (do not run), or the time limit in ms for this query."""
     if not _table_page.get() or not sql.startswith("select count(*) from "):

@@ -212,3 +212,34 @@ def test_view_counts_are_not_taken_unfiltered_and_table_counts_still_show(capped
     want = conn.execute("select count(*) from panel where agency_id = ?", (agency_id,)).fetchone()[0]
     page = get(f"{capped_site['url']}/ogi/panel?agency_id={urllib.parse.quote(agency_id)}")
     assert re.search(rf"<h3>{want:,} rows?", page), "a filtered view is counted when it is cheap"
+
+
+@pytest.mark.parametrize("table", ["sections", "passages"])
+def test_search_box_pages_read_only_their_hits_and_still_list_every_hit(capped_site, table):
+    """`?_search=` pages with the FTS subquery bounded to the page (ogi/site/fts_pages.py): paging 3 rows at
+    a time gives exactly the hits, in id order, that the unbounded query gives."""
+    from ogi.site.fts_pages import bounded
+
+    conn = connect(capped_site["db"])
+    query = "复议"
+    unbounded = (f"select id from {table} where id in (select rowid from passages_grams where passages_grams "
+                 f"match ogi_grams(:search)) order by id")
+    want = [r[0] for r in conn.execute(unbounded, {"search": query})]
+    assert len(want) > 6
+    got, nxt = [], None
+    while True:
+        url = f"{capped_site['url']}/ogi/{table}.json?_search={urllib.parse.quote(query)}&_size=3&_col=id" + \
+            (f"&_next={nxt}" if nxt else "")
+        page = json.loads(get(url))
+        got += [r[0] for r in page["rows"]]
+        nxt = page.get("next")
+        if not nxt:
+            break
+    assert got == want
+    # the rewrite applies to the page's own shape only
+    shaped = (f"select id from {table} where id in (select rowid from passages_grams where passages_grams match "
+              f"escape_fts(:search)) order by id limit 51")
+    assert bounded(shaped) and "order by rowid limit 51" in bounded(shaped)
+    assert bounded(shaped.replace("order by id", "order by id desc")) is None
+    assert bounded(shaped.replace(f"from {table}", "from cells")) is None
+    assert bounded(shaped.replace(") order", ") and code = :p0 order")) is None
