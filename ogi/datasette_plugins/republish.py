@@ -70,7 +70,7 @@ class PublishedDatabase(Database):
             from ogi.site.fts_pages import bounded
 
             sql = bounded(sql) or sql
-        schema = not self.is_mutable and any(s in sql for s in SCHEMA_SQL) and "select count(" not in sql
+        schema = not self.is_mutable and _is_schema_sql(sql) and len(self._ogi_schema) < SCHEMA_CACHE_MAX
         key = ("sql", sql, repr(params), truncate, page_size)
         if schema and key in self._ogi_schema:
             return self._ogi_schema[key]
@@ -114,7 +114,16 @@ SCHEMA_METHODS = ("table_exists", "table_names", "view_names", "hidden_table_nam
                   "table_column_details", "primary_keys", "fts_table", "label_column_for_table",
                   "foreign_keys_for_table", "get_all_foreign_keys", "get_table_definition", "get_view_definition",
                   "attached_databases")
-SCHEMA_SQL = ("sqlite_master", "pragma_", "PRAGMA ")
+SCHEMA_CACHE_MAX = 2_000  # entries per generation (Datasette asks a few hundred distinct look-ups)
+
+
+def _is_schema_sql(sql: str) -> bool:
+    """A look-up of the schema itself (as Datasette writes them), not a query of rows."""
+    low = sql.lstrip().lower()
+    if low.startswith("pragma "):
+        return True
+    return low.startswith("select") and "from sqlite_master" in low and "count(" not in low and \
+        "random(" not in low and " join " not in low
 
 
 def _schema_memo(name):
