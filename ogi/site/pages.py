@@ -300,12 +300,20 @@ async def search_page(request, datasette):
         if any(args.get(k) for k in search.FILTERS):  # filters that leave few reports: read those first
             sql, fparams = search.filtered_reports_sql(args)
             few = (await _dicts(db, sql, fparams))[0]["n"] <= search.FILTER_FIRST_MAX_REPORTS
-        count_sql = search.filter_first_sql(args, count=True) if few else search.search_sql(count=True)
-        count = (await _dicts(db, count_sql, args))[0]
-        ctx["capped"] = count["n"] > search.COUNT_CAP  # more hits than were counted
-        ctx["total"] = min(count["n"], search.COUNT_CAP)
-        ctx["reports"] = count["reports"]
-        hits = await _dicts(db, search.filter_first_sql(args) if few else search.search_sql(), params)
+        if few:  # every hit's id at once: the exact count and the page from one pass
+            found = await _dicts(db, search.filter_first_sql(args), args)
+            ctx["capped"] = False
+            ctx["total"], ctx["reports"] = len(found), len({f["report_id"] for f in found})
+            ids = [f["id"] for f in found[offset:offset + PER_PAGE + 1]]
+            by_id = {h["id"]: h for h in await _dicts(db, search.rows_by_id_sql(len(ids)),
+                                                      {f"id{i}": v for i, v in enumerate(ids)})} if ids else {}
+            hits = [by_id[i] for i in ids if i in by_id]
+        else:
+            count = (await _dicts(db, search.search_sql(count=True), args))[0]
+            ctx["capped"] = count["n"] > search.COUNT_CAP  # more hits than were counted
+            ctx["total"] = min(count["n"], search.COUNT_CAP)
+            ctx["reports"] = count["reports"]
+            hits = await _dicts(db, search.search_sql(), params)
         more = len(hits) > PER_PAGE
         hits = hits[:PER_PAGE]
         for h in hits:

@@ -116,11 +116,15 @@ def filtered_reports_sql(args: dict) -> tuple[str, dict]:
     return f"select count(*) as n from reports r where {where}", params
 
 
-def filter_first_sql(args: dict, count: bool = False) -> str:
+def filter_first_sql(args: dict) -> str:
+    """(id, report_id) of every hit in the filtered reports, in the index's order (prose first, newest
+    passage first): one pass of the matcher gives both the exact count and the page."""
     where, _ = filters_where(args)
-    base = ("from reports r join passages p on p.report_id = r.id\n"
-            f"where {where} and (:kind = '' or p.kind = :kind) and ogi_phrase(p.grams, :q)\n")
-    if count:
-        return (f"select count(*) as n, count(distinct report_id) as reports from "
-                f"(select p.id, p.report_id {base} limit {COUNT_CAP + 1})")
-    return f"select {HIT_COLUMNS} {base} order by p.id >= {TABLE_IDS}, p.id desc limit :limit offset :offset"
+    return ("select p.id, p.report_id from reports r join passages p on p.report_id = r.id\n"
+            f"where {where} and (:kind = '' or p.kind = :kind) and ogi_phrase(p.grams, :q)\n"
+            f"order by p.id >= {TABLE_IDS}, p.id desc")
+
+
+def rows_by_id_sql(n: int) -> str:
+    marks = ", ".join(f":id{i}" for i in range(n))
+    return f"select {HIT_COLUMNS} from passages p join reports r on r.id = p.report_id where p.id in ({marks})"
