@@ -88,7 +88,7 @@ order by year
 """
 
 QUERIES = {
-    "agency_series": {
+    "agency_indicator_series": {
         "title": "一个机关的时间序列 One agency's series across layouts",
         "description": "Requests received (or another measure) per year for one agency, pre-2019 prose and tables "
                        "and the 2019/2021 tables alike.",

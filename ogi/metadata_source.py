@@ -429,12 +429,20 @@ QUERIES = {
 }
 
 
+def _merge_unique(ours: dict, theirs: dict) -> None:
+    """Add another module's entries; a name both define is an error (one would silently replace the other:
+    issue 12's `agency_series` once hid issue 7's). Re-adding the identical entry is harmless."""
+    clash = sorted(k for k in theirs if k in ours and ours[k] != theirs[k])
+    if clash:
+        raise ValueError(f"metadata names defined twice: {', '.join(clash)}")
+    ours.update(theirs)
+
+
 def build_metadata() -> dict:
     from . import metadata_indicators as ind  # issue 12: pre-2019 indicators
 
-    TABLES.update(ind.TABLES)
-    VIEWS.update(ind.VIEWS)
-    QUERIES.update(ind.QUERIES)
+    for ours, theirs in ((TABLES, ind.TABLES), (VIEWS, ind.VIEWS), (QUERIES, ind.QUERIES)):
+        _merge_unique(ours, theirs)
     tables = {}
     for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
         t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}

@@ -7,6 +7,7 @@ refused during a publish.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -33,10 +34,14 @@ def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
         for item in [*dash.get("charts", {}).values(), *dash.get("filters", {}).values()]:
             if item.get("db") == "ogi":
                 item["db"] = db.stem
-    fd, tmp = tempfile.mkstemp(prefix="ogi-metadata-", suffix=".json")
+    # one file per served database, rewritten on each start (a fresh temp file per start piled up in /tmp)
+    tag = hashlib.sha1(str(Path(db).resolve()).encode()).hexdigest()[:10]
+    out = Path(tempfile.gettempdir()) / f"ogi-metadata-{db.stem}-{tag}.json"
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
-    return Path(tmp)
+    os.replace(tmp, out)
+    return out
 
 
 def site_options(db: Path, extra: tuple[str, ...] = ()) -> list[str]:

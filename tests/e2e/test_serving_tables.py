@@ -4,7 +4,7 @@
   figure summed from the cells (the queries the charts ran before, kept here as the reference);
 - the search page's "filter first" path equals the index's answer; the search count is capped and the
   pages still reach every hit;
-- `agency_series` with its filter inside the view's branches equals the `indicator_series` view;
+- `agency_indicator_series` with its filter inside the view's branches equals the `indicator_series` view;
 - table pages: an unfiltered view's count is not taken, other counts still show.
 No timings here: benchmarks/serve_load.py prints them.
 """
@@ -144,10 +144,10 @@ def test_search_filter_first_finds_what_the_index_finds(built_demo, query):
     assert checked > 0
 
 
-def test_agency_series_query_equals_the_indicator_series_view(built_demo):
+def test_agency_indicator_series_query_equals_the_indicator_series_view(built_demo):
     conn = connect(built_demo["db"])
     meta = json.loads((REPO / "metadata.json").read_text("utf-8"))
-    sql = meta["databases"]["ogi"]["queries"]["agency_series"]["sql"]
+    sql = meta["databases"]["ogi"]["queries"]["agency_indicator_series"]["sql"]
     agencies = [a for (a,) in conn.execute("select distinct agency from reports order by agency")]
     measures = [m for (m,) in conn.execute("select distinct measure from indicator_mapping")]
     seen = 0
