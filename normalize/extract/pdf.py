@@ -46,6 +46,8 @@ import re
 import statistics
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 from typing import Optional
 
 from ..document import DocIssue, Document, Paragraph, Table
@@ -53,21 +55,18 @@ from .cells import clean_text, finish_grid, is_cjk, join_pieces
 from .limits import DEFAULT_LIMITS, Limits
 
 
-@dataclass(slots=True)
 class _Char:
-    ch: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
+    """One character and its box (pdfplumber coordinates); its centre is computed once."""
 
-    @property
-    def cx(self):
-        return (self.x0 + self.x1) / 2
+    __slots__ = ("ch", "x0", "top", "x1", "bottom", "cx", "cy")
 
-    @property
-    def cy(self):
-        return (self.top + self.bottom) / 2
+    def __init__(self, ch: str, x0: float, top: float, x1: float, bottom: float):
+        self.ch, self.x0, self.top, self.x1, self.bottom = ch, x0, top, x1, bottom
+        self.cx = (x0 + x1) / 2
+        self.cy = (top + bottom) / 2
+
+    def __repr__(self):
+        return f"_Char({self.ch!r}, {self.x0}, {self.top}, {self.x1}, {self.bottom})"
 
 
 @dataclass(slots=True)
@@ -159,6 +158,11 @@ def _page_text(c, raw, n: int) -> Optional[list[int]]:
     return units
 
 
+# code points _page_chars must look at twice: none, line breaks, whitespace and "-" (PDFium generates
+# spaces, line breaks and hyphens of its own; see below). No whitespace lies outside the BMP.
+_SPECIAL_CODES = frozenset([0, 0xFFFE, 0xFFFF, ord("-")] + [u for u in range(0x10000) if chr(u).isspace()])
+
+
 def _page_chars(page) -> list[_Char]:
     import ctypes
 
@@ -179,19 +183,32 @@ def _page_chars(page) -> list[_Char]:
         # whitespace is asked whether it was generated.
         get_unicode, is_generated, loose_box = c.FPDFText_GetUnicode, c.FPDFText_IsGenerated, c.FPDFText_GetLooseCharBox
         codes = _page_text(c, raw, n)
-        for i in range(n):
-            u = codes[i] if codes is not None else get_unicode(raw, i)
-            if u in (0, 0xFFFE, 0xFFFF):
-                continue
-            ch = chr(u) if u < 0x110000 else "\ufffd"
-            if ch in "\r\n" or (ch.isspace() or ch == "-") and is_generated(raw, i):
-                continue
+        if codes is None:
+            codes = [get_unicode(raw, i) for i in range(n)]
+        append = out.append
+        upright = rotation == 0
+        # characters that need a second look: no character, line breaks, and whitespace or "-" (which
+        # PDFium may have generated); every other code point maps to itself
+        special = _SPECIAL_CODES
+        for i, u in enumerate(codes):
+            if u in special:
+                if u in (0, 0xFFFE, 0xFFFF):
+                    continue
+                ch = chr(u) if u < 0x110000 else "\ufffd"
+                if ch in "\r\n" or (ch.isspace() or ch == "-") and is_generated(raw, i):
+                    continue
+            else:
+                ch = chr(u) if u < 0x110000 else "\ufffd"
             # loose box: advance width and font ascent/descent (tight glyph boxes make "1" look far from "0")
             if not loose_box(raw, i, rref):
                 continue
-            if rotation == 0:  # the common case, inlined: x from the left edge, top from the top edge
+            if upright:  # the common case, inlined: x from the left edge, top from the top edge
                 left, right, top, bottom = rect.left - mx0, rect.right - mx0, my1 - rect.top, my1 - rect.bottom
-                out.append(_Char(ch, min(left, right), min(top, bottom), max(left, right), max(top, bottom)))
+                if right < left:
+                    left, right = right, left
+                if bottom < top:
+                    top, bottom = bottom, top
+                append(_Char(ch, left, top, right, bottom))
                 continue
             ax, atop = tf(rect.left, rect.top)
             bx, btop = tf(rect.right, rect.bottom)
@@ -323,19 +340,31 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
     inked = [ch for ch in chars if not ch.ch.isspace()]
     if not inked:
         return any(x1 - x0 >= 1 and bottom - top >= 1 for x0, top, x1, bottom in text_boxes)
-    # characters by the 16-point bands of the page their box (grown by 1 point) touches
+    # PDFium's characters come in the order of the text objects, so the character that overlaps a text
+    # object is nearly always a few characters after the last one found: look there first, and only
+    # then among the characters of the page's 16-point bands the box touches (built on first need).
     band = 16.0
-    bands: dict[int, list[_Char]] = {}
-    for ch in inked:
-        for k in range(int((ch.top - 1) // band), int((ch.bottom + 1) // band) + 1):
-            bands.setdefault(k, []).append(ch)
+    bands: Optional[dict[int, list[_Char]]] = None
+    n, at = len(inked), 0
     for x0, top, x1, bottom in text_boxes:
         if x1 - x0 < 0.5 and bottom - top < 0.5:
             continue
+        x0, top, x1, bottom = x0 - 1, top - 1, x1 + 1, bottom + 1
         found = False
-        for k in range(int((top - 1) // band), int((bottom + 1) // band) + 1):
-            if any(ch.x1 >= x0 - 1 and ch.x0 <= x1 + 1 and ch.top <= bottom + 1 and ch.bottom >= top - 1
-                   for ch in bands.get(k, ())):
+        for k in range(at, min(n, at + 32)):
+            ch = inked[k]
+            if ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top:
+                found, at = True, k
+                break
+        if found:
+            continue
+        if bands is None:
+            bands = {}
+            for ch in inked:
+                for k in range(int((ch.top - 1) // band), int((ch.bottom + 1) // band) + 1):
+                    bands.setdefault(k, []).append(ch)
+        for k in range(int(top // band), int(bottom // band) + 1):
+            if any(ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top for ch in bands.get(k, ())):
                 found = True
                 break
         if not found:
@@ -343,19 +372,28 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
     return False
 
 
+_BY_CY_X0 = attrgetter("cy", "x0")
+_BY_X0 = attrgetter("x0")
+
+
 def _lines(chars: list[_Char], page: int) -> list[_Line]:
     """Group characters into text lines (top to bottom, left to right)."""
     if not chars:
         return []
-    chars = sorted(chars, key=lambda ch: (ch.cy, ch.x0))
+    chars = sorted(chars, key=_BY_CY_X0)
     groups: list[list[_Char]] = []
     cur: list[_Char] = []
     top = bottom = 0.0
     for ch in chars:
-        if cur and top - 0.5 <= ch.cy <= bottom + 0.5:
+        cy = ch.cy
+        if cur and top - 0.5 <= cy <= bottom + 0.5:
             cur.append(ch)
             if not ch.ch.isspace():
-                top, bottom = min(top, ch.top), max(bottom, ch.bottom)
+                t, b = ch.top, ch.bottom
+                if t < top:
+                    top = t
+                if b > bottom:
+                    bottom = b
             continue
         if ch.ch.isspace():
             continue  # a space that belongs to no line
@@ -367,33 +405,47 @@ def _lines(chars: list[_Char], page: int) -> list[_Line]:
         groups.append(cur)
     out = []
     for g in groups:
-        g.sort(key=lambda ch: ch.x0)
+        if len(g) > 1:
+            g.sort(key=_BY_X0)
         text = _join_chars(g)
         if text:
             ink = [ch for ch in g if not ch.ch.isspace()] or g
-            out.append(_Line(text, ink[0].x0 if len(ink) == 1 else min([c.x0 for c in ink]),
-                             min([c.top for c in ink]), max([c.x1 for c in ink]), max([c.bottom for c in ink]), page))
+            if len(ink) == 1:
+                c = ink[0]
+                out.append(_Line(text, c.x0, c.top, c.x1, c.bottom, page))
+            else:
+                out.append(_Line(text, min([c.x0 for c in ink]), min([c.top for c in ink]),
+                                 max([c.x1 for c in ink]), max([c.bottom for c in ink]), page))
     return out
+
+
+# spaces between CJK and anything are layout (Word's auto-spacing), not content
+_LAYOUT_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=\S)|(?<=\S) (?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+@lru_cache(maxsize=8192)
+def _cjk(ch: str) -> bool:
+    return is_cjk(ch)
 
 
 def _join_chars(g: list[_Char]) -> str:
     parts = []
     prev = None
     for ch in g:
-        if ch.ch.isspace():
+        c = ch.ch
+        if c.isspace():
             parts.append(" ")
             prev = None
             continue
         if prev is not None:
             gap = ch.x0 - prev.x1
             h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
-            if gap > 0.25 * h and not (is_cjk(prev.ch) or is_cjk(ch.ch)):
+            if gap > 0.25 * h and not (_cjk(prev.ch) or _cjk(c)):
                 parts.append(" ")
-        parts.append(ch.ch)
+        parts.append(c)
         prev = ch
     text = clean_text("".join(parts))
-    # spaces between CJK and anything are layout (Word's auto-spacing), not content
-    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=\S)|(?<=\S) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+    return _LAYOUT_SPACE.sub("", text) if " " in text else text
 
 
 # --------------------------------------------------------------------------- tables
@@ -483,17 +535,25 @@ def _assign(tables: list[_PTable], chars: list[_Char]):
     """Split characters into per-table {cell id: [chars]} and the characters outside every table."""
     per_cell: list[dict[int, list[_Char]]] = [dict() for _ in tables]
     rest = []
+    bisect_right = bisect.bisect_right
+    boxes = []
+    for ti, t in enumerate(tables):
+        x0, top, x1, bottom = t.bbox
+        xs, ys = t._xs, t._ys  # type: ignore[attr-defined]
+        boxes.append((x0 - 1, x1 + 1, top - 1, bottom + 1, xs, ys, len(xs) - 2, len(ys) - 2, t.cell_of, per_cell[ti]))
     for ch in chars:
         cx, cy = ch.cx, ch.cy
-        for ti, t in enumerate(tables):
-            x0, top, x1, bottom = t.bbox
-            if x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1:
-                xs, ys = t._xs, t._ys  # type: ignore[attr-defined]
-                c = min(max(bisect.bisect_right(xs, cx) - 1, 0), len(xs) - 2)
-                r = min(max(bisect.bisect_right(ys, cy) - 1, 0), len(ys) - 2)
-                k = t.cell_of[r][c]
+        for bx0, bx1, btop, bbottom, xs, ys, last_c, last_r, cell_of, cells in boxes:
+            if bx0 <= cx <= bx1 and btop <= cy <= bbottom:
+                c = min(max(bisect_right(xs, cx) - 1, 0), last_c)
+                r = min(max(bisect_right(ys, cy) - 1, 0), last_r)
+                k = cell_of[r][c]
                 if k >= 0:
-                    per_cell[ti].setdefault(k, []).append(ch)
+                    got = cells.get(k)
+                    if got is None:
+                        cells[k] = [ch]
+                    else:
+                        got.append(ch)
                 break
         else:
             rest.append(ch)
