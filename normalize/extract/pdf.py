@@ -354,7 +354,15 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
         for k in range(at, min(n, at + 32)):
             ch = inked[k]
             if ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top:
-                found, at = True, k
+                found = True
+                # skip the rest of this object's characters: the next object's come after them
+                k += 1
+                while k < n:
+                    ch = inked[k]
+                    if not (ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top):
+                        break
+                    k += 1
+                at = k
                 break
         if found:
             continue

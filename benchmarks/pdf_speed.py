@@ -1,0 +1,148 @@
+#!/usr/bin/env python
+"""PDF extract + parse next to `pdftotext -layout`, per bundled real-report PDF and in total (issue 9: ≤ 2×).
+
+    .venv/bin/python benchmarks/pdf_speed.py                  (rendered golden PDFs, 7 rounds)
+    .venv/bin/python benchmarks/pdf_speed.py --rounds 9 --portal --render-dir /tmp/ogi-render
+
+Files: every golden real report (the five seeds and the Pingtan report, tests/render_formats.py) as
+LibreOffice renders it from its DOCX and as the portal's ReportLab generator draws it — real report text
+and tables in the two PDF producers the project meets; `--portal` adds every PDF the demo portal serves.
+
+Measured per file, in rounds; each round times every side once, one after the other, so both sides run
+under the same load on a shared machine; per file the median over the rounds is kept (one warm-up round
+first). Totals are the sums of the per-file medians.
+
+    pdftotext       `pdftotext -layout FILE -` (poppler), a subprocess per file: text only, no tables
+    build           what `ogi build` does with a PDF: `extract_bytes` + `parse_document` in a parse worker,
+                    the extraction in the worker's warm isolated child (memory cap, time limit; the fork
+                    happens once per worker, not per document: normalize/extract/children.py)
+    fork/doc        the same with a new forked child per document (`ogi parse`, a one-worker build)
+    in-process      `extract_pdf` + `parse_document` in this process, no isolation (the floor)
+
+ratio = our time ÷ pdftotext's time on the same file.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def fixtures(render_dir: Path, portal: bool, tmp: Path) -> list[tuple[str, Path]]:
+    import render_formats as rf
+
+    formats = ["pdf_reportlab"] + (["pdf"] if rf.find_soffice() else [])
+    paths = rf.render_all(rf.load_cases(), render_dir, formats)
+    files = [(p.name, p) for (_name, _fmt), p in sorted(paths.items())]
+    if portal:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import parse_speed
+
+        for g in parse_speed.portal_fixtures(tmp / "portal"):
+            if g.kind == "pdf":
+                files += [("portal/" + d.name, d.path) for d in g.docs]
+    return files
+
+
+def pdf_pages(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=7, help="timed rounds (the median per file is kept)")
+    ap.add_argument("--portal", action="store_true", help="add the demo portal's PDFs")
+    ap.add_argument("--render-dir", type=Path, help="keep the renderings here (reused while unchanged)")
+    args = ap.parse_args(argv)
+    if not shutil.which("pdftotext"):
+        print("pdftotext (poppler-utils) is not installed: no baseline")
+        return 1
+
+    from normalize.extract import extract_bytes
+    from normalize.extract.children import stop_warm_child
+    from normalize.extract.limits import reuse_children
+    from normalize.extract.pdf import extract_pdf, preload
+    from normalize.parse import parse_document
+
+    preload()
+    with tempfile.TemporaryDirectory(prefix="ogi-pdf-speed-") as tmp:
+        files = fixtures(args.render_dir or Path(tmp) / "render", args.portal, Path(tmp))
+        datas = {name: path.read_bytes() for name, path in files}
+        pages = {name: pdf_pages(path) for name, path in files}
+        gc.collect()
+        gc.freeze()  # the fixtures are not the timed code's garbage
+
+        def pdftotext(name, path):
+            subprocess.run(["pdftotext", "-layout", str(path), "-"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+
+        def build(name, path):
+            reuse_children(True)
+            parse_document(extract_bytes(datas[name], name))
+
+        def forked(name, path):
+            reuse_children(False)
+            parse_document(extract_bytes(datas[name], name))
+
+        def in_process(name, path):
+            parse_document(extract_pdf(datas[name]))
+
+        sides = {"pdftotext": pdftotext, "build": build, "fork/doc": forked, "in-process": in_process}
+        times: dict[str, dict[str, list[float]]] = {s: {n: [] for n, _ in files} for s in sides}
+        for rnd in range(args.rounds + 1):
+            for name, path in files:
+                for side, fn in sides.items():
+                    t0 = time.perf_counter()
+                    fn(name, path)
+                    if rnd:  # round 0 warms up (imports, the warm child, caches)
+                        times[side][name].append(time.perf_counter() - t0)
+        reuse_children(False)
+        stop_warm_child()
+
+    med = {s: {n: statistics.median(v) for n, v in per.items()} for s, per in times.items()}
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"ogi-reports PDF speed — {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} "
+          f"CPU(s), load average {load:.1f}; {len(files)} PDFs, median of {args.rounds} rounds per file (ms)")
+    head = ["file", "pages", "pdftotext", "build", "ratio", "fork/doc", "ratio", "in-process", "ratio"]
+    rows = []
+    for name, _path in files:
+        base = med["pdftotext"][name]
+        row = [name, str(pages[name]), f"{base * 1000:.1f}"]
+        for s in ("build", "fork/doc", "in-process"):
+            row += [f"{med[s][name] * 1000:.1f}", f"{med[s][name] / base:.2f}×"]
+        rows.append(row)
+    total = {s: sum(med[s].values()) for s in sides}
+    row = ["total", str(sum(pages.values())), f"{total['pdftotext'] * 1000:.0f}"]
+    for s in ("build", "fork/doc", "in-process"):
+        row += [f"{total[s] * 1000:.0f}", f"{total[s] / total['pdftotext']:.2f}×"]
+    rows.append(row)
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+    for r in [head, ["-" * w for w in widths]] + rows:
+        print("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))
+    print("\nbuild = extract_bytes + parse_document as a build worker runs them (extraction in the worker's warm "
+          "isolated child,\nforked once; the fork is not paid per document); fork/doc = a new isolated child per "
+          "document (fork included);\nin-process = extract_pdf + parse_document without isolation. "
+          "ratio = ours ÷ pdftotext -layout (a subprocess per file).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
