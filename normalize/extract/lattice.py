@@ -51,10 +51,26 @@ def _bbox(e: dict) -> tuple:
 
 
 def intersections_to_cells(intersections: dict) -> list[tuple]:
-    """pdfplumber.table.intersections_to_cells with per-point edge sets and row/column indexes."""
+    """pdfplumber.table.intersections_to_cells with per-point edge sets and row/column indexes.
+
+    A point's vertical and horizontal edges are bit masks over the distinct edge boxes (pdfplumber
+    compares sets of boxes). For a point, the points below it share its x (only the vertical test of
+    pdfplumber's `edge_connects` can hold), those to its right its y (only the horizontal one); the
+    corner shares x with the right point and y with the point below. The points to the right that
+    connect are the same for every point below, so they are listed once."""
     points = sorted(intersections)
-    vset = {p: {_bbox(e) for e in d["v"]} for p, d in intersections.items()}
-    hset = {p: {_bbox(e) for e in d["h"]} for p, d in intersections.items()}
+    ids: dict = {}
+    vmask: dict = {}
+    hmask: dict = {}
+    for p, d in intersections.items():
+        m = 0
+        for e in d["v"]:
+            m |= 1 << ids.setdefault(_bbox(e), len(ids))
+        vmask[p] = m
+        m = 0
+        for e in d["h"]:
+            m |= 1 << ids.setdefault(_bbox(e), len(ids))
+        hmask[p] = m
     by_x: dict = {}
     by_y: dict = {}
     for p in points:  # sorted by (x, y): each column's list is by y, each row's by x
@@ -63,22 +79,18 @@ def intersections_to_cells(intersections: dict) -> list[tuple]:
     pos_x = {p: i for col in by_x.values() for i, p in enumerate(col)}
     pos_y = {p: i for row in by_y.values() for i, p in enumerate(row)}
 
-    def connects(p1, p2) -> bool:
-        if p1[0] == p2[0] and not vset[p1].isdisjoint(vset[p2]):
-            return True
-        return p1[1] == p2[1] and not hset[p1].isdisjoint(hset[p2])
-
     def smallest(pt) -> Optional[tuple]:
-        below = by_x[pt[0]][pos_x[pt] + 1:]
-        right = by_y[pt[1]][pos_y[pt] + 1:]
-        for below_pt in below:
-            if not connects(pt, below_pt):
+        v, h = vmask[pt], hmask[pt]
+        right = [r for r in by_y[pt[1]][pos_y[pt] + 1:] if h & hmask[r]]
+        if not right:
+            return None
+        for below_pt in by_x[pt[0]][pos_x[pt] + 1:]:
+            if not v & vmask[below_pt]:
                 continue
+            bh = hmask[below_pt]
             for right_pt in right:
-                if not connects(pt, right_pt):
-                    continue
                 corner = (right_pt[0], below_pt[1])
-                if corner in intersections and connects(corner, right_pt) and connects(corner, below_pt):
+                if corner in vmask and vmask[corner] & vmask[right_pt] and hmask[corner] & bh:
                     return (pt[0], pt[1], corner[0], corner[1])
         return None
 

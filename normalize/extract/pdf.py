@@ -278,47 +278,61 @@ def _page_geometry(page, cap: int):
         a, b, cc, d, e, f = m
         return (a * x + cc * y + e, b * x + d * y + f)
 
+    # ctypes functions, constants and argument references bound once (the loop below runs per object and
+    # per path segment)
+    get_type, get_bounds, get_matrix = c.FPDFPageObj_GetType, c.FPDFPageObj_GetBounds, c.FPDFPageObj_GetMatrix
+    form_count, form_get = c.FPDFFormObj_CountObjects, c.FPDFFormObj_GetObject
+    draw_mode, count_segments, get_segment = c.FPDFPath_GetDrawMode, c.FPDFPath_CountSegments, c.FPDFPath_GetPathSegment
+    seg_point, seg_type, seg_close = c.FPDFPathSegment_GetPoint, c.FPDFPathSegment_GetType, c.FPDFPathSegment_GetClose
+    TEXT, FORM, PATH = c.FPDF_PAGEOBJ_TEXT, c.FPDF_PAGEOBJ_FORM, c.FPDF_PAGEOBJ_PATH
+    MOVETO, LINETO = c.FPDF_SEGMENT_MOVETO, c.FPDF_SEGMENT_LINETO
+    bounds_refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    mat_ref = ctypes.byref(mat)
+    mode_refs = (ctypes.byref(fill), ctypes.byref(stroke))
+    point_refs = (ctypes.byref(fx), ctypes.byref(fy))
+
     def visit(obj, parent, depth):
         seen[0] += 1
         if seen[0] > cap or depth > 8:
             return
-        typ = c.FPDFPageObj_GetType(obj)
-        if typ == c.FPDF_PAGEOBJ_TEXT:
-            if c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)):
+        typ = get_type(obj)
+        if typ == TEXT:
+            if get_bounds(obj, *bounds_refs):
                 corners = [(left.value, bottom.value), (right.value, top.value)]
                 if parent is not None:
                     corners = [apply(parent, x, y) for x, y in corners]
-                pts = [tf(x, y) for x, y in corners]
-                text_boxes.append((min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
-                                   max(p[1] for p in pts)))
+                (ax, ay), (bx, by) = tf(*corners[0]), tf(*corners[1])
+                text_boxes.append((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
             return
-        if typ not in (c.FPDF_PAGEOBJ_FORM, c.FPDF_PAGEOBJ_PATH):
+        if typ != FORM and typ != PATH:
             return
-        if not c.FPDFPageObj_GetMatrix(obj, ctypes.byref(mat)):
+        if not get_matrix(obj, mat_ref):
             return
         m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
         if parent is not None:
             m = _mat_mul(m, parent)
-        if typ == c.FPDF_PAGEOBJ_FORM:
-            for k in range(c.FPDFFormObj_CountObjects(obj)):
-                visit(c.FPDFFormObj_GetObject(obj, k), m, depth + 1)
+        if typ == FORM:
+            for k in range(form_count(obj)):
+                visit(form_get(obj, k), m, depth + 1)
             return
-        if c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) and not fill.value and not stroke.value:
+        if draw_mode(obj, *mode_refs) and not fill.value and not stroke.value:
             return
+        ma, mb, mc, md, me, mf = m
         start = prev = None
-        for k in range(c.FPDFPath_CountSegments(obj)):
-            seg = c.FPDFPath_GetPathSegment(obj, k)
-            if not c.FPDFPathSegment_GetPoint(seg, ctypes.byref(fx), ctypes.byref(fy)):
+        for k in range(count_segments(obj)):
+            seg = get_segment(obj, k)
+            if not seg_point(seg, *point_refs):
                 continue
-            pt = apply(m, fx.value, fy.value)
-            kind = c.FPDFPathSegment_GetType(seg)
-            if kind == c.FPDF_SEGMENT_MOVETO:
+            x, y = fx.value, fy.value
+            pt = (ma * x + mc * y + me, mb * x + md * y + mf)
+            kind = seg_type(seg)
+            if kind == MOVETO:
                 start = prev = pt
                 continue
-            if kind == c.FPDF_SEGMENT_LINETO and prev is not None:
+            if kind == LINETO and prev is not None:
                 add(prev, pt)
             prev = pt
-            if c.FPDFPathSegment_GetClose(seg) and start is not None:
+            if seg_close(seg) and start is not None:
                 add(prev, start)
                 prev = start
 
