@@ -8,12 +8,12 @@ extraction. `LatticeFinder` does the same steps with the same tolerances and the
 
 - intersections: horizontal edges sorted once by `top`; each vertical edge looks only at those whose
   `top` is within its span (bisect), then applies pdfplumber's exact test;
-- cells: every intersection's edge boxes become sets once; "points directly below / right" come from
-  per-column and per-row lists instead of a scan of the rest; the search order is pdfplumber's, so
-  the same smallest cell is returned.
+- cells: every intersection's edge boxes become bit masks once; "points directly below / right" come
+  from per-column and per-row lists instead of a scan of the rest; the search order is pdfplumber's,
+  so the same smallest cell is returned;
+- tables: `cells_to_tables` makes the same passes without removing cells from a list one by one.
 
-Edge preparation (`get_edges`: snapping, joining, minimum length), `cells_to_tables` and `Table` are
-pdfplumber's own. A test compares both finders on every ruled page of the rendered golden reports.
+Edge preparation (`get_edges`: snapping, joining, minimum length) and `Table` are pdfplumber's own. A test compares both finders on every ruled page of the rendered golden reports.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import bisect
 from operator import itemgetter
 from typing import Optional
 
-from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables
+from pdfplumber.table import Table, TableFinder, TableSettings
 
 
 def edges_to_intersections(edges: list[dict], x_tolerance: float = 1, y_tolerance: float = 1) -> dict:
@@ -95,6 +95,35 @@ def intersections_to_cells(intersections: dict) -> list[tuple]:
         return None
 
     return [c for c in (smallest(p) for p in points[:-1]) if c]
+
+
+def cells_to_tables(cells: list[tuple]) -> list[list[tuple]]:
+    """pdfplumber.table.cells_to_tables without its list removals and corner counts: the same passes
+    over the remaining cells in the same order, so the same tables with their cells in the same order
+    (cells are unique: one per top-left intersection)."""
+    remaining = list(cells)
+    corners: set = set()
+    current: list = []
+    tables = []
+    while remaining:
+        before = len(current)
+        keep = []
+        for cell in remaining:
+            x0, top, x1, bottom = cell
+            mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+            if not current or any(c in corners for c in mine):
+                corners.update(mine)
+                current.append(cell)
+            else:
+                keep.append(cell)
+        remaining = keep
+        if len(current) == before:
+            tables.append(current)
+            corners, current = set(), []
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
 
 
 class LatticeFinder(TableFinder):

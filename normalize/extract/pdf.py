@@ -95,6 +95,31 @@ class _PTable:
     ink: dict = field(default_factory=dict)  # cell id -> (top, bottom, line height) of its characters
 
 
+_UNTYPED: dict = {}
+
+
+def _untyped(name: str):
+    """PDFium function `name` called without ctypes' argument conversion (less than half the cost of a
+    call), for the calls made per character, per object and per path segment: their arguments are
+    ctypes pointers, references and ints, their result an int. The typed binding when the library
+    handle is not where pypdfium2 keeps it."""
+    f = _UNTYPED.get(name)
+    if f is None:
+        import ctypes
+
+        import pypdfium2.raw as c
+
+        try:
+            from pypdfium2_raw.bindings import _libs
+
+            f = _libs["pdfium"][name]
+            f.restype = ctypes.c_int
+        except Exception:  # noqa: BLE001 - a different pypdfium2 layout: the typed function
+            f = getattr(c, name)
+        _UNTYPED[name] = f
+    return f
+
+
 def preload() -> None:
     """Import the libraries this module uses lazily (see extract/__init__._preload)."""
     import pdfplumber.table  # noqa: F401
@@ -181,7 +206,8 @@ def _page_chars(page) -> list[_Char]:
         # The text in one call and one ctypes call per character for its box. PDFium's generated
         # characters (the spaces and line breaks it adds between text objects) are whitespace, so only
         # whitespace is asked whether it was generated.
-        get_unicode, is_generated, loose_box = c.FPDFText_GetUnicode, c.FPDFText_IsGenerated, c.FPDFText_GetLooseCharBox
+        get_unicode = c.FPDFText_GetUnicode
+        is_generated, loose_box = _untyped("FPDFText_IsGenerated"), _untyped("FPDFText_GetLooseCharBox")
         codes = _page_text(c, raw, n)
         if codes is None:
             codes = [get_unicode(raw, i) for i in range(n)]
@@ -219,20 +245,18 @@ def _page_chars(page) -> list[_Char]:
 
 
 def _count_objects(page, cap: int):
+    """(objects, paths, images, forms, [(object, type)] of the first cap + 1 objects)."""
     import pypdfium2.raw as c
 
-    n = c.FPDFPage_CountObjects(page.raw)
-    paths = images = forms = 0
+    raw = page.raw
+    n = c.FPDFPage_CountObjects(raw)
+    get_object, get_type = c.FPDFPage_GetObject, _untyped("FPDFPageObj_GetType")
+    objects = []
     for i in range(min(n, cap + 1)):
-        obj = c.FPDFPage_GetObject(page.raw, i)
-        typ = c.FPDFPageObj_GetType(obj)
-        if typ == c.FPDF_PAGEOBJ_PATH:
-            paths += 1
-        elif typ == c.FPDF_PAGEOBJ_IMAGE:
-            images += 1
-        elif typ == c.FPDF_PAGEOBJ_FORM:
-            forms += 1
-    return n, paths, images, forms
+        obj = get_object(raw, i)
+        objects.append((obj, get_type(obj)))
+    types = [t for _o, t in objects]
+    return n, types.count(c.FPDF_PAGEOBJ_PATH), types.count(c.FPDF_PAGEOBJ_IMAGE), types.count(c.FPDF_PAGEOBJ_FORM), objects
 
 
 def _mat_mul(m, n):
@@ -242,13 +266,13 @@ def _mat_mul(m, n):
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _page_geometry(page, cap: int):
+def _page_geometry(page, cap: int, objects: Optional[list] = None):
     """Ruling-line edges (pdfplumber edge dicts, pdfplumber coordinates) and text-object boxes of a page.
 
     Every LINETO segment and closing segment of every painted path (fill or stroke; clipping paths are
     not page objects) that is horizontal or vertical becomes an edge, as pdfplumber makes them from
     pdfminer's lines, rects and curves. Form XObjects are entered (depth ≤ 8), their matrices composed.
-    At most `cap` objects are visited."""
+    At most `cap` objects are visited. `objects`: the page's [(object, type)] when already listed."""
     import ctypes
 
     import pypdfium2.raw as c
@@ -280,10 +304,13 @@ def _page_geometry(page, cap: int):
 
     # ctypes functions, constants and argument references bound once (the loop below runs per object and
     # per path segment)
-    get_type, get_bounds, get_matrix = c.FPDFPageObj_GetType, c.FPDFPageObj_GetBounds, c.FPDFPageObj_GetMatrix
-    form_count, form_get = c.FPDFFormObj_CountObjects, c.FPDFFormObj_GetObject
-    draw_mode, count_segments, get_segment = c.FPDFPath_GetDrawMode, c.FPDFPath_CountSegments, c.FPDFPath_GetPathSegment
-    seg_point, seg_type, seg_close = c.FPDFPathSegment_GetPoint, c.FPDFPathSegment_GetType, c.FPDFPathSegment_GetClose
+    get_type, get_bounds = _untyped("FPDFPageObj_GetType"), _untyped("FPDFPageObj_GetBounds")
+    get_matrix = _untyped("FPDFPageObj_GetMatrix")
+    form_count, form_get = _untyped("FPDFFormObj_CountObjects"), c.FPDFFormObj_GetObject
+    draw_mode, count_segments = _untyped("FPDFPath_GetDrawMode"), _untyped("FPDFPath_CountSegments")
+    get_segment = c.FPDFPath_GetPathSegment  # returns a pointer: typed
+    seg_point, seg_type = _untyped("FPDFPathSegment_GetPoint"), _untyped("FPDFPathSegment_GetType")
+    seg_close = _untyped("FPDFPathSegment_GetClose")
     TEXT, FORM, PATH = c.FPDF_PAGEOBJ_TEXT, c.FPDF_PAGEOBJ_FORM, c.FPDF_PAGEOBJ_PATH
     MOVETO, LINETO = c.FPDF_SEGMENT_MOVETO, c.FPDF_SEGMENT_LINETO
     bounds_refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
@@ -291,11 +318,12 @@ def _page_geometry(page, cap: int):
     mode_refs = (ctypes.byref(fill), ctypes.byref(stroke))
     point_refs = (ctypes.byref(fx), ctypes.byref(fy))
 
-    def visit(obj, parent, depth):
+    def visit(obj, parent, depth, typ=None):
         seen[0] += 1
         if seen[0] > cap or depth > 8:
             return
-        typ = get_type(obj)
+        if typ is None:
+            typ = get_type(obj)
         if typ == TEXT:
             if get_bounds(obj, *bounds_refs):
                 corners = [(left.value, bottom.value), (right.value, top.value)]
@@ -336,10 +364,12 @@ def _page_geometry(page, cap: int):
                 add(prev, start)
                 prev = start
 
-    for i in range(c.FPDFPage_CountObjects(page.raw)):
+    if objects is None or len(objects) < c.FPDFPage_CountObjects(page.raw):
+        objects = [(c.FPDFPage_GetObject(page.raw, i), None) for i in range(c.FPDFPage_CountObjects(page.raw))]
+    for obj, typ in objects:
         if seen[0] > cap:
             break
-        visit(c.FPDFPage_GetObject(page.raw, i), None, 0)
+        visit(obj, None, 0, typ)
     return edges, text_boxes
 
 
@@ -432,12 +462,18 @@ def _lines(chars: list[_Char], page: int) -> list[_Line]:
         text = _join_chars(g)
         if text:
             ink = [ch for ch in g if not ch.ch.isspace()] or g
-            if len(ink) == 1:
-                c = ink[0]
-                out.append(_Line(text, c.x0, c.top, c.x1, c.bottom, page))
-            else:
-                out.append(_Line(text, min([c.x0 for c in ink]), min([c.top for c in ink]),
-                                 max([c.x1 for c in ink]), max([c.bottom for c in ink]), page))
+            c = ink[0]
+            x0, top, x1, bottom = c.x0, c.top, c.x1, c.bottom
+            for c in ink:  # min/max as the builtins give them (the first of equal values)
+                if c.x0 < x0:
+                    x0 = c.x0
+                if c.top < top:
+                    top = c.top
+                if c.x1 > x1:
+                    x1 = c.x1
+                if c.bottom > bottom:
+                    bottom = c.bottom
+            out.append(_Line(text, x0, top, x1, bottom, page))
     return out
 
 
@@ -461,9 +497,10 @@ def _join_chars(g: list[_Char]) -> str:
             continue
         if prev is not None:
             gap = ch.x0 - prev.x1
-            h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
-            if gap > 0.25 * h and not (_cjk(prev.ch) or _cjk(c)):
-                parts.append(" ")
+            if gap > 0.25:  # h >= 1: no gap of 0.25 or less is a space
+                h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
+                if gap > 0.25 * h and not (_cjk(prev.ch) or _cjk(c)):
+                    parts.append(" ")
         parts.append(c)
         prev = ch
     text = clean_text("".join(parts))
@@ -529,10 +566,13 @@ def _find_tables(edges: list[dict], bbox: tuple, page_no: int) -> list[_PTable]:
         cell_of = [[-1] * nc for _ in range(nr)]
         rowspan = {}
         boxes = {}
+        # a cell's edges are a few distinct values: look each one up once
+        col = {v: _idx(xs, v) for v in {c[0] for c in cells} | {c[2] for c in cells}}
+        row = {v: _idx(ys, v) for v in {c[1] for c in cells} | {c[3] for c in cells}}
         for k, (x0, top, x1, bottom) in enumerate(cells):
             boxes[k] = (x0, top, x1, bottom)
-            c0, c1 = _idx(xs, x0), _idx(xs, x1)
-            r0, r1 = _idx(ys, top), _idx(ys, bottom)
+            c0, c1 = col[x0], col[x1]
+            r0, r1 = row[top], row[bottom]
             for r in range(r0, max(r1, r0 + 1)):
                 for c in range(c0, max(c1, c0 + 1)):
                     if r < nr and c < nc and cell_of[r][c] == -1:
@@ -846,11 +886,11 @@ def _extract(pdf, data: bytes, doc: Document, limits: Limits) -> Document:
             if page.get_rotation() % 180 == 90 and w < h:
                 w, h = h, w
             chars = _page_chars(page)
-            nobj, paths, images, forms = _count_objects(page, limits.max_page_objects)
+            nobj, paths, images, forms, objects = _count_objects(page, limits.max_page_objects)
             geometry = None
             if (paths >= 2 or forms) and nobj <= limits.max_page_objects and any(not c.ch.isspace() for c in chars):
                 try:
-                    geometry = _page_geometry(page, limits.max_page_objects)
+                    geometry = _page_geometry(page, limits.max_page_objects, objects)
                 except Exception as e:  # noqa: BLE001 - tables are optional, text is not
                     geometry = e
         finally:

@@ -49,3 +49,26 @@ def test_same_cells_and_tables_as_pdfplumber(ruled_pages):
         assert ours.cells == theirs.cells, (name, page_no)
         assert [t.bbox for t in ours.tables] == [t.bbox for t in theirs.tables], (name, page_no)
         assert [t.cells for t in ours.tables] == [t.cells for t in theirs.tables], (name, page_no)
+
+
+def test_cells_to_tables_groups_and_orders_like_pdfplumber():
+    """Several grids, cells touching only at corners, lone cells, cells listed in a scrambled order
+    (several passes are needed): the same tables, with their cells in the same order."""
+    import random
+
+    from pdfplumber.table import cells_to_tables as theirs
+
+    from normalize.extract.lattice import cells_to_tables as ours
+
+    rnd = random.Random(9)
+    for _ in range(200):
+        cells = set()
+        for _grid in range(rnd.randint(1, 4)):
+            x0, y0 = rnd.randint(0, 8) * 10, rnd.randint(0, 8) * 10
+            for r in range(rnd.randint(1, 4)):
+                for c in range(rnd.randint(1, 4)):
+                    if rnd.random() < 0.8:
+                        cells.add((x0 + 10 * c, y0 + 10 * r, x0 + 10 * c + 10, y0 + 10 * r + 10))
+        cells = sorted(cells)
+        rnd.shuffle(cells)
+        assert ours(cells) == theirs(cells)
