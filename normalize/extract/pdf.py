@@ -430,6 +430,33 @@ _BY_X0 = attrgetter("x0")
 
 def _lines(chars: list[_Char], page: int) -> list[_Line]:
     """Group characters into text lines (top to bottom, left to right)."""
+    out = []
+    for g in _line_groups(chars):
+        text = _join_chars(g)
+        if text:
+            ink = [ch for ch in g if not ch.ch.isspace()] or g
+            c = ink[0]
+            x0, top, x1, bottom = c.x0, c.top, c.x1, c.bottom
+            for c in ink:  # min/max as the builtins give them (the first of equal values)
+                if c.x0 < x0:
+                    x0 = c.x0
+                if c.top < top:
+                    top = c.top
+                if c.x1 > x1:
+                    x1 = c.x1
+                if c.bottom > bottom:
+                    bottom = c.bottom
+            out.append(_Line(text, x0, top, x1, bottom, page))
+    return out
+
+
+def _line_texts(chars: list[_Char]) -> list[str]:
+    """The texts of _lines(chars) (no boxes: a cell's text needs none)."""
+    return [t for t in map(_join_chars, _line_groups(chars)) if t]
+
+
+def _line_groups(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters grouped into lines (top to bottom), each line's characters left to right."""
     if not chars:
         return []
     chars = sorted(chars, key=_BY_CY_X0)
@@ -455,26 +482,10 @@ def _lines(chars: list[_Char], page: int) -> list[_Line]:
         top, bottom = ch.top, ch.bottom
     if cur:
         groups.append(cur)
-    out = []
     for g in groups:
         if len(g) > 1:
             g.sort(key=_BY_X0)
-        text = _join_chars(g)
-        if text:
-            ink = [ch for ch in g if not ch.ch.isspace()] or g
-            c = ink[0]
-            x0, top, x1, bottom = c.x0, c.top, c.x1, c.bottom
-            for c in ink:  # min/max as the builtins give them (the first of equal values)
-                if c.x0 < x0:
-                    x0 = c.x0
-                if c.top < top:
-                    top = c.top
-                if c.x1 > x1:
-                    x1 = c.x1
-                if c.bottom > bottom:
-                    bottom = c.bottom
-            out.append(_Line(text, x0, top, x1, bottom, page))
-    return out
+    return groups
 
 
 # spaces between CJK and anything are layout (Word's auto-spacing), not content
@@ -623,7 +634,7 @@ def _assign(tables: list[_PTable], chars: list[_Char]):
 
 
 def _cell_texts(cells: dict[int, list[_Char]], page: int) -> dict[int, str]:
-    return {k: _join_lines(ln.text for ln in _lines(cs, page)) for k, cs in cells.items()}
+    return {k: _join_lines(_line_texts(cs)) for k, cs in cells.items()}
 
 
 def _fill_tables(tables: list[_PTable], chars: list[_Char]) -> list[_Char]:
@@ -635,8 +646,11 @@ def _fill_tables(tables: list[_PTable], chars: list[_Char]) -> list[_Char]:
         return chars
     per_cell, rest = _assign(tables, chars)
     for ti, t in enumerate(tables):
-        for k, cs in per_cell[ti].items():
-            inked = [c for c in cs if not c.ch.isspace()]
+        # where the text of a cell ends: only read for the cells of a table's last row, when the table goes
+        # on over a page break (_cut_by_page_break)
+        for k in set(t.cell_of[-1]) if t.cell_of else ():
+            cs = per_cell[ti].get(k)
+            inked = [c for c in cs if not c.ch.isspace()] if cs else None
             if inked:
                 t.ink[k] = (min(c.top for c in inked), max(c.bottom for c in inked),
                             statistics.median(c.bottom - c.top for c in inked))
