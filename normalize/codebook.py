@@ -65,6 +65,7 @@ def column_codes(table: str, template: str) -> list[str]:
     return [e.code for e in columns(table, template)]
 
 
+@lru_cache(maxsize=65536)
 def entry(table: str, kind: str, code: str, template: Optional[str] = None) -> Optional[Entry]:
     for e in load():
         if e.table == table and e.kind == kind and e.code == code and (template is None or _applies(e, template)):

@@ -60,17 +60,18 @@ def intersections_to_cells(intersections: dict) -> list[tuple]:
     connect are the same for every point below, so they are listed once."""
     points = sorted(intersections)
     ids: dict = {}
+    bit: dict = {}  # id(edge) -> its box's bit (an edge meets several points: its box is made once)
     vmask: dict = {}
     hmask: dict = {}
     for p, d in intersections.items():
-        m = 0
-        for e in d["v"]:
-            m |= 1 << ids.setdefault(_bbox(e), len(ids))
-        vmask[p] = m
-        m = 0
-        for e in d["h"]:
-            m |= 1 << ids.setdefault(_bbox(e), len(ids))
-        hmask[p] = m
+        for key, masks in (("v", vmask), ("h", hmask)):
+            m = 0
+            for e in d[key]:
+                b = bit.get(id(e))
+                if b is None:
+                    b = bit[id(e)] = 1 << ids.setdefault(_bbox(e), len(ids))
+                m |= b
+            masks[p] = m
     by_x: dict = {}
     by_y: dict = {}
     for p in points:  # sorted by (x, y): each column's list is by y, each row's by x
@@ -111,7 +112,7 @@ def cells_to_tables(cells: list[tuple]) -> list[list[tuple]]:
         for cell in remaining:
             x0, top, x1, bottom = cell
             mine = ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
-            if not current or any(c in corners for c in mine):
+            if not current or not corners.isdisjoint(mine):
                 corners.update(mine)
                 current.append(cell)
             else:

@@ -44,6 +44,7 @@ import bisect
 import io
 import re
 import statistics
+import struct
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -188,6 +189,9 @@ def _page_text(c, raw, n: int) -> Optional[list[int]]:
 _SPECIAL_CODES = frozenset([0, 0xFFFE, 0xFFFF, ord("-")] + [u for u in range(0x10000) if chr(u).isspace()])
 
 
+_RECT = struct.Struct("4f")  # FS_RECTF: left, top, right, bottom (C floats)
+
+
 def _page_chars(page) -> list[_Char]:
     import ctypes
 
@@ -213,6 +217,7 @@ def _page_chars(page) -> list[_Char]:
             codes = [get_unicode(raw, i) for i in range(n)]
         append = out.append
         upright = rotation == 0
+        unpack = _RECT.unpack_from  # left, top, right, bottom in one call (4 field reads cost more)
         # characters that need a second look: no character, line breaks, and whitespace or "-" (which
         # PDFium may have generated); every other code point maps to itself
         special = _SPECIAL_CODES
@@ -229,7 +234,8 @@ def _page_chars(page) -> list[_Char]:
             if not loose_box(raw, i, rref):
                 continue
             if upright:  # the common case, inlined: x from the left edge, top from the top edge
-                left, right, top, bottom = rect.left - mx0, rect.right - mx0, my1 - rect.top, my1 - rect.bottom
+                rl, rt, rr, rb = unpack(rect)
+                left, right, top, bottom = rl - mx0, rr - mx0, my1 - rt, my1 - rb
                 if right < left:
                     left, right = right, left
                 if bottom < top:
