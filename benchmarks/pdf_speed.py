@@ -87,6 +87,12 @@ def main(argv=None) -> int:
         files = fixtures(args.render_dir or Path(tmp) / "render", args.portal, Path(tmp))
         datas = {name: path.read_bytes() for name, path in files}
         pages = {name: pdf_pages(path) for name, path in files}
+        # what the baseline reads: a PDF whose fonts it cannot map (poppler-data missing: no Adobe-GB1
+        # CMaps for the non-embedded STSong-Light of the ReportLab PDFs) gives next to no text
+        base_chars = {}
+        for name, path in files:
+            out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=False).stdout
+            base_chars[name] = sum(len(w) for w in out.decode("utf-8", "replace").split())
         gc.collect()
         gc.freeze()  # the fixtures are not the timed code's garbage
 
@@ -121,16 +127,16 @@ def main(argv=None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"ogi-reports PDF speed — {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} "
           f"CPU(s), load average {load:.1f}; {len(files)} PDFs, median of {args.rounds} rounds per file (ms)")
-    head = ["file", "pages", "pdftotext", "build", "ratio", "fork/doc", "ratio", "in-process", "ratio"]
+    head = ["file", "pages", "text", "pdftotext", "build", "ratio", "fork/doc", "ratio", "in-process", "ratio"]
     rows = []
     for name, _path in files:
         base = med["pdftotext"][name]
-        row = [name, str(pages[name]), f"{base * 1000:.1f}"]
+        row = [name, str(pages[name]), str(base_chars[name]), f"{base * 1000:.1f}"]
         for s in ("build", "fork/doc", "in-process"):
             row += [f"{med[s][name] * 1000:.1f}", f"{med[s][name] / base:.2f}×"]
         rows.append(row)
     total = {s: sum(med[s].values()) for s in sides}
-    row = ["total", str(sum(pages.values())), f"{total['pdftotext'] * 1000:.0f}"]
+    row = ["total", str(sum(pages.values())), str(sum(base_chars.values())), f"{total['pdftotext'] * 1000:.0f}"]
     for s in ("build", "fork/doc", "in-process"):
         row += [f"{total[s] * 1000:.0f}", f"{total[s] / total['pdftotext']:.2f}×"]
     rows.append(row)
@@ -140,7 +146,11 @@ def main(argv=None) -> int:
     print("\nbuild = extract_bytes + parse_document as a build worker runs them (extraction in the worker's warm "
           "isolated child,\nforked once; the fork is not paid per document); fork/doc = a new isolated child per "
           "document (fork included);\nin-process = extract_pdf + parse_document without isolation. "
-          "ratio = ours ÷ pdftotext -layout (a subprocess per file).")
+          "ratio = ours ÷ pdftotext -layout (a subprocess per file); text = non-space characters pdftotext printed.")
+    blind = [name for name, n in base_chars.items() if n < 100]
+    if blind:
+        print(f"\nWARNING: pdftotext read (almost) no text from {len(blind)} file(s), e.g. {blind[0]}: its time is no "
+              "floor there (install poppler-data for the Adobe-GB1 CMaps of non-embedded Chinese fonts)")
     return 0
 
 
