@@ -17,7 +17,8 @@ first). Totals are the sums of the per-file medians.
                     the extraction in the worker's warm isolated child (memory cap, time limit; the fork
                     happens once per worker, not per document: normalize/extract/children.py)
     fork/doc        the same with a new forked child per document (`ogi parse`, a one-worker build)
-    in-process      `extract_pdf` + `parse_document` in this process, no isolation (the floor)
+    in-process      `extract_pdf` + `parse_document` without isolation (the floor), in a process of its own
+                    (timed there), so that PDFium's caches it warms are not inherited by the forked children
 
 ratio = our time ÷ pdftotext's time on the same file.
 """
@@ -66,6 +67,42 @@ def pdf_pages(path: Path) -> int:
         pdf.close()
 
 
+def _floor_loop(conn, datas: dict) -> None:
+    """(In a spawned process.) Time extract_pdf + parse_document of the named file, in this process."""
+    sys.path.insert(0, str(ROOT))
+    from normalize.extract.pdf import extract_pdf, preload
+    from normalize.parse import parse_document
+
+    preload()
+    gc.collect()
+    gc.freeze()
+    while True:
+        name = conn.recv()
+        if name is None:
+            return
+        t0 = time.perf_counter()
+        parse_document(extract_pdf(datas[name]))
+        conn.send(time.perf_counter() - t0)
+
+
+class _InProcess:
+    def __init__(self, datas: dict):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_floor_loop, args=(child, datas), daemon=True)
+        self.proc.start()
+
+    def run(self, name: str) -> float:
+        self.conn.send(name)
+        return self.conn.recv()
+
+    def close(self) -> None:
+        self.conn.send(None)
+        self.proc.join(30)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=7, help="timed rounds (the median per file is kept)")
@@ -79,7 +116,7 @@ def main(argv=None) -> int:
     from normalize.extract import extract_bytes
     from normalize.extract.children import stop_warm_child
     from normalize.extract.limits import reuse_children
-    from normalize.extract.pdf import extract_pdf, preload
+    from normalize.extract.pdf import preload
     from normalize.parse import parse_document
 
     preload()
@@ -108,8 +145,12 @@ def main(argv=None) -> int:
             reuse_children(False)
             parse_document(extract_bytes(datas[name], name))
 
+        # in-process runs in a process of its own: PDFium's caches (CMaps, fonts) warmed here would be
+        # inherited by every forked child of the other sides, which a build worker's children never get
+        floor = _InProcess(datas)
+
         def in_process(name, path):
-            parse_document(extract_pdf(datas[name]))
+            return floor.run(name)
 
         sides = {"pdftotext": pdftotext, "build": build, "fork/doc": forked, "in-process": in_process}
         times: dict[str, dict[str, list[float]]] = {s: {n: [] for n, _ in files} for s in sides}
@@ -117,11 +158,12 @@ def main(argv=None) -> int:
             for name, path in files:
                 for side, fn in sides.items():
                     t0 = time.perf_counter()
-                    fn(name, path)
+                    took = fn(name, path)
                     if rnd:  # round 0 warms up (imports, the warm child, caches)
-                        times[side][name].append(time.perf_counter() - t0)
+                        times[side][name].append(took if took is not None else time.perf_counter() - t0)
         reuse_children(False)
         stop_warm_child()
+        floor.close()
 
     med = {s: {n: statistics.median(v) for n, v in per.items()} for s, per in times.items()}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

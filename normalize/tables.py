@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Optional
 
 from . import codebook
@@ -457,13 +458,14 @@ def _group_of_cell(text: str) -> Optional[str]:
     return None
 
 
-def _t3_candidates(template: str):
+@lru_cache(maxsize=8)
+def _t3_candidates(template: str) -> tuple:
     groups = codebook.t3_groups()
     out = []
     for e in codebook.rows("t3", template):
         kind, num = _expected_numbering(e.label_zh)
         out.append((e.code, e.label_zh, groups.get(e.code), kind, num))
-    return out
+    return tuple(out)
 
 
 def _score_t3(text: str, group: Optional[str], cand) -> float:
