@@ -69,28 +69,30 @@ class _Child:
         try:
             _write_all(self.req, _LEN.pack(len(request)) + request)
         except OSError:  # the idle child is gone (killed from outside)
-            raise _died(self.close(), self.max_memory_mb) from None
+            raise _died(self.close(kill=False), self.max_memory_mb) from None
         buf = bytearray()
         need: Optional[int] = None
         while need is None or len(buf) < need:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                self.close(kill=True)
+                self.close()
                 raise ExtractError("timeout", f"extraction took longer than {timeout:.0f} s and was stopped")
             ready, _, _ = select.select([self.resp], [], [], min(remaining, 1.0))
             if not ready:
                 continue
             chunk = os.read(self.resp, 1 << 20)
             if not chunk:
-                raise _died(self.close(), self.max_memory_mb)
+                raise _died(self.close(kill=False), self.max_memory_mb)
             buf += chunk
             if need is None and len(buf) >= _LEN.size:
                 need = _LEN.size + _LEN.unpack_from(buf)[0]
         self.calls += 1
         return pickle.loads(bytes(buf[_LEN.size:need]))
 
-    def close(self, kill: bool = False) -> int:
-        """Stop the child (closing its request pipe ends an idle one); returns its wait status."""
+    def close(self, kill: bool = True) -> int:
+        """Stop the child and reap it; returns its wait status. It is idle, retiring or hung: SIGKILL
+        loses nothing (an idle child would also end at the end of its request pipe, but a forked
+        process may still hold that pipe open). kill=False only when the child is known to have died."""
         for fd in (self.req, self.resp):
             try:
                 os.close(fd)

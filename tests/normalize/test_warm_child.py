@@ -114,3 +114,34 @@ def test_documents_read_in_a_warm_child_equal_a_fresh_fork(warm):
     reuse_children(False)
     fresh_docs = [extract_bytes(d, n) for d, n in ((data, "a.pdf"), (html, "b.html"), (data, "c.pdf"))]
     assert warm_docs == fresh_docs and warm_docs[0].tables
+
+
+def _extract_job(data: bytes, timeout: float, *_rest):
+    from normalize.extract import Limits
+
+    doc = extract_bytes(data, "report.pdf", limits=Limits(timeout=timeout))
+    child = children._WARM.get("child")
+    return [i.rule for i in doc.issues], len(doc.tables), os.getppid(), child.pid if child else None
+
+
+def test_build_workers_extract_in_warm_children_and_a_stopped_document_costs_only_itself():
+    """The build's worker map: PDFs are read in each worker's warm child; a document stopped by its time
+    limit (its child killed) leaves the documents after it in that worker whole."""
+    import sys
+    from pathlib import Path
+
+    from normalize import build as build_mod
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import render_formats as rf
+
+    data = rf.render_reportlab_pdf(rf.seed_case("004_f46a9f797d970bff"))
+    jobs = [(data, 0.001 if i == 2 else 60.0) for i in range(8)]
+    out = list(build_mod._map(_extract_job, jobs, workers=2))
+    assert out[2][0] == ["timeout"] and out[2][1] == 0
+    good = [o for i, o in enumerate(out) if i != 2]
+    assert all(rules == [] and tables == good[0][1] > 0 for rules, tables, _w, _c in good)
+    per_child = {}
+    for _rules, _tables, _worker, child in good:
+        per_child[child] = per_child.get(child, 0) + 1
+    assert max(per_child.values()) >= 2  # a warm child read several documents
