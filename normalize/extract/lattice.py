@@ -26,24 +26,42 @@ from pdfplumber.table import Table, TableFinder, TableSettings
 
 def edges_to_intersections(edges: list[dict], x_tolerance: float = 1, y_tolerance: float = 1) -> dict:
     """pdfplumber.table.edges_to_intersections, with the horizontal edges bisected by `top`."""
+    return _intersections(edges, x_tolerance, y_tolerance)[0]
+
+
+def _intersections(edges: list[dict], x_tolerance: float, y_tolerance: float) -> tuple[dict, dict, dict]:
+    """(pdfplumber's intersections, point -> bit mask of its vertical edges, point -> that of its
+    horizontal edges). Bits stand for distinct edge boxes, as pdfplumber compares sets of boxes."""
     out: dict = {}
+    vmask: dict = {}
+    hmask: dict = {}
+    ids: dict = {}
     v_edges = sorted((e for e in edges if e["orientation"] == "v"), key=itemgetter("x0", "top"))
     h_edges = sorted((e for e in edges if e["orientation"] == "h"), key=itemgetter("top", "x0"))
     tops = [h["top"] for h in h_edges]
+    h_bits = [1 << ids.setdefault(_bbox(h), len(ids)) for h in h_edges]
     for v in v_edges:
+        v_bit = 1 << ids.setdefault(_bbox(v), len(ids))
+        vx, vtop, vbottom = v["x0"], v["top"], v["bottom"]
         # pdfplumber's test: v.top <= h.top + tol and v.bottom >= h.top - tol, i.e. h.top in
         # [v.top - tol, v.bottom + tol]; the bisect bounds are widened a little and the test repeated exactly
-        lo = bisect.bisect_left(tops, v["top"] - y_tolerance - 1e-9)
-        hi = bisect.bisect_right(tops, v["bottom"] + y_tolerance + 1e-9)
-        for h in h_edges[lo:hi]:
-            if (v["top"] <= h["top"] + y_tolerance and v["bottom"] >= h["top"] - y_tolerance
-                    and v["x0"] >= h["x0"] - x_tolerance and v["x0"] <= h["x1"] + x_tolerance):
-                vertex = (v["x0"], h["top"])
-                if vertex not in out:
-                    out[vertex] = {"v": [], "h": []}
-                out[vertex]["v"].append(v)
-                out[vertex]["h"].append(h)
-    return out
+        lo = bisect.bisect_left(tops, vtop - y_tolerance - 1e-9)
+        hi = bisect.bisect_right(tops, vbottom + y_tolerance + 1e-9)
+        for j in range(lo, hi):
+            h = h_edges[j]
+            htop = h["top"]
+            if (vtop <= htop + y_tolerance and vbottom >= htop - y_tolerance
+                    and vx >= h["x0"] - x_tolerance and vx <= h["x1"] + x_tolerance):
+                vertex = (vx, htop)
+                d = out.get(vertex)
+                if d is None:
+                    d = out[vertex] = {"v": [], "h": []}
+                    vmask[vertex] = hmask[vertex] = 0
+                d["v"].append(v)
+                d["h"].append(h)
+                vmask[vertex] |= v_bit
+                hmask[vertex] |= h_bits[j]
+    return out, vmask, hmask
 
 
 def _bbox(e: dict) -> tuple:
@@ -51,27 +69,27 @@ def _bbox(e: dict) -> tuple:
 
 
 def intersections_to_cells(intersections: dict) -> list[tuple]:
-    """pdfplumber.table.intersections_to_cells with per-point edge sets and row/column indexes.
-
-    A point's vertical and horizontal edges are bit masks over the distinct edge boxes (pdfplumber
-    compares sets of boxes). For a point, the points below it share its x (only the vertical test of
-    pdfplumber's `edge_connects` can hold), those to its right its y (only the horizontal one); the
-    corner shares x with the right point and y with the point below. The points to the right that
-    connect are the same for every point below, so they are listed once."""
-    points = sorted(intersections)
+    """pdfplumber.table.intersections_to_cells (see _cells)."""
     ids: dict = {}
-    bit: dict = {}  # id(edge) -> its box's bit (an edge meets several points: its box is made once)
-    vmask: dict = {}
-    hmask: dict = {}
+    masks: tuple[dict, dict] = ({}, {})
     for p, d in intersections.items():
-        for key, masks in (("v", vmask), ("h", hmask)):
+        for key, mask in zip(("v", "h"), masks):
             m = 0
             for e in d[key]:
-                b = bit.get(id(e))
-                if b is None:
-                    b = bit[id(e)] = 1 << ids.setdefault(_bbox(e), len(ids))
-                m |= b
-            masks[p] = m
+                m |= 1 << ids.setdefault(_bbox(e), len(ids))
+            mask[p] = m
+    return _cells(*masks)
+
+
+def _cells(vmask: dict, hmask: dict) -> list[tuple]:
+    """pdfplumber.table.intersections_to_cells over the intersection points (the keys of the masks) with
+    row/column indexes.
+
+    For a point, the points below it share its x (only the vertical test of pdfplumber's
+    `edge_connects` can hold), those to its right its y (only the horizontal one); the corner shares x
+    with the right point and y with the point below. The points to the right that connect are the same
+    for every point below, so they are listed once."""
+    points = sorted(vmask)
     by_x: dict = {}
     by_y: dict = {}
     for p in points:  # sorted by (x, y): each column's list is by y, each row's by x
@@ -134,7 +152,7 @@ class LatticeFinder(TableFinder):
         self.page = page
         self.settings = TableSettings.resolve(settings)
         self.edges = self.get_edges()
-        self.intersections = edges_to_intersections(self.edges, self.settings.intersection_x_tolerance,
-                                                     self.settings.intersection_y_tolerance)
-        self.cells = intersections_to_cells(self.intersections)
+        self.intersections, vmask, hmask = _intersections(self.edges, self.settings.intersection_x_tolerance,
+                                                          self.settings.intersection_y_tolerance)
+        self.cells = _cells(vmask, hmask)
         self.tables = [Table(self.page, group) for group in cells_to_tables(self.cells)]

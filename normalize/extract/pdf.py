@@ -283,7 +283,9 @@ def _page_geometry(page, cap: int, objects: Optional[list] = None):
 
     import pypdfium2.raw as c
 
-    tf = _transform(page.get_mediabox(), page.get_rotation() % 360)
+    mx0, my0, mx1, my1 = page.get_mediabox()
+    rotation = page.get_rotation() % 360
+    tf = _transform((mx0, my0, mx1, my1), rotation)
     edges: list[dict] = []
     text_boxes: list[tuple] = []
     mat = c.FS_MATRIX()
@@ -372,9 +374,22 @@ def _page_geometry(page, cap: int, objects: Optional[list] = None):
 
     if objects is None or len(objects) < c.FPDFPage_CountObjects(page.raw):
         objects = [(c.FPDFPage_GetObject(page.raw, i), None) for i in range(c.FPDFPage_CountObjects(page.raw))]
+    # a page's own text objects (most of its objects) on an upright page: visit() inlined, the four
+    # bounds read in one unpack
+    box = (ctypes.c_float * 4)()  # left, bottom, right, top
+    box_refs = tuple(ctypes.byref(box, 4 * i) for i in range(4))
+    unpack = _RECT.unpack_from
+    upright = rotation == 0
     for obj, typ in objects:
         if seen[0] > cap:
             break
+        if typ == TEXT and upright:
+            seen[0] += 1
+            if seen[0] <= cap and get_bounds(obj, *box_refs):
+                bl, bb, br, bt = unpack(box)
+                ax, ay, bx, by = bl - mx0, my1 - bb, br - mx0, my1 - bt
+                text_boxes.append((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+            continue
         visit(obj, None, 0, typ)
     return edges, text_boxes
 
@@ -640,7 +655,14 @@ def _assign(tables: list[_PTable], chars: list[_Char]):
 
 
 def _cell_texts(cells: dict[int, list[_Char]], page: int) -> dict[int, str]:
-    return {k: _join_lines(_line_texts(cs)) for k, cs in cells.items()}
+    # most cells hold one character (a digit): its text does not depend on where it is
+    return {k: _char_text(cs[0].ch) if len(cs) == 1 else _join_lines(_line_texts(cs)) for k, cs in cells.items()}
+
+
+@lru_cache(maxsize=4096)
+def _char_text(ch: str) -> str:
+    """The text of a cell holding one character `ch` (what _line_texts and _join_lines make of it)."""
+    return _join_lines(_line_texts([_Char(ch, 0.0, 0.0, 1.0, 1.0)]))
 
 
 def _fill_tables(tables: list[_PTable], chars: list[_Char]) -> list[_Char]:
