@@ -135,6 +135,13 @@ def segment(doc: Document) -> dict[str, list[Row]]:
 
 def split_row(cells: list[str]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(label cells, value cells) as (grid column, text) pairs; see module doc."""
+    labels, values = _split_row(tuple(cells))
+    return list(labels), list(values)
+
+
+@lru_cache(maxsize=4096)
+def _split_row(cells: tuple[str, ...]) -> tuple[tuple, tuple]:
+    """split_row, memoized (a row is split several times while its table is read)."""
     first_num = None
     for i, c in enumerate(cells):
         if parse_value(c).kind in ("number", "placeholder"):
@@ -146,9 +153,9 @@ def split_row(cells: list[str]) -> tuple[list[tuple[int, str]], list[tuple[int, 
         if is_label_cell(cells[i]):
             last_label = i
     if last_label is None:
-        return [], [(i, c) for i, c in enumerate(cells)]
-    labels = [(i, cells[i]) for i in range(last_label + 1) if clean_ws(cells[i])]
-    values = [(i, cells[i]) for i in range(last_label + 1, len(cells))]
+        return (), tuple((i, c) for i, c in enumerate(cells))
+    labels = tuple((i, cells[i]) for i in range(last_label + 1) if clean_ws(cells[i]))
+    values = tuple((i, cells[i]) for i in range(last_label + 1, len(cells)))
     return labels, values
 
 
@@ -282,6 +289,11 @@ def _place(table: str, row_code: str, cols: list[str], template: str, al: Alignm
 
 
 def is_t3_header(cells: list[str]) -> bool:
+    return _is_t3_header(tuple(cells))
+
+
+@lru_cache(maxsize=4096)
+def _is_t3_header(cells: tuple[str, ...]) -> bool:
     keys = [norm(c) for c in cells if clean_ws(c)]
     joined = "".join(keys)
     if "勾稽关系" in joined or "申请人情况" in joined:
@@ -673,6 +685,9 @@ def map_t4(rows: list[Row], template: str, issues: list) -> list[dict]:
 
 def extract_cells(doc: Document, layout: dict) -> tuple[list[dict], list[dict]]:
     """All code-book cells of tables 2, 3, 4, sorted in code-book order, and the issues met."""
+    # rows are memoized within a document (each is split and tested several times), not across documents
+    _split_row.cache_clear()
+    _is_t3_header.cache_clear()
     issues: list[dict] = []
     template = layout.get("template")
     if template not in ("2019", "2021"):
