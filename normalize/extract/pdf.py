@@ -406,8 +406,8 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
     if not inked:
         return any(x1 - x0 >= 1 and bottom - top >= 1 for x0, top, x1, bottom in text_boxes)
     # PDFium's characters come in the order of the text objects, so the character that overlaps a text
-    # object is nearly always a few characters after the last one found: look there first, and only
-    # then among the characters of the page's 16-point bands the box touches (built on first need).
+    # object is nearly always near the last one found: look there first, and only then among the
+    # characters of the page's 16-point bands the box touches (built on first need).
     band = 16.0
     bands: Optional[dict[int, list[_Char]]] = None
     n, at = len(inked), 0
@@ -416,7 +416,7 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
             continue
         x0, top, x1, bottom = x0 - 1, top - 1, x1 + 1, bottom + 1
         found = False
-        for k in range(at, min(n, at + 32)):
+        for k in range(max(0, at - 16), min(n, at + 32)):  # from a little back: adjacent objects touch
             ch = inked[k]
             if ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top:
                 found = True
