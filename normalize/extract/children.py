@@ -17,7 +17,8 @@ arguments) to a child forked once and kept while it stays small:
   before it. A timeout is not re-run (it would only double the wait). A dying document costs only
   itself: the next call starts a new child.
 
-Calls whose function cannot be pickled (a closure) run in a fresh fork as before.
+Calls whose function cannot be pickled (a closure), and calls made while another thread of the process
+is using the warm child, run in a fresh fork as before.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import pickle
 import select
 import signal
 import struct
+import threading
 import time
 from typing import Callable, Optional
 
@@ -144,13 +146,13 @@ def _serve(req: int, resp: int, max_memory_mb: int, parent: int) -> None:
             return
         try:
             fn, args = pickle.loads(body)
-            payload = _call_in_child(fn, args, cap, max_memory_mb)
+            ok, payload = _call_in_child(fn, args, cap, max_memory_mb)
         except BaseException as e:  # noqa: BLE001 - e.g. the function cannot be found in this child
-            payload = pickle.dumps(("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
+            ok, payload = False, pickle.dumps(("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
         calls += 1
         peak = _vm_peak()
-        retire = (cap is None or start is None or peak is None or peak - start > headroom(max_memory_mb)
-                  or calls >= MAX_CALLS or pickle.loads(payload)[0] != "ok")
+        retire = (not ok or cap is None or start is None or peak is None or peak - start > headroom(max_memory_mb)
+                  or calls >= MAX_CALLS)
         answer = pickle.dumps((retire, payload), protocol=pickle.HIGHEST_PROTOCOL)
         _write_all(resp, _LEN.pack(len(answer)) + answer)
         if retire:
@@ -178,12 +180,25 @@ def stop_warm_child() -> None:
         child.close()
 
 
+_IN_USE = threading.Lock()  # one call at a time talks to the warm child
+
+
 def run_in_warm_child(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int):
-    """run_isolated's contract (see module doc)."""
+    """run_isolated's contract (see module doc). A call that cannot be pickled (a closure), or made while
+    another thread of this process is using the warm child, runs in a fresh fork."""
     try:
         request = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - a closure or other unpicklable call: a fresh fork
         return _run_forked(fn, args, timeout=timeout, max_memory_mb=max_memory_mb)
+    if not _IN_USE.acquire(blocking=False):
+        return _run_forked(fn, args, timeout=timeout, max_memory_mb=max_memory_mb)
+    try:
+        return _call_warm(fn, args, request, timeout, max_memory_mb)
+    finally:
+        _IN_USE.release()
+
+
+def _call_warm(fn: Callable, args: tuple, request: bytes, timeout: float, max_memory_mb: int):
     child = _warm(max_memory_mb)
     fresh = child.calls == 0
     try:

@@ -166,22 +166,23 @@ def _hit_cap(cap: Optional[int]) -> bool:
     return False
 
 
-def _call_in_child(fn: Callable, args: tuple, cap: Optional[int], max_memory_mb: int) -> bytes:
-    """(In an isolated child.) fn(*args) as a pickled ("ok", result) or ("err", rule, message)."""
+def _call_in_child(fn: Callable, args: tuple, cap: Optional[int], max_memory_mb: int) -> tuple[bool, bytes]:
+    """(In an isolated child.) (ok, fn(*args) as a pickled ("ok", result) or ("err", rule, message))."""
     out_of_memory = ("err", "memory_limit", f"out of memory while extracting (limit {max_memory_mb} MB)")
     try:
         result = fn(*args)
         # an extractor that caught the failed allocation and gave up: an empty Document with issues
         gave_up = getattr(result, "blocks", None) == [] and bool(getattr(result, "issues", None))
-        return pickle.dumps(out_of_memory if gave_up and _hit_cap(cap) else ("ok", result),
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        if gave_up and _hit_cap(cap):
+            return False, pickle.dumps(out_of_memory)
+        return True, pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        return pickle.dumps(out_of_memory)
+        return False, pickle.dumps(out_of_memory)
     except ExtractError as e:
-        return pickle.dumps(out_of_memory if _hit_cap(cap) else ("err", e.rule, e.message))
+        return False, pickle.dumps(out_of_memory if _hit_cap(cap) else ("err", e.rule, e.message))
     except BaseException as e:  # noqa: BLE001 - report everything to the parent
-        return pickle.dumps(out_of_memory if _hit_cap(cap) else
-                            ("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
+        return False, pickle.dumps(out_of_memory if _hit_cap(cap) else
+                                   ("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -239,7 +240,7 @@ def _run_forked(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int
         try:
             os.close(rfd)
             cap = _child_limits(max_memory_mb, parent)
-            _write_all(wfd, _call_in_child(fn, args, cap, max_memory_mb))
+            _write_all(wfd, _call_in_child(fn, args, cap, max_memory_mb)[1])
         except BaseException:
             status = 1
         finally:
