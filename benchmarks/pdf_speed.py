@@ -13,10 +13,11 @@ under the same load on a shared machine; per file the median over the rounds is 
 first). Totals are the sums of the per-file medians.
 
     pdftotext       `pdftotext -layout FILE -` (poppler), a subprocess per file: text only, no tables
-    build           what `ogi build` does with a PDF: `extract_bytes` + `parse_document` in a parse worker,
-                    the extraction in the worker's warm isolated child (memory cap, time limit; the fork
-                    happens once per worker, not per document: normalize/extract/children.py)
-    fork/doc        the same with a new forked child per document (`ogi parse`, a one-worker build)
+    build           what a build's parse worker does with a PDF (builds of 24+ documents): `extract_bytes`
+                    + `parse_document`, the extraction in the process's warm isolated child (memory cap,
+                    time limit; forked once, not per document: normalize/extract/children.py), this
+                    process set up as a worker is (`reuse_children()`)
+    fork/doc        the same with a new forked child per document (`ogi parse`, builds under 24 documents)
     in-process      `extract_pdf` + `parse_document` without isolation (the floor), in a process of its own
                     (timed there), so that PDFium's caches it warms are not inherited by the forked children
 
