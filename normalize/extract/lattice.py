@@ -29,9 +29,11 @@ def edges_to_intersections(edges: list[dict], x_tolerance: float = 1, y_toleranc
     return _intersections(edges, x_tolerance, y_tolerance)[0]
 
 
-def _intersections(edges: list[dict], x_tolerance: float, y_tolerance: float) -> tuple[dict, dict, dict]:
-    """(pdfplumber's intersections, point -> bit mask of its vertical edges, point -> that of its
-    horizontal edges). Bits stand for distinct edge boxes, as pdfplumber compares sets of boxes."""
+def _intersections(edges: list[dict], x_tolerance: float, y_tolerance: float,
+                   with_edges: bool = True) -> tuple[dict, dict, dict]:
+    """(pdfplumber's intersections — {} unless with_edges —, point -> bit mask of its vertical edges,
+    point -> that of its horizontal edges). Bits stand for distinct edge boxes, as pdfplumber compares
+    sets of boxes; the cells need only the masks."""
     out: dict = {}
     vmask: dict = {}
     hmask: dict = {}
@@ -53,14 +55,17 @@ def _intersections(edges: list[dict], x_tolerance: float, y_tolerance: float) ->
             if (vtop <= htop + y_tolerance and vbottom >= htop - y_tolerance
                     and vx >= h["x0"] - x_tolerance and vx <= h["x1"] + x_tolerance):
                 vertex = (vx, htop)
-                d = out.get(vertex)
-                if d is None:
-                    d = out[vertex] = {"v": [], "h": []}
-                    vmask[vertex] = hmask[vertex] = 0
-                d["v"].append(v)
-                d["h"].append(h)
-                vmask[vertex] |= v_bit
-                hmask[vertex] |= h_bits[j]
+                if vertex in vmask:
+                    vmask[vertex] |= v_bit
+                    hmask[vertex] |= h_bits[j]
+                else:
+                    vmask[vertex], hmask[vertex] = v_bit, h_bits[j]
+                if with_edges:
+                    d = out.get(vertex)
+                    if d is None:
+                        d = out[vertex] = {"v": [], "h": []}
+                    d["v"].append(v)
+                    d["h"].append(h)
     return out, vmask, hmask
 
 
@@ -146,13 +151,15 @@ def cells_to_tables(cells: list[tuple]) -> list[list[tuple]]:
 
 
 class LatticeFinder(TableFinder):
-    """TableFinder whose intersection and cell steps are the indexed versions above."""
+    """TableFinder whose intersection and cell steps are the indexed versions above (`intersections`
+    holds the points only: nothing after the cell search reads their edges)."""
 
     def __init__(self, page, settings: Optional[dict] = None):  # noqa: D107 - same as TableFinder
         self.page = page
         self.settings = TableSettings.resolve(settings)
         self.edges = self.get_edges()
-        self.intersections, vmask, hmask = _intersections(self.edges, self.settings.intersection_x_tolerance,
-                                                          self.settings.intersection_y_tolerance)
+        _, vmask, hmask = _intersections(self.edges, self.settings.intersection_x_tolerance,
+                                         self.settings.intersection_y_tolerance, with_edges=False)
+        self.intersections = vmask  # the intersection points (as keys); their edges are not kept
         self.cells = _cells(vmask, hmask)
         self.tables = [Table(self.page, group) for group in cells_to_tables(self.cells)]

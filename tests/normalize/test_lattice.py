@@ -11,7 +11,7 @@ from pdfplumber.table import TableFinder
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import render_formats as rf  # noqa: E402
 from normalize.extract import pdf as P  # noqa: E402
-from normalize.extract.lattice import LatticeFinder, intersections_to_cells  # noqa: E402
+from normalize.extract.lattice import LatticeFinder, edges_to_intersections, intersections_to_cells  # noqa: E402
 
 
 def _ruled_pages():
@@ -48,6 +48,7 @@ def test_same_cells_and_tables_as_pdfplumber(ruled_pages):
         assert ours.intersections.keys() == theirs.intersections.keys(), (name, page_no)
         assert ours.cells == theirs.cells, (name, page_no)
         assert intersections_to_cells(theirs.intersections) == theirs.cells, (name, page_no)
+        assert edges_to_intersections(theirs.edges) == theirs.intersections, (name, page_no)
         assert [t.bbox for t in ours.tables] == [t.bbox for t in theirs.tables], (name, page_no)
         assert [t.cells for t in ours.tables] == [t.cells for t in theirs.tables], (name, page_no)
 
