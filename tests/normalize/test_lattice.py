@@ -48,7 +48,8 @@ def test_same_cells_and_tables_as_pdfplumber(ruled_pages):
         assert ours.intersections.keys() == theirs.intersections.keys(), (name, page_no)
         assert ours.cells == theirs.cells, (name, page_no)
         assert intersections_to_cells(theirs.intersections) == theirs.cells, (name, page_no)
-        assert edges_to_intersections(theirs.edges) == theirs.intersections, (name, page_no)
+        tol = (theirs.settings.intersection_x_tolerance, theirs.settings.intersection_y_tolerance)
+        assert edges_to_intersections(theirs.edges, *tol) == theirs.intersections, (name, page_no)
         assert [t.bbox for t in ours.tables] == [t.bbox for t in theirs.tables], (name, page_no)
         assert [t.cells for t in ours.tables] == [t.cells for t in theirs.tables], (name, page_no)
 
