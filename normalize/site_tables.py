@@ -280,10 +280,16 @@ def finish(db, chunk: int = 2_000) -> dict:
         part = ids[i:i + chunk]
         marks = ",".join("?" * len(part))
         reports = {r["id"]: r for r in db.query(f"select id, template, t3_rows from reports where id in ({marks})", part)}
-        # the same dict as {(rid, f"{tbl}.{row}.{col}"): page} (str(None) is 'None'); the last cell of a key wins
-        pages = {(rid, ref): page for rid, ref, page in conn.execute(
-            f"select report_id, coalesce(tbl, 'None') || '.' || coalesce(row_code, 'None') || '.' || "
-            f"coalesce(col_code, 'None'), page from cells where report_id in ({marks})", part)}
+        # the same dict as {(rid, f"{tbl}.{row}.{col}"): page} (str(None) is 'None'; the last cell of a key
+        # wins), for the reports that have a cell with a page (the others' checks have no page)
+        paged = [r[0] for r in conn.execute(
+            f"select distinct report_id from cells where report_id in ({marks}) and page is not null", part)]
+        pages = {}
+        for j in range(0, len(paged), 500):
+            some = paged[j:j + 500]
+            pages.update(((rid, ref), page) for rid, ref, page in conn.execute(
+                f"select report_id, coalesce(tbl, 'None') || '.' || coalesce(row_code, 'None') || '.' || "
+                f"coalesce(col_code, 'None'), page from cells where report_id in ({','.join('?' * len(some))})", some))
         conn.executemany(CHECK_UPDATE, [explain(c, reports, pages) for c in conn.execute(
             f"select id, report_id, rule, status, scope, expected, found from checks where report_id in ({marks})", part)])
         _insert_passages(conn, conn.execute(
