@@ -60,6 +60,9 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
             where = " and coalesce(is_primary, 1) = 1 and coalesce(period, 'year') = 'year'" if {"is_primary", "period"} <= cols else ""
     db.execute("delete from indicators_wide")
     reports = list(db.execute("select id, agency_id, agency, year, template, scope from reports order by id"))
+    # only the cells a definition reads come to Python (the others were read and never looked at)
+    wanted = sorted({".".join(t) for m in measures for tpl in ("2019", "2021") for t in _terms(m[f"def_{tpl}"])})
+    refs = ",".join("?" * len(wanted))
     n = 0
     for i in range(0, len(reports), chunk):
         part = reports[i:i + chunk]
@@ -68,7 +71,8 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
         cells: dict[str, dict] = {}
         for rid, tbl, row, col, value in db.execute(
                 f"select report_id, tbl, row_code, col_code, value from cells where value is not null "
-                f"and report_id in ({marks})", ids):
+                f"and report_id in ({marks}) and tbl || '.' || row_code || '.' || col_code in ({refs})",
+                ids + wanted):
             cells.setdefault(rid, {})[(tbl, row, col)] = value
         stated: dict[str, dict] = {}
         if where is not None:

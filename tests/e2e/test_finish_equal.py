@@ -112,3 +112,25 @@ def test_panel_export_reads_the_views_rows_in_its_order(built_demo, tmp_path):
     assert out["csv"]["rows"] == ref == len(rows)
     assert (tmp_path / "downloads" / out["csv"]["file"]).read_bytes() == (tmp_path / "ref.csv").read_bytes()
     assert (tmp_path / "downloads" / out["parquet"]["file"]).read_bytes() == (tmp_path / "ref.parquet").read_bytes()
+
+
+def test_indicators_wide_reads_every_measure_from_all_of_a_reports_cells(refinished):
+    from normalize.indicators_wide import fill_indicators_wide, load_measures, value_of
+
+    db = refinished
+    assert fill_indicators_wide(db, chunk=3) == db["reports"].count
+    cells: dict = {}
+    for rid, tbl, row, col, value in db.execute("select report_id, tbl, row_code, col_code, value from cells "
+                                                "where value is not null order by report_id, rowid"):
+        cells.setdefault(rid, {})[(tbl, row, col)] = value
+    measures = load_measures()
+    rows = list(db.query("select w.*, r.template as tpl from indicators_wide w join reports r on r.id = w.report_id"))
+    compared = 0
+    for row in rows:
+        if row["tpl"] in ("2019", "2021"):
+            for m in measures:
+                want = value_of(m[f"def_{row['tpl']}"], cells.get(row["report_id"], {}))
+                if want is not None or row["source"] != "indicators":
+                    assert row[m["measure"]] == want, (row["report_id"], m["measure"])
+                    compared += want is not None
+    assert compared > 20
