@@ -275,7 +275,9 @@ def finish(db, chunk: int = 2_000) -> dict:
     explain = _CheckExplainer(rules)
     conn = db.conn
 
-    ids = [r[0] for r in db.execute("select id from reports order by id")]
+    # reports as they were written (rowid order): a chunk's cells, checks and sections lie together in the
+    # file, so the chunk reads and updates pages the cache holds (in id order they are spread over all of it)
+    ids = [r[0] for r in db.execute("select id from reports order by rowid")]
     for i in range(0, len(ids), chunk):
         part = ids[i:i + chunk]
         marks = ",".join("?" * len(part))
@@ -294,8 +296,13 @@ def finish(db, chunk: int = 2_000) -> dict:
             f"select id, report_id, rule, status, scope, expected, found from checks where report_id in ({marks})", part)])
         _insert_passages(conn, conn.execute(
             f"select id, report_id, code, name_zh, text from sections where report_id in ({marks})", part))
-        conn.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT.replace("WHERE c.tbl='t3'", f"WHERE c.tbl='t3' AND c.report_id IN ({marks})"),
-                     part)
+    # t3_wide in report id order (its rows' order): the statement for consecutive chunks of ids
+    ids = [r[0] for r in db.execute("select id from reports order by id")]
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        marks = ",".join("?" * len(part))
+        conn.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT.replace(
+            "WHERE c.tbl='t3'", f"WHERE c.tbl='t3' AND c.report_id IN ({marks})"), part)
     # checks of no report (cross-year checks whose other report is missing keep report_id of theirs)
     conn.executemany(CHECK_UPDATE, [explain(c, {}, {}) for c in conn.execute(
         "select id, report_id, rule, status, scope, expected, found from checks "
