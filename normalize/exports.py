@@ -65,7 +65,8 @@ CREATE TEMP TABLE _panel_labels AS
   FROM (SELECT DISTINCT tbl, kind, code FROM codebook) c, (SELECT DISTINCT template FROM reports) r;
 CREATE UNIQUE INDEX temp._panel_labels_key ON _panel_labels (tbl, kind, code, template);
 CREATE TEMP TABLE _panel_hard (id PRIMARY KEY);
-INSERT INTO _panel_hard SELECT DISTINCT report_id FROM checks WHERE level = 'hard' AND report_id IS NOT NULL;
+INSERT INTO _panel_hard SELECT r.id FROM reports r
+  WHERE EXISTS (SELECT 1 FROM checks k WHERE k.report_id = r.id AND k.level = 'hard');
 """
 
 
