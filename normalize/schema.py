@@ -327,6 +327,14 @@ def m009_serving_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_reports_failing ON reports (year DESC, agency) WHERE checks_failed > 0")
 
 
+def m011_build_state(db: sqlite_utils.Database) -> None:
+    # issue 9, incremental build (normalize/incremental.py): each agency's signature and the build's
+    # global state, so the next build rewrites only what changed; documents found by report
+    db.execute("CREATE TABLE build_state (agency_id TEXT PRIMARY KEY, signature TEXT NOT NULL)")
+    db.execute("CREATE TABLE build_info (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_documents_report_id ON documents (report_id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
@@ -337,6 +345,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("007_pre2019_indicators", m_pre2019_indicators),
     ("008_ocr_evidence", m_ocr_evidence),
     ("009_serving_indexes", m009_serving_indexes),
+    ("011_build_state", m011_build_state),
 ]
 
 
