@@ -145,6 +145,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         cache = ParseCache(parse_cache)
         store = ResultStore(cache, spill)
         parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache, spill)
+        from_cache = cache.hits  # the writer reads full results back from the cache: not counted
         del fetches, pages
         regions.use_cache(Path(parse_cache) / "regions.json" if parse_cache else None)
         operator = load_operator_file(aliases)
@@ -180,7 +181,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         raise
     finally:
         spill.remove()
-    counts.update({"sites": len(sites), "runs": len(runs), "from_cache": cache.hits, "db": str(db_path)})
+    counts.update({"sites": len(sites), "runs": len(runs), "from_cache": from_cache, "db": str(db_path)})
     return counts
 
 
