@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +135,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     if tmp.exists():
         tmp.unlink()
-    spill = Spill(tmp.with_name(tmp.name + ".results"))
+    spill = Spill(db_path.with_name(f".{db_path.name}.results.tmp-{os.getpid()}"))  # ogi/cleanup.py knows the name
     say = progress or (lambda step, i, n: None)
     LazyCells._recent.clear()
     try:
@@ -162,9 +163,8 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
             counts = _write_reports(db, parsed, sites, runs, say, operator, load=load, state=state)
             counts.update({"mode": "full", "full_because": why_full})
             finish_database(db)
-            db.conn.execute("PRAGMA journal_mode=DELETE")
-            db.conn.execute("VACUUM")
             db.close()
+            _compact(tmp)
         regions.save_cache()
         counts["rejected_pages"] = len(rejected)
         db = sqlite_utils.Database(tmp)
@@ -183,6 +183,20 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         spill.remove()
     counts.update({"sites": len(sites), "runs": len(runs), "from_cache": from_cache, "db": str(db_path)})
     return counts
+
+
+def _compact(path: Path) -> None:
+    """VACUUM INTO a new file that replaces `path` (faster than VACUUM, which copies twice, and the
+    copy is written with a rollback journal setting, not the build's journal_mode=OFF)."""
+    out = path.with_name(path.name.replace(".tmp-", ".vacuum.tmp-"))
+    if out.exists():
+        out.unlink()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("VACUUM INTO ?", (str(out),))
+    finally:
+        conn.close()
+    os.replace(out, path)
 
 
 def _write_run_tables(db: sqlite_utils.Database, sites: dict[str, dict], runs: list[dict], rejected: list[dict]) -> None:

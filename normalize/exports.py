@@ -52,25 +52,47 @@ def _place(tmp: Path, out_dir: Path, stem: str, ext: str) -> tuple[Path, str]:
     return final, sha
 
 
-def _arrow_table(names: list[str], cols: list[list]):
+def _kind(v) -> str:
+    return "null" if v is None else "int" if isinstance(v, int) else "float" if isinstance(v, float) else "text"
+
+
+def _arrow_type(kinds: set):
+    """The Parquet type of a column from the kinds of its values: numbers keep their type (int and
+    float together: double), text or a mix with text: string, all blank: string."""
     import pyarrow as pa
 
+    kinds = kinds - {"null"}
+    if kinds == {"int"}:
+        return pa.int64()
+    if kinds and kinds <= {"int", "float"}:
+        return pa.float64()
+    return pa.string()
+
+
+def _arrow_batch(names: list[str], types: list, rows: list[tuple]):
+    import pyarrow as pa
+
+    cols = list(zip(*rows)) if rows else [[] for _ in names]
     arrays = []
-    for values in cols:
-        try:
-            arr = pa.array(values)
-            arrays.append(arr.cast(pa.string()) if pa.types.is_null(arr.type) else arr)  # all blank: keep a type
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed text and numbers: keep the text
-            arrays.append(pa.array([None if v is None else str(v) for v in values], type=pa.string()))
+    for values, t in zip(cols, types):
+        if pa.types.is_string(t):
+            values = [None if v is None else v if isinstance(v, str) else str(v) for v in values]
+        arrays.append(pa.array(values, type=t))
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
-    """One pass over the query: CSV rows are written as they come, Parquet columns are collected."""
+PARQUET_ROWS = 50_000  # rows of one Parquet row group: what is in memory at once
+
+
+def write_csv_and_parquet(conn, sql: str, csv_path: Path, parquet_path: Path) -> int:
+    """Two streaming passes over the query (memory does not grow with the corpus, issue 9): CSV rows are
+    written as they come while each column's value kinds are noted; then Parquet is written
+    `PARQUET_ROWS` rows at a time with the column types those kinds give."""
     import pyarrow.parquet as pq
 
+    cursor = conn.execute(sql)
     names = [d[0] for d in cursor.description]
-    cols: list[list] = [[] for _ in names]
+    kinds: list[set] = [set() for _ in names]
     n = 0
     with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
@@ -78,9 +100,18 @@ def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
         for row in cursor:
             w.writerow(["" if v is None else v for v in row])
             for i, v in enumerate(row):
-                cols[i].append(v)
+                kinds[i].add(_kind(v))
             n += 1
-    pq.write_table(_arrow_table(names, cols), parquet_path, compression="zstd")
+    types = [_arrow_type(k) for k in kinds]
+    cursor = conn.execute(sql)
+    first = _arrow_batch(names, types, cursor.fetchmany(PARQUET_ROWS))
+    with pq.ParquetWriter(parquet_path, first.schema, compression="zstd") as writer:
+        writer.write_table(first)
+        while True:
+            rows = cursor.fetchmany(PARQUET_ROWS)
+            if not rows:
+                break
+            writer.write_table(_arrow_batch(names, types, rows))
     return n
 
 
@@ -92,7 +123,7 @@ def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset()) 
     try:
         sql, what = panel_sql(conn)
         tmp = {fmt: out_dir / f".panel.{fmt}.tmp-{os.getpid()}" for fmt in ("csv", "parquet")}
-        n = write_csv_and_parquet(conn.execute(sql), tmp["csv"], tmp["parquet"])
+        n = write_csv_and_parquet(conn, sql, tmp["csv"], tmp["parquet"])
     finally:
         conn.close()
     rows = []
