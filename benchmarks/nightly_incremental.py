@@ -34,8 +34,18 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 from normalize.build import build
 t = time.monotonic()
-c = build(sys.argv[2], sys.argv[3], parse_cache=sys.argv[4], convert_cache=sys.argv[5], full=sys.argv[6] == "full")
+steps, last = {}, [None, t]
+def say(step, i, n):
+    now = time.monotonic()
+    if step != last[0]:
+        if last[0] is not None:
+            steps[last[0]] = round(steps.get(last[0], 0) + now - last[1], 1)
+        last[:] = [step, now]
+c = build(sys.argv[2], sys.argv[3], parse_cache=sys.argv[4], convert_cache=sys.argv[5], full=sys.argv[6] == "full",
+          progress=say)
+say(None, 0, 0)
 c["seconds"] = round(time.monotonic() - t, 1)
+c["steps"] = steps
 c["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 print("RESULT " + json.dumps(c, default=str))
 """
@@ -93,6 +103,7 @@ def main() -> None:
         first = timed_build(archive, db, cache, full=True)
         print(f"full build (published): {first['reports']:,} reports, {first['documents']:,} documents: "
               f"{first['seconds']} s, peak RSS {first['peak_rss_mb']:,} MB, {db.stat().st_size / 2**30:.2f} GiB")
+        print(f"  seconds by step: {first['steps']}")
     if args.add:
         t = time.monotonic()
         subprocess.run([sys.executable, str(args.scale_archive), "--add", str(args.add),
@@ -103,11 +114,13 @@ def main() -> None:
           f"{inc['reports']:,} reports, {inc.get('reports_rewritten', inc['reports']):,} rewritten "
           f"({inc.get('agencies_rewritten', '-')} agencies), {inc.get('nightly_columns_updated', '-')} nightly "
           f"columns updated: {inc['seconds']} s, peak RSS {inc['peak_rss_mb']:,} MB")
+    print(f"  seconds by step (from the start to the first step: reading the archive): {inc['steps']}")
     if args.compare_full:
         full_db = args.dir / "full.db"
         full = timed_build(archive, full_db, cache, full=True)
         print(f"full build of the same archive: {full['seconds']} s, peak RSS {full['peak_rss_mb']:,} MB "
               f"(incremental: {inc['seconds'] / max(full['seconds'], 0.1):.1%} of the time)")
+        print(f"  seconds by step: {full['steps']}")
         if args.check_rows:
             diff = same_rows(db, full_db)
             print("rows: incremental == full" if not diff else f"rows DIFFER in {diff}")
