@@ -85,33 +85,46 @@ PARQUET_ROWS = 50_000  # rows of one Parquet row group: what is in memory at onc
 
 
 def write_csv_and_parquet(conn, sql: str, csv_path: Path, parquet_path: Path) -> int:
-    """Two streaming passes over the query (memory does not grow with the corpus, issue 9): CSV rows are
-    written as they come while each column's value kinds are noted; then Parquet is written
-    `PARQUET_ROWS` rows at a time with the column types those kinds give."""
+    """One pass over the query, in memory bounded by `PARQUET_ROWS` (issue 9): CSV rows are written as
+    they come, each column's value kinds are noted, and the rows are spooled (pickled, next to the
+    output) for Parquet, which is written afterwards in row groups with the column types those kinds give."""
+    import pickle
+
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     cursor = conn.execute(sql)
     names = [d[0] for d in cursor.description]
     kinds: list[set] = [set() for _ in names]
+    open_cols = list(range(len(names)))  # columns not yet known to be text
+    spool = parquet_path.with_name(f".{parquet_path.stem}.rows.tmp-{os.getpid()}")
     n = 0
-    with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        for row in cursor:
-            w.writerow(["" if v is None else v for v in row])
-            for i, v in enumerate(row):
-                kinds[i].add(_kind(v))
-            n += 1
-    types = [_arrow_type(k) for k in kinds]
-    cursor = conn.execute(sql)
-    first = _arrow_batch(names, types, cursor.fetchmany(PARQUET_ROWS))
-    with pq.ParquetWriter(parquet_path, first.schema, compression="zstd") as writer:
-        writer.write_table(first)
-        while True:
-            rows = cursor.fetchmany(PARQUET_ROWS)
-            if not rows:
-                break
-            writer.write_table(_arrow_batch(names, types, rows))
+    try:
+        with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh, open(spool, "wb") as sp:
+            w = csv.writer(fh)
+            w.writerow(names)
+            while True:
+                rows = cursor.fetchmany(PARQUET_ROWS)
+                if not rows:
+                    break
+                w.writerows(["" if v is None else v for v in row] for row in rows)
+                for i in open_cols:
+                    kinds[i].update(_kind(row[i]) for row in rows)
+                open_cols = [i for i in open_cols if "text" not in kinds[i]]
+                pickle.dump(rows, sp, protocol=pickle.HIGHEST_PROTOCOL)
+                n += len(rows)
+        types = [_arrow_type(k) for k in kinds]
+        with open(spool, "rb") as sp, pq.ParquetWriter(parquet_path, pa.schema(list(zip(names, types))),
+                                                       compression="zstd") as writer:
+            while True:
+                try:
+                    rows = pickle.load(sp)
+                except EOFError:
+                    break
+                writer.write_table(_arrow_batch(names, types, rows))
+    finally:
+        if spool.exists():
+            spool.unlink()
     return n
 
 
