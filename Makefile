@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-APT_PACKAGES := libreoffice-writer-nogui poppler-utils chromium fonts-wqy-microhei redis-server tesseract-ocr tesseract-ocr-chi-sim
+APT_PACKAGES := libreoffice-writer-nogui poppler-utils poppler-data chromium fonts-wqy-microhei redis-server tesseract-ocr tesseract-ocr-chi-sim
 
 .PHONY: setup demo test system-packages clean-data bench
 

@@ -50,11 +50,16 @@ def _applies(e: Entry, template: str) -> bool:
 
 def rows(table: str, template: str) -> list[Entry]:
     """Rows of a table for a template ('2019' | '2021'), in code-book order."""
-    return [e for e in load() if e.table == table and e.kind == "row" and _applies(e, template)]
+    return list(_entries(table, "row", template))
 
 
 def columns(table: str, template: str) -> list[Entry]:
-    return [e for e in load() if e.table == table and e.kind == "column" and _applies(e, template)]
+    return list(_entries(table, "column", template))
+
+
+@lru_cache(maxsize=64)
+def _entries(table: str, kind: str, template: str) -> tuple[Entry, ...]:
+    return tuple(e for e in load() if e.table == table and e.kind == kind and _applies(e, template))
 
 
 def row_codes(table: str, template: str) -> list[str]:
@@ -65,6 +70,7 @@ def column_codes(table: str, template: str) -> list[str]:
     return [e.code for e in columns(table, template)]
 
 
+@lru_cache(maxsize=65536)
 def entry(table: str, kind: str, code: str, template: Optional[str] = None) -> Optional[Entry]:
     for e in load():
         if e.table == table and e.kind == kind and e.code == code and (template is None or _applies(e, template)):

@@ -39,7 +39,13 @@ _EXTRA_MAP = str.maketrans({
 
 def clean_ws(text: str) -> str:
     """Strip surrounding whitespace (incl. U+3000 and NBSP); inner text untouched."""
-    return (text or "").strip().strip("\u3000\u00a0\u200b\ufeff").strip()
+    s = (text or "").strip()
+    if s and (s[0] in _EDGE_MARKS or s[-1] in _EDGE_MARKS):
+        return s.strip(_EDGE_MARKS).strip()
+    return s  # the common case: nothing more to strip
+
+
+_EDGE_MARKS = "\u3000\u00a0\u200b\ufeff"
 
 
 def norm(text: Optional[str]) -> str:

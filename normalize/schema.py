@@ -327,6 +327,34 @@ def m009_serving_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_reports_failing ON reports (year DESC, agency) WHERE checks_failed > 0")
 
 
+# sums per report that the dashboard reads (normalize.site_tables.fill_report_totals defines them)
+REPORT_TOTALS_010 = ("new_received", "granted", "partially_granted", "denied", "unavailable", "not_processed",
+                     "other_outcome", "share_granted", "share_total", "review", "suit_direct", "suit_after_review")
+
+
+def m010_serving_tables(db: sqlite_utils.Database) -> None:
+    # issue 9: tables the dashboard and the requests_by_year query read instead of summing every cell on
+    # each request; filled by normalize.site_tables (per report: report_totals; whole corpus: the cubes)
+    sums = ", ".join(f"{c} NUMERIC" for c in REPORT_TOTALS_010)
+    db.execute(f"""CREATE TABLE report_totals (report_id TEXT PRIMARY KEY REFERENCES reports(id),
+        {sums}, new_received_n INTEGER, share_reports INTEGER)""")
+    keys = "year INTEGER, level TEXT, province TEXT, template TEXT"
+    db.execute(f"""CREATE TABLE dashboard_cube ({keys}, reports INTEGER, failing_reports INTEGER,
+        new_received_n INTEGER, share_reports INTEGER, {sums})""")
+    db.execute(f"CREATE TABLE dashboard_rule_cube ({keys}, rule TEXT, n INTEGER)")
+    db.execute("CREATE INDEX idx_dashboard_cube_year ON dashboard_cube (year)")
+    db.execute("CREATE INDEX idx_dashboard_rule_cube_year ON dashboard_rule_cube (year)")
+    # facets of checks?status=fail (the rule facet walked all checks by rule), pre2019_conflicts
+    db.execute("CREATE INDEX IF NOT EXISTS idx_checks_status_rule ON checks (status, rule)")
+    # the default facets of a page filtered by year count from an index, not from every row of the year
+    for table, facets in (("reports", ("template", "level", "province", "status", "scope")),
+                          ("indicators_wide", ("template", "scope", "source"))):
+        for col in facets:
+            db.execute(f"CREATE INDEX IF NOT EXISTS idx_{table}_year_{col} ON {table} (year, {col})")
+    if "indicators" in db.table_names():
+        db.execute("CREATE INDEX IF NOT EXISTS idx_indicators_conflict ON indicators (report_id) WHERE conflict IS NOT NULL")
+
+
 def m011_build_state(db: sqlite_utils.Database) -> None:
     # issue 9, incremental build (normalize/incremental.py): each agency's signature and the build's
     # global state, so the next build rewrites only what changed; documents found by report
@@ -345,6 +373,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("007_pre2019_indicators", m_pre2019_indicators),
     ("008_ocr_evidence", m_ocr_evidence),
     ("009_serving_indexes", m009_serving_indexes),
+    ("010_serving_tables", m010_serving_tables),
     ("011_build_state", m011_build_state),
 ]
 

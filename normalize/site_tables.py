@@ -10,6 +10,21 @@
   queries; `passages_grams` (one token per character) serves queries of any length as a phrase of
   single characters (see `ogi/site/search.py`).
 * `t3_wide` is materialised: as a GROUP BY view it cost ~2 s per page for facet suggestions.
+* Serving tables (issue 9, migration `serving_tables`): the dashboard and `requests_by_year` read
+  build-time tables instead of summing 15 M cells on each request.
+
+  - `report_totals`: per report, the table 3/4 sums the dashboard charts read (total column).
+    Filled by `fill_report_totals(db, report_ids)`: it deletes and rewrites the rows of those reports
+    only, so an incremental build refreshes it per report.
+  - `dashboard_cube`, `dashboard_rule_cube`: sums by (year, level, province, template) of
+    `report_totals` + `reports` and of the failing/warning checks. Filled by `fill_dashboard_cube(db)`
+    and `fill_dashboard_rule_cube(db)`: each deletes and rewrites its whole table from per-report
+    tables (≈ 1 s at 100,000 reports), so a build re-runs them after any report changed.
+
+  `PER_REPORT_TABLES` and `CORPUS_AGGREGATES` list these functions: an incremental build calls every
+  `PER_REPORT_TABLES` function for the changed reports, then every `CORPUS_AGGREGATES` function
+  (`refresh_aggregates(db)`): `finish(db, report_ids=...)` does both, after refreshing the older
+  derived rows (checks' cells/page/message, passages, t3_wide, labels) of those reports only.
 
 Pure functions compute rows; `finish(db)` writes them.
 """
@@ -163,6 +178,87 @@ T3_WIDE_SELECT = """
 """
 
 
+# -- serving tables (issue 9) ---------------------------------------------------------------------
+_T3 = "c.tbl = 't3' and c.row_code"
+_T4 = "c.tbl = 't4' and c.row_code"
+REPORT_TOTALS_SQL = f"""
+insert into report_totals (report_id, new_received, new_received_n, granted, partially_granted, denied, unavailable,
+  not_processed, other_outcome, review, suit_direct, suit_after_review, share_granted, share_total, share_reports)
+select r.id,
+  sum(case when {_T3} = 'new_received' then c.value end),
+  count(case when {_T3} = 'new_received' then 1 end),
+  sum(case when {_T3} = 'granted' then c.value end),
+  sum(case when {_T3} = 'partially_granted' then c.value end),
+  sum(case when {_T3} like 'denied%' then c.value end),
+  sum(case when {_T3} like 'unavailable%' then c.value end),
+  sum(case when {_T3} like 'not_processed%' then c.value end),
+  sum(case when {_T3} like 'other%' then c.value end),
+  sum(case when {_T4} = 'review' then c.value end),
+  sum(case when {_T4} = 'suit_direct' then c.value end),
+  sum(case when {_T4} not in ('review', 'suit_direct') then c.value end),
+  s.granted, s.total, coalesce(s.n, 0)
+from reports r
+left join cells c on c.report_id = r.id and c.tbl in ('t3', 't4') and c.col_code = 'total' and c.value is not null
+left join (
+  select g.report_id, sum(g.value) as granted, sum(t.value) as total, count(*) as n
+  from cells g join cells t on t.report_id = g.report_id and t.tbl = 't3' and t.row_code = 'total_processed'
+    and t.col_code = 'total'
+  where g.report_id in ({{marks}}) and g.tbl = 't3' and g.row_code = 'granted' and g.col_code = 'total'
+    and g.value is not null and t.value > 0
+  group by g.report_id) s on s.report_id = r.id
+where r.id in ({{marks}})
+group by r.id
+"""
+# sums per (year, level, province, template): what every dashboard chart and filter reads
+CUBE_KEYS = "r.year, r.level, r.province, r.template"
+CUBE_SUMS = ("new_received_n", "share_reports", "new_received", "granted", "partially_granted", "denied",
+             "unavailable", "not_processed", "other_outcome", "share_granted", "share_total", "review", "suit_direct",
+             "suit_after_review")
+
+
+def fill_report_totals(db, report_ids, chunk: int = 2_000) -> None:
+    """Rewrite `report_totals` for these reports (sums of their printed total-column cells, NULL when none
+    is printed: blank is not zero)."""
+    ids = list(report_ids)
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        marks = ",".join("?" * len(part))
+        db.conn.execute(f"delete from report_totals where report_id in ({marks})", part)
+        db.conn.execute(REPORT_TOTALS_SQL.format(marks=marks), part + part)
+
+
+def fill_dashboard_cube(db) -> None:
+    sums = ", ".join(f"sum(t.{c})" for c in CUBE_SUMS)
+    db.conn.execute("delete from dashboard_cube")
+    db.conn.execute(f"insert into dashboard_cube (year, level, province, template, reports, failing_reports, "
+                    f"{', '.join(CUBE_SUMS)}) select {CUBE_KEYS}, count(*), sum(r.checks_failed > 0), {sums} "
+                    f"from reports r left join report_totals t on t.report_id = r.id group by {CUBE_KEYS}")
+
+
+def fill_dashboard_rule_cube(db) -> None:
+    db.conn.execute("delete from dashboard_rule_cube")
+    db.conn.execute(f"insert into dashboard_rule_cube (year, level, province, template, rule, n) "
+                    f"select {CUBE_KEYS}, k.rule, count(*) from checks k join reports r on r.id = k.report_id "
+                    f"where k.status in ('fail', 'warn') group by {CUBE_KEYS}, k.rule")
+
+
+PER_REPORT_TABLES = {"report_totals": fill_report_totals}
+CORPUS_AGGREGATES = {"dashboard_cube": fill_dashboard_cube, "dashboard_rule_cube": fill_dashboard_rule_cube}
+
+
+def refresh_aggregates(db) -> None:
+    for fill in CORPUS_AGGREGATES.values():
+        fill(db)
+
+
+def fill_serving_tables(db) -> None:
+    """Every serving table from scratch (a full build)."""
+    if "report_totals" not in db.table_names():
+        return  # a database from before migration serving_tables
+    fill_report_totals(db, [r[0] for r in db.execute("select id from reports order by id")])
+    refresh_aggregates(db)
+
+
 def finish(db, chunk: int = 2_000, report_ids: Optional[list[str]] = None) -> dict:
     """Fill the derived tables of a freshly written database (called by normalize.build); with
     `report_ids`, only the rows of those reports (an incremental build deleted their old rows: every
@@ -202,6 +298,7 @@ def finish(db, chunk: int = 2_000, report_ids: Optional[list[str]] = None) -> di
         db["passages"].insert_all(passage_rows(sections), pk="id")
         db.execute("update reports set label = agency || ' ' || year || '年度'")
         db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT)
+        fill_serving_tables(db)
     else:
         for i in range(0, len(ids), chunk):
             part = ids[i:i + chunk]
@@ -209,6 +306,10 @@ def finish(db, chunk: int = 2_000, report_ids: Optional[list[str]] = None) -> di
             db.execute(f"update reports set label = agency || ' ' || year || '年度' where id in ({marks})", part)
             db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT.replace(
                 "WHERE c.tbl='t3'", f"WHERE c.tbl='t3' AND c.report_id IN ({marks})"), part)
+        if "report_totals" in db.table_names():  # per-report serving tables, then the whole-corpus sums
+            for fill in PER_REPORT_TABLES.values():
+                fill(db, ids)
+            refresh_aggregates(db)
     db.conn.commit()
     return {"rules": len(rules), "passages": db["passages"].count}
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Optional
 
 from . import codebook
@@ -134,6 +135,13 @@ def segment(doc: Document) -> dict[str, list[Row]]:
 
 def split_row(cells: list[str]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(label cells, value cells) as (grid column, text) pairs; see module doc."""
+    labels, values = _split_row(tuple(cells))
+    return list(labels), list(values)
+
+
+@lru_cache(maxsize=4096)
+def _split_row(cells: tuple[str, ...]) -> tuple[tuple, tuple]:
+    """split_row, memoized (a row is split several times while its table is read)."""
     first_num = None
     for i, c in enumerate(cells):
         if parse_value(c).kind in ("number", "placeholder"):
@@ -145,9 +153,9 @@ def split_row(cells: list[str]) -> tuple[list[tuple[int, str]], list[tuple[int, 
         if is_label_cell(cells[i]):
             last_label = i
     if last_label is None:
-        return [], [(i, c) for i, c in enumerate(cells)]
-    labels = [(i, cells[i]) for i in range(last_label + 1) if clean_ws(cells[i])]
-    values = [(i, cells[i]) for i in range(last_label + 1, len(cells))]
+        return (), tuple((i, c) for i, c in enumerate(cells))
+    labels = tuple((i, cells[i]) for i in range(last_label + 1) if clean_ws(cells[i]))
+    values = tuple((i, cells[i]) for i in range(last_label + 1, len(cells)))
     return labels, values
 
 
@@ -281,6 +289,11 @@ def _place(table: str, row_code: str, cols: list[str], template: str, al: Alignm
 
 
 def is_t3_header(cells: list[str]) -> bool:
+    return _is_t3_header(tuple(cells))
+
+
+@lru_cache(maxsize=4096)
+def _is_t3_header(cells: tuple[str, ...]) -> bool:
     keys = [norm(c) for c in cells if clean_ws(c)]
     joined = "".join(keys)
     if "勾稽关系" in joined or "申请人情况" in joined:
@@ -457,13 +470,14 @@ def _group_of_cell(text: str) -> Optional[str]:
     return None
 
 
-def _t3_candidates(template: str):
+@lru_cache(maxsize=8)
+def _t3_candidates(template: str) -> tuple:
     groups = codebook.t3_groups()
     out = []
     for e in codebook.rows("t3", template):
         kind, num = _expected_numbering(e.label_zh)
         out.append((e.code, e.label_zh, groups.get(e.code), kind, num))
-    return out
+    return tuple(out)
 
 
 def _score_t3(text: str, group: Optional[str], cand) -> float:
@@ -671,6 +685,9 @@ def map_t4(rows: list[Row], template: str, issues: list) -> list[dict]:
 
 def extract_cells(doc: Document, layout: dict) -> tuple[list[dict], list[dict]]:
     """All code-book cells of tables 2, 3, 4, sorted in code-book order, and the issues met."""
+    # rows are memoized within a document (each is split and tested several times), not across documents
+    _split_row.cache_clear()
+    _is_t3_header.cache_clear()
     issues: list[dict] = []
     template = layout.get("template")
     if template not in ("2019", "2021"):

@@ -53,9 +53,10 @@ def map_in_workers(fn: Callable, args: Sequence[tuple], *, workers: int, on_lost
 
 
 def _worker_init() -> None:
-    from .extract.limits import die_with_build
+    from .extract.limits import die_with_build, reuse_children
 
     die_with_build()
+    reuse_children()  # a worker extracts many documents: one warm isolated child serves them in turn
 
 
 def _retry_alone(fn, a: tuple, on_lost, timeout: float, max_memory_mb: int):

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ogi.site.dashboards import DASHBOARDS
+from ogi.site.search import prose_then_tables
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -260,6 +261,53 @@ TABLES = {
         **{m: (zh, f"{en} ({unit}); NULL when not printed") for m, zh, en, unit in MEASURES},
         "source": ("数据来源", "cells (tables 3–4 of the 2019/2021 layouts), indicators (pre-2019 stated statistics), or none"),
     }),
+    "report_totals": ("报告合计", "Per report: the table 3 and 4 sums (total column) the dashboard reads; NULL when the report prints none of the cells (blank is not zero). Made at build time from cells", {
+        "report_id": ("报告", "Report"),
+        "new_received": ("本年新收申请", "t3 new_received, total column (件)"),
+        "new_received_n": ("新收申请单元格数", "Printed t3 new_received total cells (0 or 1; the reports requests_by_year counts)"),
+        "granted": ("予以公开", "t3 granted, total column"),
+        "partially_granted": ("部分公开", "t3 partially_granted, total column"),
+        "denied": ("不予公开", "Sum of the t3 denied* rows, total column"),
+        "unavailable": ("无法提供", "Sum of the t3 unavailable* rows, total column"),
+        "not_processed": ("不予处理", "Sum of the t3 not_processed* rows, total column"),
+        "other_outcome": ("其他处理", "Sum of the t3 other* rows, total column"),
+        "review": ("行政复议", "t4 review, total column"),
+        "suit_direct": ("直接起诉", "t4 suit_direct, total column"),
+        "suit_after_review": ("复议后起诉", "t4 rows other than review and suit_direct (suit_after_review), total column"),
+        "share_granted": ("公开比例分子", "t3 granted total when both it and a positive t3 total_processed total are printed"),
+        "share_total": ("公开比例分母", "t3 total_processed total when both are printed and it is positive"),
+        "share_reports": ("公开比例报告数", "1 when the report counts in the share granted (both cells printed), else 0"),
+    }),
+    "dashboard_cube": ("看板汇总", "Sums of report_totals and reports by year, level, province and template: what the dashboard charts and requests_by_year read (made at build time)", {
+        "year": ("报告年度", "Report year"),
+        "level": ("层级", "Administrative level"),
+        "province": ("省级", "Province"),
+        "template": ("模板", "Layout generation"),
+        "reports": ("报告数", "Reports"),
+        "failing_reports": ("自相矛盾的报告数", "Reports with a failing hard identity"),
+        "new_received_n": ("印出新收申请的报告数", "Reports that print t3 new_received total"),
+        "share_reports": ("公开比例报告数", "Reports that print both cells of the share granted"),
+        "new_received": ("本年新收申请", "Sum of report_totals.new_received"),
+        "granted": ("予以公开", "Sum of report_totals.granted"),
+        "partially_granted": ("部分公开", "Sum of report_totals.partially_granted"),
+        "denied": ("不予公开", "Sum of report_totals.denied"),
+        "unavailable": ("无法提供", "Sum of report_totals.unavailable"),
+        "not_processed": ("不予处理", "Sum of report_totals.not_processed"),
+        "other_outcome": ("其他处理", "Sum of report_totals.other_outcome"),
+        "share_granted": ("公开比例分子", "Sum of report_totals.share_granted"),
+        "share_total": ("公开比例分母", "Sum of report_totals.share_total"),
+        "review": ("行政复议", "Sum of report_totals.review"),
+        "suit_direct": ("直接起诉", "Sum of report_totals.suit_direct"),
+        "suit_after_review": ("复议后起诉", "Sum of report_totals.suit_after_review"),
+    }),
+    "dashboard_rule_cube": ("未通过校验汇总", "Failing or warning checks counted by year, level, province, template and rule (made at build time; the dashboard reads it)", {
+        "year": ("报告年度", "Report year"),
+        "level": ("层级", "Administrative level"),
+        "province": ("省级", "Province"),
+        "template": ("模板", "Layout generation"),
+        "rule": ("规则", "Check rule (rules.id)"),
+        "n": ("条数", "Checks with status fail or warn"),
+    }),
     "_migrations": ("数据库版本", "Schema migrations applied to this database", {
         "version": ("版本", "Migration number"), "name": ("名称", "Migration name"),
         "applied_at": ("应用时间", "When it was applied (UTC)"),
@@ -315,18 +363,12 @@ QUERIES = {
         "title": "全文检索 Search report text",
         "description": ("Search the sections' text for a word of any length (1, 2 or more characters: 复议, 采购, "
                         "信息处理费); kind = prose or table, optional year / level / province. Every length is answered "
-                        "by the one-token-per-character index (passages_grams); the newest 500 hits — the search page "
+                        "by the one-token-per-character index (passages_grams); the first 200 hits, prose first, newest "
+                        "indexed passage first (the index's own order: no sort over every hit) — the search page "
                         "/search pages through every hit."),
-        "sql": (
-            "select p.report_id, r.agency, r.year, r.level, r.province, p.name_zh as section, p.kind,\n"
-            "  substr(p.text, max(1, instr(p.text, :q) - 40), 120) as context\n"
-            "from passages p join reports r on r.id = p.report_id\n"
-            "where p.id in (select rowid from passages_grams where passages_grams match ogi_grams(:q))\n"
-            "  and (:kind = '' or p.kind = :kind) and (:year = '' or r.year = :year)\n"
-            "  and (:level = '' or r.level = :level) and (:province = '' or r.province = :province)\n"
-            "order by r.year desc, r.agency, p.kind\n"
-            "limit 500"
-        ),
+        "sql": prose_then_tables(
+            "p.report_id, r.agency, r.year, r.level, r.province, p.name_zh as section, p.kind,\n"
+            "  substr(p.text, max(1, instr(p.text, :q) - 40), 120) as context", "200"),
     },
     "table2": {
         "title": "一份报告的表二 Table 2 of one report",
@@ -350,19 +392,19 @@ QUERIES = {
     },
     "failed_checks": {
         "title": "自相矛盾的报告 Reports that contradict themselves",
-        "description": "Hard identities that fail, with the printed and the expected value: the newest 500 (all of them: the checks table, status = fail).",
+        "description": "Hard identities that fail, with the printed and the expected value: the newest 100 (all of them: the checks table, status = fail; rendering 500 rows took 300 ms).",
         "sql": ("select c.report_id, r.agency, r.year, c.rule, c.scope, c.expected, c.found, c.page, c.message_zh, c.message\n"
                 "from reports r join checks c on c.report_id = r.id\n"
                 "where r.checks_failed > 0 and c.level = 'hard' and c.status = 'fail' order by r.year desc, r.agency\n"
-                "limit 500"),
+                "limit 100"),
     },
     "requests_by_year": {
         "title": "依申请公开数量按年度 Requests received by year",
-        "description": "Sum of 本年新收政府信息公开申请数量 (total column) per report year, over reports that print it.",
-        "sql": ("select r.year, count(*) as reports, sum(c.value) as new_requests\n"
-                "from cells c join reports r on r.id = c.report_id\n"
-                "where c.tbl = 't3' and c.row_code = 'new_received' and c.col_code = 'total' and c.value is not null\n"
-                "group by r.year order by r.year"),
+        "description": ("Sum of 本年新收政府信息公开申请数量 (total column) per report year, over reports that print it "
+                        "(from dashboard_cube, summed from the cells at build time)."),
+        "sql": ("select year, sum(new_received_n) as reports, sum(new_received) as new_requests\n"
+                "from dashboard_cube where new_received_n > 0\n"
+                "group by year order by year"),
     },
     "agency_series": {
         "title": "一个机关的历年数据 One agency's series across all years",
@@ -387,12 +429,20 @@ QUERIES = {
 }
 
 
+def _merge_unique(ours: dict, theirs: dict) -> None:
+    """Add another module's entries; a name both define is an error (one would silently replace the other:
+    issue 12's `agency_series` once hid issue 7's). Re-adding the identical entry is harmless."""
+    clash = sorted(k for k in theirs if k in ours and ours[k] != theirs[k])
+    if clash:
+        raise ValueError(f"metadata names defined twice: {', '.join(clash)}")
+    ours.update(theirs)
+
+
 def build_metadata() -> dict:
     from . import metadata_indicators as ind  # issue 12: pre-2019 indicators
 
-    TABLES.update(ind.TABLES)
-    VIEWS.update(ind.VIEWS)
-    QUERIES.update(ind.QUERIES)
+    for ours, theirs in ((TABLES, ind.TABLES), (VIEWS, ind.VIEWS), (QUERIES, ind.QUERIES)):
+        _merge_unique(ours, theirs)
     tables = {}
     for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
         t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}
@@ -408,13 +458,13 @@ def build_metadata() -> dict:
     # the search box: one token per character (ogi/site/search.py), prose only on `sections`
     tables["sections"]["fts_table"] = "passages_grams"
     tables["sections"]["fts_pk"] = "id"
-    tables["sections"]["facets"] = ["code"]
+    # no default facets on sections / passages: on a search of 1-2 characters they GROUP BY ~100,000 hits
+    # and time out at 100,000 reports (issue 9); ?_facet=code still works
     tables["passages"]["fts_table"] = "passages_grams"
     tables["passages"]["fts_pk"] = "id"
-    tables["passages"]["facets"] = ["kind", "code"]
     tables["rules"]["facets"] = ["level"]
     tables["rules"]["label_column"] = "name_zh"  # checks.rule shows "1 表三收支平衡"
-    tables["t3_wide"]["facets"] = ["year", "row_code"]
+    # t3_wide has no default facets: two GROUP BYs over 1.7 M rows on each unfiltered page (issue 9)
     for hidden in ("sections_fts", "passages_fts", "passages_grams"):
         tables[hidden] = {"hidden": True}
     for name, facets in ind.FACETS.items():

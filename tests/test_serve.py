@@ -10,6 +10,7 @@ def test_metadata_follows_the_database_file_name(tmp_path):
     data = json.loads(other.read_text("utf-8"))
     assert list(data["databases"]) == ["snapshot-2026"]
     assert data["databases"]["snapshot-2026"] == json.loads(METADATA.read_text("utf-8"))["databases"]["ogi"]
+    assert metadata_for(tmp_path / "snapshot-2026.db") == other  # a restart rewrites the same file, no pile-up
 
 
 def test_datasette_serves_immutable_with_time_limits():

@@ -140,7 +140,7 @@ def _dispatch(data: bytes, fmt: str, limits: Limits, encoding: Optional[str]) ->
         _preload(fmt)
         try:
             return run_isolated(_dispatch_direct, (data, fmt, limits, encoding), timeout=limits.timeout,
-                                max_memory_mb=limits.max_memory_mb)
+                                max_memory_mb=limits.max_memory_mb, reuse=True)
         except ExtractError as e:
             return _error(fmt, e.rule, e.message)
     return _dispatch_direct(data, fmt, limits, encoding)

@@ -52,6 +52,7 @@ def is_cjk(ch: str) -> bool:
 
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACE_RUN = re.compile(" {2,}")
 _NEWLINE_RUN = re.compile(r"[ ]*(?:\r\n|\r|\n|\u2028|\u2029)[\s]*")
 
 
@@ -64,7 +65,9 @@ def clean_text(s: Optional[str]) -> str:
     if "\n" in s or "\r" in s or "\u2028" in s or "\u2029" in s:
         s = _NEWLINE_RUN.sub(_join_newline, s)
     s = s.replace("\x00", "")
-    return re.sub(" {2,}", " ", s).strip()
+    if "  " in s:
+        s = _SPACE_RUN.sub(" ", s)
+    return s.strip()
 
 
 def _join_newline(m: re.Match) -> str:

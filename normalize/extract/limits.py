@@ -166,15 +166,72 @@ def _hit_cap(cap: Optional[int]) -> bool:
     return False
 
 
-def run_isolated(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int):
+def _call_in_child(fn: Callable, args: tuple, cap: Optional[int], max_memory_mb: int) -> tuple[bool, bytes]:
+    """(In an isolated child.) (ok, fn(*args) as a pickled ("ok", result) or ("err", rule, message))."""
+    out_of_memory = ("err", "memory_limit", f"out of memory while extracting (limit {max_memory_mb} MB)")
+    try:
+        result = fn(*args)
+        # an extractor that caught the failed allocation and gave up: an empty Document with issues
+        gave_up = getattr(result, "blocks", None) == [] and bool(getattr(result, "issues", None))
+        if gave_up and _hit_cap(cap):
+            return False, pickle.dumps(out_of_memory)
+        return True, pickle.dumps(("ok", result), protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return False, pickle.dumps(out_of_memory)
+    except ExtractError as e:
+        return False, pickle.dumps(out_of_memory if _hit_cap(cap) else ("err", e.rule, e.message))
+    except BaseException as e:  # noqa: BLE001 - report everything to the parent
+        return False, pickle.dumps(out_of_memory if _hit_cap(cap) else
+                                   ("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view[:65536])
+        view = view[n:]
+
+
+def _died(status: int, max_memory_mb: int) -> ExtractError:
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    if sig in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
+        return ExtractError("memory_limit", f"extractor died (signal {sig}); memory limit {max_memory_mb} MB")
+    return ExtractError("extraction_failed", f"extractor exited without a result (status {status})")
+
+
+def run_isolated(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int, reuse: bool = False):
     """Run fn(*args) in a forked child with a memory cap and a wall-clock timeout.
 
     Returns fn's (picklable) result. Raises ExtractError('timeout' | 'memory_limit' |
     'extraction_failed') when the child is killed or dies. Falls back to a direct call where
     fork is unavailable. The child never returns into the caller's code: it always `os._exit`s.
+
+    reuse=True (extract_bytes asks for it) lets a process that called `reuse_children()` (the build's
+    parse workers) run fn in its warm child instead of a new fork (see children.py); the bounds and the
+    outcome of a document are the same.
     """
     if not hasattr(os, "fork"):
         return fn(*args)
+    if reuse and _REUSE[0]:
+        from .children import run_in_warm_child
+
+        return run_in_warm_child(fn, args, timeout=timeout, max_memory_mb=max_memory_mb)
+    return _run_forked(fn, args, timeout=timeout, max_memory_mb=max_memory_mb)
+
+
+_REUSE = [False]
+
+
+def reuse_children(enabled: bool = True) -> None:
+    """Let this process run its isolated extractions (run_isolated(..., reuse=True)) in one warm child
+    that serves several documents (children.py): for processes that extract many documents, such as the
+    build's parse workers. Off by default: a warm child does not see later changes to its parent
+    (a test's monkeypatch)."""
+    _REUSE[0] = enabled
+
+
+def _run_forked(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int):
+    """run_isolated in a new child of its own."""
     rfd, wfd = os.pipe()
     parent = os.getpid()
     pid = os.fork()
@@ -183,24 +240,7 @@ def run_isolated(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: in
         try:
             os.close(rfd)
             cap = _child_limits(max_memory_mb, parent)
-            out_of_memory = ("err", "memory_limit", f"out of memory while extracting (limit {max_memory_mb} MB)")
-            try:
-                result = fn(*args)
-                # an extractor that caught the failed allocation and gave up: an empty Document with issues
-                gave_up = getattr(result, "blocks", None) == [] and bool(getattr(result, "issues", None))
-                payload = pickle.dumps(out_of_memory if gave_up and _hit_cap(cap) else ("ok", result),
-                                       protocol=pickle.HIGHEST_PROTOCOL)
-            except MemoryError:
-                payload = pickle.dumps(out_of_memory)
-            except ExtractError as e:
-                payload = pickle.dumps(out_of_memory if _hit_cap(cap) else ("err", e.rule, e.message))
-            except BaseException as e:  # noqa: BLE001 - report everything to the parent
-                payload = pickle.dumps(out_of_memory if _hit_cap(cap) else
-                                       ("err", "extraction_failed", f"{type(e).__name__}: {e}"[:500]))
-            view = memoryview(payload)
-            while view:
-                n = os.write(wfd, view[:65536])
-                view = view[n:]
+            _write_all(wfd, _call_in_child(fn, args, cap, max_memory_mb)[1])
         except BaseException:
             status = 1
         finally:
@@ -234,10 +274,7 @@ def run_isolated(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: in
     if timed_out:
         raise ExtractError("timeout", f"extraction took longer than {timeout:.0f} s and was stopped")
     if not chunks:
-        sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        if sig in (signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
-            raise ExtractError("memory_limit", f"extractor died (signal {sig}); memory limit {max_memory_mb} MB")
-        raise ExtractError("extraction_failed", f"extractor exited without a result (status {status})")
+        raise _died(status, max_memory_mb)
     result = pickle.loads(b"".join(chunks))
     if result[0] == "ok":
         return result[1]

@@ -44,8 +44,11 @@ import bisect
 import io
 import re
 import statistics
+import struct
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import attrgetter
 from typing import Optional
 
 from ..document import DocIssue, Document, Paragraph, Table
@@ -53,21 +56,18 @@ from .cells import clean_text, finish_grid, is_cjk, join_pieces
 from .limits import DEFAULT_LIMITS, Limits
 
 
-@dataclass(slots=True)
 class _Char:
-    ch: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
+    """One character and its box (pdfplumber coordinates); its centre is computed once."""
 
-    @property
-    def cx(self):
-        return (self.x0 + self.x1) / 2
+    __slots__ = ("ch", "x0", "top", "x1", "bottom", "cx", "cy")
 
-    @property
-    def cy(self):
-        return (self.top + self.bottom) / 2
+    def __init__(self, ch: str, x0: float, top: float, x1: float, bottom: float):
+        self.ch, self.x0, self.top, self.x1, self.bottom = ch, x0, top, x1, bottom
+        self.cx = (x0 + x1) / 2
+        self.cy = (top + bottom) / 2
+
+    def __repr__(self):
+        return f"_Char({self.ch!r}, {self.x0}, {self.top}, {self.x1}, {self.bottom})"
 
 
 @dataclass(slots=True)
@@ -94,6 +94,31 @@ class _PTable:
     row_pages: list = field(default_factory=list)
     boxes: dict = field(default_factory=dict)  # cell id -> (x0, top, x1, bottom) on its page
     ink: dict = field(default_factory=dict)  # cell id -> (top, bottom, line height) of its characters
+
+
+_UNTYPED: dict = {}
+
+
+def _untyped(name: str):
+    """PDFium function `name` called without ctypes' argument conversion (less than half the cost of a
+    call), for the calls made per character, per object and per path segment: their arguments are
+    ctypes pointers, references and ints, their result an int. The typed binding when the library
+    handle is not where pypdfium2 keeps it."""
+    f = _UNTYPED.get(name)
+    if f is None:
+        import ctypes
+
+        import pypdfium2.raw as c
+
+        try:
+            from pypdfium2_raw.bindings import _libs
+
+            f = _libs["pdfium"][name]
+            f.restype = ctypes.c_int
+        except Exception:  # noqa: BLE001 - a different pypdfium2 layout: the typed function
+            f = getattr(c, name)
+        _UNTYPED[name] = f
+    return f
 
 
 def preload() -> None:
@@ -159,6 +184,14 @@ def _page_text(c, raw, n: int) -> Optional[list[int]]:
     return units
 
 
+# code points _page_chars must look at twice: none, line breaks, whitespace and "-" (PDFium generates
+# spaces, line breaks and hyphens of its own; see below). No whitespace lies outside the BMP.
+_SPECIAL_CODES = frozenset([0, 0xFFFE, 0xFFFF, ord("-")] + [u for u in range(0x10000) if chr(u).isspace()])
+
+
+_RECT = struct.Struct("4f")  # FS_RECTF: left, top, right, bottom (C floats)
+
+
 def _page_chars(page) -> list[_Char]:
     import ctypes
 
@@ -177,21 +210,37 @@ def _page_chars(page) -> list[_Char]:
         # The text in one call and one ctypes call per character for its box. PDFium's generated
         # characters (the spaces and line breaks it adds between text objects) are whitespace, so only
         # whitespace is asked whether it was generated.
-        get_unicode, is_generated, loose_box = c.FPDFText_GetUnicode, c.FPDFText_IsGenerated, c.FPDFText_GetLooseCharBox
+        get_unicode = c.FPDFText_GetUnicode
+        is_generated, loose_box = _untyped("FPDFText_IsGenerated"), _untyped("FPDFText_GetLooseCharBox")
         codes = _page_text(c, raw, n)
-        for i in range(n):
-            u = codes[i] if codes is not None else get_unicode(raw, i)
-            if u in (0, 0xFFFE, 0xFFFF):
-                continue
-            ch = chr(u) if u < 0x110000 else "\ufffd"
-            if ch in "\r\n" or (ch.isspace() or ch == "-") and is_generated(raw, i):
-                continue
+        if codes is None:
+            codes = [get_unicode(raw, i) for i in range(n)]
+        append = out.append
+        upright = rotation == 0
+        unpack = _RECT.unpack_from  # left, top, right, bottom in one call (4 field reads cost more)
+        # characters that need a second look: no character, line breaks, and whitespace or "-" (which
+        # PDFium may have generated); every other code point maps to itself
+        special = _SPECIAL_CODES
+        for i, u in enumerate(codes):
+            if u in special:
+                if u in (0, 0xFFFE, 0xFFFF):
+                    continue
+                ch = chr(u) if u < 0x110000 else "\ufffd"
+                if ch in "\r\n" or (ch.isspace() or ch == "-") and is_generated(raw, i):
+                    continue
+            else:
+                ch = chr(u) if u < 0x110000 else "\ufffd"
             # loose box: advance width and font ascent/descent (tight glyph boxes make "1" look far from "0")
             if not loose_box(raw, i, rref):
                 continue
-            if rotation == 0:  # the common case, inlined: x from the left edge, top from the top edge
-                left, right, top, bottom = rect.left - mx0, rect.right - mx0, my1 - rect.top, my1 - rect.bottom
-                out.append(_Char(ch, min(left, right), min(top, bottom), max(left, right), max(top, bottom)))
+            if upright:  # the common case, inlined: x from the left edge, top from the top edge
+                rl, rt, rr, rb = unpack(rect)
+                left, right, top, bottom = rl - mx0, rr - mx0, my1 - rt, my1 - rb
+                if right < left:
+                    left, right = right, left
+                if bottom < top:
+                    top, bottom = bottom, top
+                append(_Char(ch, left, top, right, bottom))
                 continue
             ax, atop = tf(rect.left, rect.top)
             bx, btop = tf(rect.right, rect.bottom)
@@ -202,20 +251,18 @@ def _page_chars(page) -> list[_Char]:
 
 
 def _count_objects(page, cap: int):
+    """(objects, paths, images, forms, [(object, type)] of the first cap + 1 objects)."""
     import pypdfium2.raw as c
 
-    n = c.FPDFPage_CountObjects(page.raw)
-    paths = images = forms = 0
+    raw = page.raw
+    n = c.FPDFPage_CountObjects(raw)
+    get_object, get_type = c.FPDFPage_GetObject, _untyped("FPDFPageObj_GetType")
+    objects = []
     for i in range(min(n, cap + 1)):
-        obj = c.FPDFPage_GetObject(page.raw, i)
-        typ = c.FPDFPageObj_GetType(obj)
-        if typ == c.FPDF_PAGEOBJ_PATH:
-            paths += 1
-        elif typ == c.FPDF_PAGEOBJ_IMAGE:
-            images += 1
-        elif typ == c.FPDF_PAGEOBJ_FORM:
-            forms += 1
-    return n, paths, images, forms
+        obj = get_object(raw, i)
+        objects.append((obj, get_type(obj)))
+    types = [t for _o, t in objects]
+    return n, types.count(c.FPDF_PAGEOBJ_PATH), types.count(c.FPDF_PAGEOBJ_IMAGE), types.count(c.FPDF_PAGEOBJ_FORM), objects
 
 
 def _mat_mul(m, n):
@@ -225,18 +272,20 @@ def _mat_mul(m, n):
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _page_geometry(page, cap: int):
+def _page_geometry(page, cap: int, objects: Optional[list] = None):
     """Ruling-line edges (pdfplumber edge dicts, pdfplumber coordinates) and text-object boxes of a page.
 
     Every LINETO segment and closing segment of every painted path (fill or stroke; clipping paths are
     not page objects) that is horizontal or vertical becomes an edge, as pdfplumber makes them from
     pdfminer's lines, rects and curves. Form XObjects are entered (depth ≤ 8), their matrices composed.
-    At most `cap` objects are visited."""
+    At most `cap` objects are visited. `objects`: the page's [(object, type)] when already listed."""
     import ctypes
 
     import pypdfium2.raw as c
 
-    tf = _transform(page.get_mediabox(), page.get_rotation() % 360)
+    mx0, my0, mx1, my1 = page.get_mediabox()
+    rotation = page.get_rotation() % 360
+    tf = _transform((mx0, my0, mx1, my1), rotation)
     edges: list[dict] = []
     text_boxes: list[tuple] = []
     mat = c.FS_MATRIX()
@@ -261,54 +310,87 @@ def _page_geometry(page, cap: int):
         a, b, cc, d, e, f = m
         return (a * x + cc * y + e, b * x + d * y + f)
 
-    def visit(obj, parent, depth):
+    # ctypes functions, constants and argument references bound once (the loop below runs per object and
+    # per path segment)
+    get_type, get_bounds = _untyped("FPDFPageObj_GetType"), _untyped("FPDFPageObj_GetBounds")
+    get_matrix = _untyped("FPDFPageObj_GetMatrix")
+    form_count, form_get = _untyped("FPDFFormObj_CountObjects"), c.FPDFFormObj_GetObject
+    draw_mode, count_segments = _untyped("FPDFPath_GetDrawMode"), _untyped("FPDFPath_CountSegments")
+    get_segment = c.FPDFPath_GetPathSegment  # returns a pointer: typed
+    seg_point, seg_type = _untyped("FPDFPathSegment_GetPoint"), _untyped("FPDFPathSegment_GetType")
+    seg_close = _untyped("FPDFPathSegment_GetClose")
+    TEXT, FORM, PATH = c.FPDF_PAGEOBJ_TEXT, c.FPDF_PAGEOBJ_FORM, c.FPDF_PAGEOBJ_PATH
+    MOVETO, LINETO = c.FPDF_SEGMENT_MOVETO, c.FPDF_SEGMENT_LINETO
+    bounds_refs = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    mat_ref = ctypes.byref(mat)
+    mode_refs = (ctypes.byref(fill), ctypes.byref(stroke))
+    point_refs = (ctypes.byref(fx), ctypes.byref(fy))
+
+    def visit(obj, parent, depth, typ=None):
         seen[0] += 1
         if seen[0] > cap or depth > 8:
             return
-        typ = c.FPDFPageObj_GetType(obj)
-        if typ == c.FPDF_PAGEOBJ_TEXT:
-            if c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)):
+        if typ is None:
+            typ = get_type(obj)
+        if typ == TEXT:
+            if get_bounds(obj, *bounds_refs):
                 corners = [(left.value, bottom.value), (right.value, top.value)]
                 if parent is not None:
                     corners = [apply(parent, x, y) for x, y in corners]
-                pts = [tf(x, y) for x, y in corners]
-                text_boxes.append((min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
-                                   max(p[1] for p in pts)))
+                (ax, ay), (bx, by) = tf(*corners[0]), tf(*corners[1])
+                text_boxes.append((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
             return
-        if typ not in (c.FPDF_PAGEOBJ_FORM, c.FPDF_PAGEOBJ_PATH):
+        if typ != FORM and typ != PATH:
             return
-        if not c.FPDFPageObj_GetMatrix(obj, ctypes.byref(mat)):
+        if not get_matrix(obj, mat_ref):
             return
         m = (mat.a, mat.b, mat.c, mat.d, mat.e, mat.f)
         if parent is not None:
             m = _mat_mul(m, parent)
-        if typ == c.FPDF_PAGEOBJ_FORM:
-            for k in range(c.FPDFFormObj_CountObjects(obj)):
-                visit(c.FPDFFormObj_GetObject(obj, k), m, depth + 1)
+        if typ == FORM:
+            for k in range(form_count(obj)):
+                visit(form_get(obj, k), m, depth + 1)
             return
-        if c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) and not fill.value and not stroke.value:
+        if draw_mode(obj, *mode_refs) and not fill.value and not stroke.value:
             return
+        ma, mb, mc, md, me, mf = m
         start = prev = None
-        for k in range(c.FPDFPath_CountSegments(obj)):
-            seg = c.FPDFPath_GetPathSegment(obj, k)
-            if not c.FPDFPathSegment_GetPoint(seg, ctypes.byref(fx), ctypes.byref(fy)):
+        for k in range(count_segments(obj)):
+            seg = get_segment(obj, k)
+            if not seg_point(seg, *point_refs):
                 continue
-            pt = apply(m, fx.value, fy.value)
-            kind = c.FPDFPathSegment_GetType(seg)
-            if kind == c.FPDF_SEGMENT_MOVETO:
+            x, y = fx.value, fy.value
+            pt = (ma * x + mc * y + me, mb * x + md * y + mf)
+            kind = seg_type(seg)
+            if kind == MOVETO:
                 start = prev = pt
                 continue
-            if kind == c.FPDF_SEGMENT_LINETO and prev is not None:
+            if kind == LINETO and prev is not None:
                 add(prev, pt)
             prev = pt
-            if c.FPDFPathSegment_GetClose(seg) and start is not None:
+            if seg_close(seg) and start is not None:
                 add(prev, start)
                 prev = start
 
-    for i in range(c.FPDFPage_CountObjects(page.raw)):
+    if objects is None or len(objects) < c.FPDFPage_CountObjects(page.raw):
+        objects = [(c.FPDFPage_GetObject(page.raw, i), None) for i in range(c.FPDFPage_CountObjects(page.raw))]
+    # a page's own text objects (most of its objects) on an upright page: visit() inlined, the four
+    # bounds read in one unpack
+    box = (ctypes.c_float * 4)()  # left, bottom, right, top
+    box_refs = tuple(ctypes.byref(box, 4 * i) for i in range(4))
+    unpack = _RECT.unpack_from
+    upright = rotation == 0
+    for obj, typ in objects:
         if seen[0] > cap:
             break
-        visit(c.FPDFPage_GetObject(page.raw, i), None, 0)
+        if typ == TEXT and upright:
+            seen[0] += 1
+            if seen[0] <= cap and get_bounds(obj, *box_refs):
+                bl, bb, br, bt = unpack(box)
+                ax, ay, bx, by = bl - mx0, my1 - bb, br - mx0, my1 - bt
+                text_boxes.append((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+            continue
+        visit(obj, None, 0, typ)
     return edges, text_boxes
 
 
@@ -323,19 +405,39 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
     inked = [ch for ch in chars if not ch.ch.isspace()]
     if not inked:
         return any(x1 - x0 >= 1 and bottom - top >= 1 for x0, top, x1, bottom in text_boxes)
-    # characters by the 16-point bands of the page their box (grown by 1 point) touches
+    # PDFium's characters come in the order of the text objects, so the character that overlaps a text
+    # object is nearly always near the last one found: look there first, and only then among the
+    # characters of the page's 16-point bands the box touches (built on first need).
     band = 16.0
-    bands: dict[int, list[_Char]] = {}
-    for ch in inked:
-        for k in range(int((ch.top - 1) // band), int((ch.bottom + 1) // band) + 1):
-            bands.setdefault(k, []).append(ch)
+    bands: Optional[dict[int, list[_Char]]] = None
+    n, at = len(inked), 0
     for x0, top, x1, bottom in text_boxes:
         if x1 - x0 < 0.5 and bottom - top < 0.5:
             continue
+        x0, top, x1, bottom = x0 - 1, top - 1, x1 + 1, bottom + 1
         found = False
-        for k in range(int((top - 1) // band), int((bottom + 1) // band) + 1):
-            if any(ch.x1 >= x0 - 1 and ch.x0 <= x1 + 1 and ch.top <= bottom + 1 and ch.bottom >= top - 1
-                   for ch in bands.get(k, ())):
+        for k in range(max(0, at - 16), min(n, at + 32)):  # from a little back: adjacent objects touch
+            ch = inked[k]
+            if ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top:
+                found = True
+                # skip the rest of this object's characters: the next object's come after them
+                k += 1
+                while k < n:
+                    ch = inked[k]
+                    if not (ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top):
+                        break
+                    k += 1
+                at = k
+                break
+        if found:
+            continue
+        if bands is None:
+            bands = {}
+            for ch in inked:
+                for k in range(int((ch.top - 1) // band), int((ch.bottom + 1) // band) + 1):
+                    bands.setdefault(k, []).append(ch)
+        for k in range(int(top // band), int(bottom // band) + 1):
+            if any(ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top for ch in bands.get(k, ())):
                 found = True
                 break
         if not found:
@@ -343,19 +445,55 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
     return False
 
 
+_BY_CY_X0 = attrgetter("cy", "x0")
+_BY_X0 = attrgetter("x0")
+
+
 def _lines(chars: list[_Char], page: int) -> list[_Line]:
     """Group characters into text lines (top to bottom, left to right)."""
+    out = []
+    for g in _line_groups(chars):
+        text = _join_chars(g)
+        if text:
+            ink = [ch for ch in g if not ch.ch.isspace()] or g
+            c = ink[0]
+            x0, top, x1, bottom = c.x0, c.top, c.x1, c.bottom
+            for c in ink:  # min/max as the builtins give them (the first of equal values)
+                if c.x0 < x0:
+                    x0 = c.x0
+                if c.top < top:
+                    top = c.top
+                if c.x1 > x1:
+                    x1 = c.x1
+                if c.bottom > bottom:
+                    bottom = c.bottom
+            out.append(_Line(text, x0, top, x1, bottom, page))
+    return out
+
+
+def _line_texts(chars: list[_Char]) -> list[str]:
+    """The texts of _lines(chars) (no boxes: a cell's text needs none)."""
+    return [t for t in map(_join_chars, _line_groups(chars)) if t]
+
+
+def _line_groups(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters grouped into lines (top to bottom), each line's characters left to right."""
     if not chars:
         return []
-    chars = sorted(chars, key=lambda ch: (ch.cy, ch.x0))
+    chars = sorted(chars, key=_BY_CY_X0)
     groups: list[list[_Char]] = []
     cur: list[_Char] = []
     top = bottom = 0.0
     for ch in chars:
-        if cur and top - 0.5 <= ch.cy <= bottom + 0.5:
+        cy = ch.cy
+        if cur and top - 0.5 <= cy <= bottom + 0.5:
             cur.append(ch)
             if not ch.ch.isspace():
-                top, bottom = min(top, ch.top), max(bottom, ch.bottom)
+                t, b = ch.top, ch.bottom
+                if t < top:
+                    top = t
+                if b > bottom:
+                    bottom = b
             continue
         if ch.ch.isspace():
             continue  # a space that belongs to no line
@@ -365,35 +503,40 @@ def _lines(chars: list[_Char], page: int) -> list[_Line]:
         top, bottom = ch.top, ch.bottom
     if cur:
         groups.append(cur)
-    out = []
     for g in groups:
-        g.sort(key=lambda ch: ch.x0)
-        text = _join_chars(g)
-        if text:
-            ink = [ch for ch in g if not ch.ch.isspace()] or g
-            out.append(_Line(text, ink[0].x0 if len(ink) == 1 else min([c.x0 for c in ink]),
-                             min([c.top for c in ink]), max([c.x1 for c in ink]), max([c.bottom for c in ink]), page))
-    return out
+        if len(g) > 1:
+            g.sort(key=_BY_X0)
+    return groups
+
+
+# spaces between CJK and anything are layout (Word's auto-spacing), not content
+_LAYOUT_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=\S)|(?<=\S) (?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+@lru_cache(maxsize=8192)
+def _cjk(ch: str) -> bool:
+    return is_cjk(ch)
 
 
 def _join_chars(g: list[_Char]) -> str:
     parts = []
     prev = None
     for ch in g:
-        if ch.ch.isspace():
+        c = ch.ch
+        if c.isspace():
             parts.append(" ")
             prev = None
             continue
         if prev is not None:
             gap = ch.x0 - prev.x1
-            h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
-            if gap > 0.25 * h and not (is_cjk(prev.ch) or is_cjk(ch.ch)):
-                parts.append(" ")
-        parts.append(ch.ch)
+            if gap > 0.25:  # h >= 1: no gap of 0.25 or less is a space
+                h = max(prev.bottom - prev.top, ch.bottom - ch.top, 1.0)
+                if gap > 0.25 * h and not (_cjk(prev.ch) or _cjk(c)):
+                    parts.append(" ")
+        parts.append(c)
         prev = ch
     text = clean_text("".join(parts))
-    # spaces between CJK and anything are layout (Word's auto-spacing), not content
-    return re.sub(r"(?<=[\u3000-\u9fff\uff00-\uffef]) (?=\S)|(?<=\S) (?=[\u3000-\u9fff\uff00-\uffef])", "", text)
+    return _LAYOUT_SPACE.sub("", text) if " " in text else text
 
 
 # --------------------------------------------------------------------------- tables
@@ -455,10 +598,13 @@ def _find_tables(edges: list[dict], bbox: tuple, page_no: int) -> list[_PTable]:
         cell_of = [[-1] * nc for _ in range(nr)]
         rowspan = {}
         boxes = {}
+        # a cell's edges are a few distinct values: look each one up once
+        col = {v: _idx(xs, v) for v in {c[0] for c in cells} | {c[2] for c in cells}}
+        row = {v: _idx(ys, v) for v in {c[1] for c in cells} | {c[3] for c in cells}}
         for k, (x0, top, x1, bottom) in enumerate(cells):
             boxes[k] = (x0, top, x1, bottom)
-            c0, c1 = _idx(xs, x0), _idx(xs, x1)
-            r0, r1 = _idx(ys, top), _idx(ys, bottom)
+            c0, c1 = col[x0], col[x1]
+            r0, r1 = row[top], row[bottom]
             for r in range(r0, max(r1, r0 + 1)):
                 for c in range(c0, max(c1, c0 + 1)):
                     if r < nr and c < nc and cell_of[r][c] == -1:
@@ -483,17 +629,25 @@ def _assign(tables: list[_PTable], chars: list[_Char]):
     """Split characters into per-table {cell id: [chars]} and the characters outside every table."""
     per_cell: list[dict[int, list[_Char]]] = [dict() for _ in tables]
     rest = []
+    bisect_right = bisect.bisect_right
+    boxes = []
+    for ti, t in enumerate(tables):
+        x0, top, x1, bottom = t.bbox
+        xs, ys = t._xs, t._ys  # type: ignore[attr-defined]
+        boxes.append((x0 - 1, x1 + 1, top - 1, bottom + 1, xs, ys, len(xs) - 2, len(ys) - 2, t.cell_of, per_cell[ti]))
     for ch in chars:
         cx, cy = ch.cx, ch.cy
-        for ti, t in enumerate(tables):
-            x0, top, x1, bottom = t.bbox
-            if x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1:
-                xs, ys = t._xs, t._ys  # type: ignore[attr-defined]
-                c = min(max(bisect.bisect_right(xs, cx) - 1, 0), len(xs) - 2)
-                r = min(max(bisect.bisect_right(ys, cy) - 1, 0), len(ys) - 2)
-                k = t.cell_of[r][c]
+        for bx0, bx1, btop, bbottom, xs, ys, last_c, last_r, cell_of, cells in boxes:
+            if bx0 <= cx <= bx1 and btop <= cy <= bbottom:
+                c = min(max(bisect_right(xs, cx) - 1, 0), last_c)
+                r = min(max(bisect_right(ys, cy) - 1, 0), last_r)
+                k = cell_of[r][c]
                 if k >= 0:
-                    per_cell[ti].setdefault(k, []).append(ch)
+                    got = cells.get(k)
+                    if got is None:
+                        cells[k] = [ch]
+                    else:
+                        got.append(ch)
                 break
         else:
             rest.append(ch)
@@ -501,7 +655,14 @@ def _assign(tables: list[_PTable], chars: list[_Char]):
 
 
 def _cell_texts(cells: dict[int, list[_Char]], page: int) -> dict[int, str]:
-    return {k: _join_lines(ln.text for ln in _lines(cs, page)) for k, cs in cells.items()}
+    # most cells hold one character (a digit): its text does not depend on where it is
+    return {k: _char_text(cs[0].ch) if len(cs) == 1 else _join_lines(_line_texts(cs)) for k, cs in cells.items()}
+
+
+@lru_cache(maxsize=4096)
+def _char_text(ch: str) -> str:
+    """The text of a cell holding one character `ch` (what _line_texts and _join_lines make of it)."""
+    return _join_lines(_line_texts([_Char(ch, 0.0, 0.0, 1.0, 1.0)]))
 
 
 def _fill_tables(tables: list[_PTable], chars: list[_Char]) -> list[_Char]:
@@ -513,8 +674,11 @@ def _fill_tables(tables: list[_PTable], chars: list[_Char]) -> list[_Char]:
         return chars
     per_cell, rest = _assign(tables, chars)
     for ti, t in enumerate(tables):
-        for k, cs in per_cell[ti].items():
-            inked = [c for c in cs if not c.ch.isspace()]
+        # where the text of a cell ends: only read for the cells of a table's last row, when the table goes
+        # on over a page break (_cut_by_page_break)
+        for k in set(t.cell_of[-1]) if t.cell_of else ():
+            cs = per_cell[ti].get(k)
+            inked = [c for c in cs if not c.ch.isspace()] if cs else None
             if inked:
                 t.ink[k] = (min(c.top for c in inked), max(c.bottom for c in inked),
                             statistics.median(c.bottom - c.top for c in inked))
@@ -764,11 +928,11 @@ def _extract(pdf, data: bytes, doc: Document, limits: Limits) -> Document:
             if page.get_rotation() % 180 == 90 and w < h:
                 w, h = h, w
             chars = _page_chars(page)
-            nobj, paths, images, forms = _count_objects(page, limits.max_page_objects)
+            nobj, paths, images, forms, objects = _count_objects(page, limits.max_page_objects)
             geometry = None
             if (paths >= 2 or forms) and nobj <= limits.max_page_objects and any(not c.ch.isspace() for c in chars):
                 try:
-                    geometry = _page_geometry(page, limits.max_page_objects)
+                    geometry = _page_geometry(page, limits.max_page_objects, objects)
                 except Exception as e:  # noqa: BLE001 - tables are optional, text is not
                     geometry = e
         finally:

@@ -19,6 +19,7 @@ database; they are read again at the swap, so counts are never those of the prev
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import threading
@@ -47,6 +48,42 @@ class PublishedDatabase(Database):
         super().__init__(ds, path=path, is_mutable=is_mutable)
         self.generation = generation
         self.ident = _ident(path)
+        self._ogi_schema: dict = {}
+
+    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        """Row counts of table pages are bounded (ogi/site/counts.py); every other query runs as asked."""
+        try:
+            from ogi.site import counts
+        except ImportError:  # the site package is not installed: plain Datasette
+            counts = None
+        policy = None
+        if counts is not None and sql.startswith("select count(*) from "):
+            policy = counts.count_policy(sql, await self._views(), custom_time_limit)
+        if policy == "skip":
+            from datasette.database import QueryInterrupted
+
+            raise QueryInterrupted(None, sql, params)
+        if policy is not None:
+            custom_time_limit = policy
+        if counts is not None and "escape_fts(:search)" in sql and counts.on_table_page():
+            from ogi.site.fts_pages import bounded
+
+            sql = bounded(sql) or sql
+        schema = not self.is_mutable and _is_schema_sql(sql) and len(self._ogi_schema) < SCHEMA_CACHE_MAX
+        key = ("sql", sql, repr(params), truncate, page_size)
+        if schema and key in self._ogi_schema:
+            return self._ogi_schema[key]
+        results = await super().execute(sql, params, truncate=truncate, custom_time_limit=custom_time_limit,
+                                        page_size=page_size, log_sql_errors=log_sql_errors)
+        if schema:
+            self._ogi_schema[key] = results
+        return results
+
+    async def _views(self) -> set:
+        if getattr(self, "_ogi_views", None) is None:
+            self._ogi_views = set(await self.view_names())
+        return self._ogi_views
 
     async def execute_fn(self, fn):
         if self.ds.executor is None:
@@ -67,6 +104,43 @@ class PublishedDatabase(Database):
         import asyncio
 
         return await asyncio.get_event_loop().run_in_executor(self.ds.executor, in_thread)
+
+
+# Schema look-ups of the immutable file: Datasette repeats them on every page (97 small queries for the
+# home page, each a round trip through the SQL thread pool: ~100 ms, and a queue with 4 clients). The
+# answers cannot change while this generation is served (a new build is a new PublishedDatabase), so
+# each is asked once per generation. Rows of tables and views are never kept (no response cache).
+SCHEMA_METHODS = ("table_exists", "table_names", "view_names", "hidden_table_names", "table_columns",
+                  "table_column_details", "primary_keys", "fts_table", "label_column_for_table",
+                  "foreign_keys_for_table", "get_all_foreign_keys", "get_table_definition", "get_view_definition",
+                  "attached_databases")
+SCHEMA_CACHE_MAX = 2_000  # entries per generation (Datasette asks a few hundred distinct look-ups)
+
+
+def _is_schema_sql(sql: str) -> bool:
+    """A look-up of the schema itself (as Datasette writes them), not a query of rows."""
+    low = sql.lstrip().lower()
+    if low.startswith("pragma "):
+        return True
+    return low.startswith("select") and "from sqlite_master" in low and "count(" not in low and \
+        "random(" not in low and " join " not in low
+
+
+def _schema_memo(name):
+    async def memo(self, *args):
+        if self.is_mutable:
+            return await getattr(Database, name)(self, *args)
+        key = (name, *args)
+        if key not in self._ogi_schema:
+            self._ogi_schema[key] = await getattr(Database, name)(self, *args)
+        return copy.deepcopy(self._ogi_schema[key])
+
+    memo.__name__ = name
+    return memo
+
+
+for _name in SCHEMA_METHODS:
+    setattr(PublishedDatabase, _name, _schema_memo(_name))
 
 
 class _Follower:
@@ -132,6 +206,13 @@ def asgi_wrapper(datasette):
             follower = getattr(datasette, "_ogi_follower", None)
             if follower is not None and scope.get("type") == "http":
                 follower.check()
+            if scope.get("type") == "http":
+                try:
+                    from ogi.site.counts import mark_request
+                except ImportError:
+                    pass
+                else:
+                    mark_request(scope.get("path", ""))
             await app(scope, receive, send)
 
         return follow

@@ -11,7 +11,10 @@ every thread and made a table page wait 15 s. Requests that carry SQL written by
   the other SQL threads stay free for pages; another one waits up to ``OGI_PUBLIC_SQL_WAIT_S`` (default
   5 s) for its turn and is then answered 429 Too Many Requests with a Retry-After header.
 
-Canned queries (named in metadata.json) and the site's pages are not affected.
+Canned queries (named in metadata.json) and the site's pages are not affected, nor are the dashboard's
+own chart and filter queries (the browser sends them as ``?sql=``; exactly the SQL of
+ogi/site/dashboards.py with the filters given): they keep the time limit but not the one-at-a-time gate,
+which queued every chart of four readers' dashboards behind each other (issue 9).
 """
 from __future__ import annotations
 
@@ -45,16 +48,48 @@ def is_arbitrary(query: bytes) -> bool:
     return any(k in ARBITRARY and v.strip() for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
 
 
+def dashboard_sql() -> frozenset:
+    """Every SQL text the site's dashboards send, for every combination of filters given."""
+    try:
+        from itertools import combinations
+
+        from datasette_dashboards import replace_opts_in_query
+
+        from ogi.site.dashboards import DASHBOARDS
+    except ImportError:
+        return frozenset()
+    out = set()
+    for dash in DASHBOARDS.values():
+        keys = list(dash.get("filters", {}))
+        queries = [c["query"] for c in dash.get("charts", {}).values() if "query" in c]
+        queries += [f["query"] for f in dash.get("filters", {}).values() if "query" in f]
+        for n in range(len(keys) + 1):
+            for given in combinations(keys, n):
+                for q in queries:
+                    out.add(replace_opts_in_query(q, {k: "x" for k in given}).strip())
+    return frozenset(out)
+
+
+def is_dashboard(query: bytes, known: frozenset) -> bool:
+    sql = [v for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if k == "sql"]
+    return len(sql) == 1 and sql[0].strip() in known and not any(
+        k == "_where" for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     limit_ms, concurrency, wait_s = _limits()
     gate = {"sem": None}
+    known = dashboard_sql()
 
     def wrap(app):
         async def limited(scope, receive, send):
             query = scope.get("query_string") or b""
             if scope.get("type") != "http" or not is_arbitrary(query):
                 await app(scope, receive, send)
+                return
+            if is_dashboard(query, known):  # the site's own chart: time-limited, not queued
+                await app(dict(scope, query_string=limited_query_string(query, limit_ms)), receive, send)
                 return
             if gate["sem"] is None:
                 gate["sem"] = asyncio.Semaphore(concurrency)

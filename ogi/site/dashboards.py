@@ -1,7 +1,9 @@
 """The overview dashboard (datasette-dashboards 0.8, Vega-Lite bundled in the wheel: works offline).
 
 Written into metadata.json by ogi/metadata_source.py. Every chart query takes the optional filters
-year, level, province and template ([[ … ]] blocks are dropped when a filter is empty).
+year, level, province and template ([[ … ]] blocks are dropped when a filter is empty). Charts and filters
+read the build's sums (dashboard_cube, dashboard_rule_cube: a few thousand rows), never the cells: summing
+every cell took 6 s a dashboard at 100,000 reports (issue 9).
 """
 from __future__ import annotations
 
@@ -9,37 +11,36 @@ DB = "ogi"
 FILTERS = "[[ and r.year = :year ]] [[ and r.level = :level ]] [[ and r.province = :province ]] [[ and r.template = :template ]]"
 
 
-def _t3(row_codes: str) -> str:
-    return f"c.tbl = 't3' and c.col_code = 'total' and c.row_code {row_codes}"
-
-
 LEVEL_ZH = ("case r.level when 'national' then '中央' when 'province' then '省级' when 'city' then '地市级' "
             "when 'county' then '县级' when 'township' then '乡镇' when 'department' then '部门' else coalesce(r.level, '?') end")
-NEW_RECEIVED = _t3("= 'new_received'")
-OUTCOME_GROUPS = """case
-      when c.row_code = 'granted' then '1 予以公开'
-      when c.row_code = 'partially_granted' then '2 部分公开'
-      when c.row_code like 'denied%' then '3 不予公开'
-      when c.row_code like 'unavailable%' then '4 无法提供'
-      when c.row_code like 'not_processed%' then '5 不予处理'
-      when c.row_code like 'other%' then '6 其他处理' end"""
+
+# Every chart reads `dashboard_cube` / `dashboard_rule_cube` (sums by year, level, province and template made
+# at build time by normalize/site_tables.py) under the alias r, so the filters above apply unchanged; the same
+# figures from the cells themselves are in tests/e2e/test_site_pages.py (a test compares the two).
+CUBE = "dashboard_cube r"
+OUTCOMES = ("(select 1 as k, '1 予以公开' as outcome union all select 2, '2 部分公开' union all select 3, '3 不予公开' "
+            "union all select 4, '4 无法提供' union all select 5, '5 不予处理' union all select 6, '6 其他处理') o")
+OUTCOME_SUM = ("case o.k when 1 then r.granted when 2 then r.partially_granted when 3 then r.denied "
+               "when 4 then r.unavailable when 5 then r.not_processed else r.other_outcome end")
+LAWSUITS = "(select 1 as k, '行政复议' as kind union all select 2, '直接起诉' union all select 3, '复议后起诉') o"
+LAWSUIT_SUM = "case o.k when 1 then r.review when 2 then r.suit_direct else r.suit_after_review end"
 
 CHARTS = {
     "reports": {
         "title": "报告数 Reports", "library": "metric",
-        "query": f"select count(*) as n from reports r where 1=1 {FILTERS}",
+        "query": f"select coalesce(sum(r.reports), 0) as n from {CUBE} where 1=1 {FILTERS}",
         "display": {"field": "n", "suffix": " 份"},
     },
     "failing_reports": {
         "title": "自相矛盾的报告 Reports failing a hard check", "library": "metric",
-        "query": f"select count(*) as n from reports r where r.checks_failed > 0 {FILTERS}",
+        "query": f"select coalesce(sum(r.failing_reports), 0) as n from {CUBE} where 1=1 {FILTERS}",
         "display": {"field": "n", "suffix": " 份"},
     },
     "requests_by_level": {
         "title": "各年新收申请数（按层级） Requests received per year by level", "library": "vega-lite",
-        "query": ("select r.year, " + LEVEL_ZH + " as level, sum(c.value) as requests, count(*) as reports\n"
-                  "from cells c join reports r on r.id = c.report_id\n"
-                  f"where {NEW_RECEIVED} and c.value is not null {FILTERS}\n"
+        "query": ("select r.year, " + LEVEL_ZH + " as level, sum(r.new_received) as requests, sum(r.new_received_n) as reports\n"
+                  f"from {CUBE}\n"
+                  f"where r.new_received_n > 0 {FILTERS}\n"
                   "group by r.year, r.level order by r.year"),
         "display": {"mark": {"type": "bar", "tooltip": True},
                     "encoding": {"x": {"field": "year", "type": "ordinal", "title": "年度"},
@@ -48,10 +49,10 @@ CHARTS = {
     },
     "outcome_mix": {
         "title": "办理结果构成 Outcome mix", "library": "vega-lite",
-        "query": (f"select r.year, {OUTCOME_GROUPS} as outcome, sum(c.value) as n\n"
-                  "from cells c join reports r on r.id = c.report_id\n"
-                  f"where c.tbl = 't3' and c.col_code = 'total' and c.value is not null {FILTERS}\n"
-                  "group by r.year, outcome having outcome is not null order by r.year, outcome"),
+        "query": (f"select r.year, o.outcome, sum({OUTCOME_SUM}) as n\n"
+                  f"from {CUBE}, {OUTCOMES}\n"
+                  f"where 1=1 {FILTERS}\n"
+                  "group by r.year, o.outcome having n is not null order by r.year, o.outcome"),
         "display": {"mark": {"type": "bar", "tooltip": True},
                     "encoding": {"x": {"field": "year", "type": "ordinal", "title": "年度"},
                                  "y": {"field": "n", "type": "quantitative", "stack": "normalize", "title": "占比"},
@@ -66,11 +67,10 @@ CHARTS = {
     },
     "share_granted": {
         "title": "公开比例 Share granted", "library": "vega-lite",
-        "query": ("select r.year, round(1.0 * sum(g.value) / sum(t.value), 4) as share, count(*) as reports\n"
-                  "from reports r\n"
-                  "join cells g on g.report_id = r.id and g.tbl = 't3' and g.row_code = 'granted' and g.col_code = 'total'\n"
-                  "join cells t on t.report_id = r.id and t.tbl = 't3' and t.row_code = 'total_processed' and t.col_code = 'total'\n"
-                  f"where g.value is not null and t.value > 0 {FILTERS}\n"
+        "query": ("select r.year, round(1.0 * sum(r.share_granted) / sum(r.share_total), 4) as share, "
+                  "sum(r.share_reports) as reports\n"
+                  f"from {CUBE}\n"
+                  f"where r.share_reports > 0 {FILTERS}\n"
                   "group by r.year order by r.year"),
         "display": {"mark": {"type": "line", "point": True, "tooltip": True},
                     "encoding": {"x": {"field": "year", "type": "ordinal", "title": "年度"},
@@ -79,11 +79,10 @@ CHARTS = {
     },
     "reviews_lawsuits": {
         "title": "行政复议与行政诉讼 Reviews and lawsuits", "library": "vega-lite",
-        "query": ("select r.year, case c.row_code when 'review' then '行政复议' when 'suit_direct' then '直接起诉'"
-                  " else '复议后起诉' end as kind, sum(c.value) as n\n"
-                  "from cells c join reports r on r.id = c.report_id\n"
-                  f"where c.tbl = 't4' and c.col_code = 'total' and c.value is not null {FILTERS}\n"
-                  "group by r.year, c.row_code order by r.year"),
+        "query": (f"select r.year, o.kind, sum({LAWSUIT_SUM}) as n\n"
+                  f"from {CUBE}, {LAWSUITS}\n"
+                  f"where 1=1 {FILTERS}\n"
+                  "group by r.year, o.k having n is not null order by r.year"),
         "display": {"mark": {"type": "line", "point": True, "tooltip": True},
                     "encoding": {"x": {"field": "year", "type": "ordinal", "title": "年度"},
                                  "y": {"field": "n", "type": "quantitative", "title": "件"},
@@ -91,8 +90,8 @@ CHARTS = {
     },
     "coverage": {
         "title": "覆盖范围：省份 × 年度 Coverage by province and year", "library": "vega-lite",
-        "query": ("select coalesce(nullif(r.province, ''), '（未定位）') as province, r.year, count(*) as reports\n"
-                  f"from reports r where r.year is not null {FILTERS}\n"
+        "query": ("select coalesce(nullif(r.province, ''), '（未定位）') as province, r.year, sum(r.reports) as reports\n"
+                  f"from {CUBE} where r.year is not null {FILTERS}\n"
                   "group by province, r.year order by province, r.year"),
         "display": {"mark": {"type": "rect", "tooltip": True},
                     "encoding": {"x": {"field": "year", "type": "ordinal", "title": "年度"},
@@ -101,10 +100,10 @@ CHARTS = {
     },
     "failing_checks": {
         "title": "未通过的校验（按规则） Failing checks by rule", "library": "vega-lite",
-        "query": ("select k.rule || ' ' || coalesce(u.name_zh, '') as rule, r.year, count(*) as n\n"
-                  "from checks k join reports r on r.id = k.report_id left join rules u on u.id = k.rule\n"
-                  f"where k.status in ('fail', 'warn') {FILTERS}\n"
-                  "group by k.rule, r.year order by r.year"),
+        "query": ("select r.rule || ' ' || coalesce(u.name_zh, '') as rule, r.year, sum(r.n) as n\n"
+                  "from dashboard_rule_cube r left join rules u on u.id = r.rule\n"
+                  f"where 1=1 {FILTERS}\n"
+                  "group by r.rule, r.year order by r.year"),
         "display": {"mark": {"type": "bar", "tooltip": True},
                     "encoding": {"x": {"field": "year", "type": "ordinal", "title": "年度"},
                                  "y": {"field": "n", "type": "quantitative", "title": "未通过/提示"},
@@ -126,13 +125,13 @@ DASHBOARDS = {
         ],
         "filters": {
             "year": {"name": "年度 Year", "type": "select", "db": DB,
-                     "query": "select distinct year from reports where year is not null order by year desc"},
+                     "query": "select distinct year from dashboard_cube where year is not null order by year desc"},
             "level": {"name": "层级 Level", "type": "select", "db": DB,
-                      "query": "select distinct level from reports where level is not null order by level"},
+                      "query": "select distinct level from dashboard_cube where level is not null order by level"},
             "province": {"name": "省份 Province", "type": "select", "db": DB,
-                         "query": "select distinct province from reports where province is not null and province != '' order by province"},
+                         "query": "select distinct province from dashboard_cube where province is not null and province != '' order by province"},
             "template": {"name": "格式 Template", "type": "select", "db": DB,
-                         "query": "select distinct template from reports where template is not null order by template"},
+                         "query": "select distinct template from dashboard_cube where template is not null order by template"},
         },
         "charts": {slug: dict(chart, db=DB) if "query" in chart else chart for slug, chart in CHARTS.items()},
     }

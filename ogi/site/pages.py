@@ -288,21 +288,41 @@ async def search_page(request, datasette):
         page = 1
     ctx = {"args": args, "page": page, "per_page": PER_PAGE, "hits": [], "total": 0, "reports": 0,
            "database": db.name, "labels": await labels(db)}
-    ctx["years"] = [r["year"] for r in await _dicts(db, "select distinct year from reports where year is not null order by year desc")]
-    ctx["levels"] = [r["level"] for r in await _dicts(db, "select distinct level from reports where level is not null order by level")]
-    ctx["provinces"] = [r["province"] for r in await _dicts(db, "select distinct province from reports where province is not null and province != '' order by province")]
+    # the filters' choices from the build's small sums table when there is one (reports: 100,000 rows)
+    src = "dashboard_cube" if await db.table_exists("dashboard_cube") else "reports"
+    ctx["years"] = [r["year"] for r in await _dicts(db, f"select distinct year from {src} where year is not null order by year desc")]
+    ctx["levels"] = [r["level"] for r in await _dicts(db, f"select distinct level from {src} where level is not null order by level")]
+    ctx["provinces"] = [r["province"] for r in await _dicts(db, f"select distinct province from {src} where province is not null and province != '' order by province")]
     if args["q"]:
-        params = dict(args, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-        count = (await _dicts(db, search.search_sql(count=True), params))[0]
-        ctx["total"], ctx["reports"] = count["n"], count["reports"]
-        hits = await _dicts(db, search.search_sql(), params)
+        offset = (page - 1) * PER_PAGE
+        params = dict(args, limit=PER_PAGE + 1, offset=offset, upto=offset + PER_PAGE + 1)
+        few = False
+        if any(args.get(k) for k in search.FILTERS):  # filters that leave few reports: read those first
+            sql, fparams = search.filtered_reports_sql(args)
+            few = (await _dicts(db, sql, fparams))[0]["n"] <= search.FILTER_FIRST_MAX_REPORTS
+        if few:  # every hit's id at once: the exact count and the page from one pass
+            found = await _dicts(db, search.filter_first_sql(args), args)
+            ctx["capped"] = False
+            ctx["total"], ctx["reports"] = len(found), len({f["report_id"] for f in found})
+            ids = [f["id"] for f in found[offset:offset + PER_PAGE + 1]]
+            by_id = {h["id"]: h for h in await _dicts(db, search.rows_by_id_sql(len(ids)),
+                                                      {f"id{i}": v for i, v in enumerate(ids)})} if ids else {}
+            hits = [by_id[i] for i in ids if i in by_id]
+        else:
+            count = (await _dicts(db, search.search_sql(count=True), args))[0]
+            ctx["capped"] = count["n"] > search.COUNT_CAP  # more hits than were counted
+            ctx["total"] = min(count["n"], search.COUNT_CAP)
+            ctx["reports"] = count["reports"]
+            hits = await _dicts(db, search.search_sql(), params)
+        more = len(hits) > PER_PAGE
+        hits = hits[:PER_PAGE]
         for h in hits:
             h["before"], h["hit"], h["after"] = search.excerpt(h["text"], args["q"])
         ctx["hits"] = hits
-        ctx["pages"] = (ctx["total"] + PER_PAGE - 1) // PER_PAGE
+        ctx["pages"] = None if ctx["capped"] else (ctx["total"] + PER_PAGE - 1) // PER_PAGE
         base = {k: v for k, v in args.items() if v}
         ctx["prev_url"] = "/search?" + urllib.parse.urlencode(dict(base, page=page - 1)) if page > 1 else None
-        ctx["next_url"] = "/search?" + urllib.parse.urlencode(dict(base, page=page + 1)) if page < ctx["pages"] else None
+        ctx["next_url"] = "/search?" + urllib.parse.urlencode(dict(base, page=page + 1)) if more else None
     return Response.html(await datasette.render_template("ogi_search.html", ctx, request=request))
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import pages
 from .labels import label_for
-from .search import grams_match
+from .search import grams_match, phrase_match
 
 
 @hookimpl
@@ -34,6 +34,7 @@ def register_routes():
 def prepare_connection(conn):
     conn.create_function("escape_fts", 1, grams_match, deterministic=True)
     conn.create_function("ogi_grams", 1, grams_match, deterministic=True)
+    conn.create_function("ogi_phrase", 2, phrase_match, deterministic=True)
 
 
 def report_url(rid) -> str:

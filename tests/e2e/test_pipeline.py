@@ -62,6 +62,7 @@ def test_datasette_serves_tables_and_canned_queries(pipeline):
             out[table] = r.json()
         for q, params in {"search": "q=复议", "failed_checks": "", "requests_by_year": "",
                           "table3": "report_id=x", "agency_series": "agency_id=x",
+                          "agency_indicator_series": "agency=x&measure=",
                           "panel_cell_series": "agency_id=x&tbl=t3&row_code=new_received&col_code=total"}.items():
             r = await ds.client.get(f"/ogi/{q}.json?_shape=array&{params}")
             assert r.status_code == 200, (q, r.text[:500])
@@ -176,7 +177,7 @@ def test_pre2019_tables_and_canned_queries_are_served(pipeline):
         for table in ("indicators", "codebook_pre2019", "indicator_mapping", "indicator_series"):
             r = await ds.client.get(f"/ogi/{table}.json?_shape=array&_size=5")
             assert r.status_code == 200 and r.json(), (table, r.text[:300])
-        r = await ds.client.get(f"/ogi/agency_series.json?_shape=array&agency={quote('青屿市人民政府')}&measure=")
+        r = await ds.client.get(f"/ogi/agency_indicator_series.json?_shape=array&agency={quote('青屿市人民政府')}&measure=")
         assert r.status_code == 200, r.text[:300]
         years = [row["year"] for row in r.json()]
         assert years == sorted(years) and set(range(2011, 2024)) <= set(years)

@@ -11,7 +11,7 @@ from pdfplumber.table import TableFinder
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import render_formats as rf  # noqa: E402
 from normalize.extract import pdf as P  # noqa: E402
-from normalize.extract.lattice import LatticeFinder  # noqa: E402
+from normalize.extract.lattice import LatticeFinder, edges_to_intersections, intersections_to_cells  # noqa: E402
 
 
 def _ruled_pages():
@@ -47,5 +47,31 @@ def test_same_cells_and_tables_as_pdfplumber(ruled_pages):
         ours, theirs = LatticeFinder(P._PageShim(bbox), settings), TableFinder(P._PageShim(bbox), settings)
         assert ours.intersections.keys() == theirs.intersections.keys(), (name, page_no)
         assert ours.cells == theirs.cells, (name, page_no)
+        assert intersections_to_cells(theirs.intersections) == theirs.cells, (name, page_no)
+        tol = (theirs.settings.intersection_x_tolerance, theirs.settings.intersection_y_tolerance)
+        assert edges_to_intersections(theirs.edges, *tol) == theirs.intersections, (name, page_no)
         assert [t.bbox for t in ours.tables] == [t.bbox for t in theirs.tables], (name, page_no)
         assert [t.cells for t in ours.tables] == [t.cells for t in theirs.tables], (name, page_no)
+
+
+def test_cells_to_tables_groups_and_orders_like_pdfplumber():
+    """Several grids, cells touching only at corners, lone cells, cells listed in a scrambled order
+    (several passes are needed): the same tables, with their cells in the same order."""
+    import random
+
+    from pdfplumber.table import cells_to_tables as theirs
+
+    from normalize.extract.lattice import cells_to_tables as ours
+
+    rnd = random.Random(9)
+    for _ in range(200):
+        cells = set()
+        for _grid in range(rnd.randint(1, 4)):
+            x0, y0 = rnd.randint(0, 8) * 10, rnd.randint(0, 8) * 10
+            for r in range(rnd.randint(1, 4)):
+                for c in range(rnd.randint(1, 4)):
+                    if rnd.random() < 0.8:
+                        cells.add((x0 + 10 * c, y0 + 10 * r, x0 + 10 * c + 10, y0 + 10 * r + 10))
+        cells = sorted(cells)
+        rnd.shuffle(cells)
+        assert ours(cells) == theirs(cells)

@@ -103,3 +103,20 @@ def test_parse_codebook_shapes():
     assert codebook.t2_row_columns("2019")["fees"] == ("prev_items", "change")
     assert codebook.t2_row_columns("2019")["procurement"] == ("projects", "amount")
     assert codebook.label("t2", "row", "normative_documents", "2021") == "行政规范性文件"
+
+
+def test_clean_ws_strips_whitespace_and_marks_in_any_order():
+    """clean_ws's fast path (nothing to strip but whitespace) gives what the three strips give."""
+    import random
+
+    from normalize.labels import clean_ws
+
+    def three_strips(t):
+        return (t or "").strip().strip("\u3000\u00a0\u200b\ufeff").strip()
+
+    rnd = random.Random(3)
+    alphabet = [" ", "\u3000", "\u00a0", "\u200b", "\ufeff", "\t", "\n", "a", "中"]
+    for _ in range(20000):
+        t = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 6)))
+        assert clean_ws(t) == three_strips(t), repr(t)
+    assert clean_ws(None) == "" and clean_ws("\u200b 本年 \ufeff") == "本年"
