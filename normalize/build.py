@@ -139,6 +139,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
     say = progress or (lambda step, i, n: None)
     LazyCells._recent.clear()
     try:
+        spill.open()
         runs = reader.runs()
         sites = _load_sites(reader, runs)
         legacy = identity.legacy_verdicts(reader.root)

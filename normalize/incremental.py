@@ -74,7 +74,7 @@ def why_full(published: Path, state: dict) -> Optional[str]:
     try:
         conn = sqlite3.connect(f"file:{published}?mode=ro", uri=True)
         try:
-            stored = dict(conn.execute("select key, value from build_info"))
+            stored = dict(conn.execute("select key, value from _build_info"))
         finally:
             conn.close()
     except sqlite3.Error:
@@ -112,16 +112,16 @@ def agency_signatures(plan, sites: dict) -> dict[str, str]:
 
 
 def stored_signatures(db: sqlite_utils.Database) -> dict[str, str]:
-    if "build_state" not in db.table_names():
+    if "_build_state" not in db.table_names():
         return {}
-    return dict(db.execute("select agency_id, signature from build_state"))
+    return dict(db.execute("select agency_id, signature from _build_state"))
 
 
 def store_state(db: sqlite_utils.Database, signatures: dict[str, str], state: dict) -> None:
-    db.execute("delete from build_state")
-    db.execute("delete from build_info")
-    db.conn.executemany("insert into build_state (agency_id, signature) values (?, ?)", sorted(signatures.items()))
-    db.conn.executemany("insert into build_info (key, value) values (?, ?)", sorted(state.items()))
+    db.execute("delete from _build_state")
+    db.execute("delete from _build_info")
+    db.conn.executemany("insert into _build_state (agency_id, signature) values (?, ?)", sorted(signatures.items()))
+    db.conn.executemany("insert into _build_info (key, value) values (?, ?)", sorted(state.items()))
 
 
 # -- the copy ------------------------------------------------------------------------------------

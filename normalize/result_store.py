@@ -17,12 +17,17 @@ from .parse_cache import ParseCache
 
 
 class Spill:
-    """Full results by document id in a temporary SQLite file (created on first use)."""
+    """Full results by document id in a temporary SQLite file (`open` creates it; a build opens it at its
+    start, so a killed build leaves a file named after its pid that `ogi.cleanup` removes)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._conn: Optional[sqlite3.Connection] = None
         self.count = 0
+
+    def open(self) -> "Spill":
+        self._db()
+        return self
 
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -358,8 +358,8 @@ def m010_serving_tables(db: sqlite_utils.Database) -> None:
 def m011_build_state(db: sqlite_utils.Database) -> None:
     # issue 9, incremental build (normalize/incremental.py): each agency's signature and the build's
     # global state, so the next build rewrites only what changed; documents found by report
-    db.execute("CREATE TABLE build_state (agency_id TEXT PRIMARY KEY, signature TEXT NOT NULL)")
-    db.execute("CREATE TABLE build_info (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("CREATE TABLE _build_state (agency_id TEXT PRIMARY KEY, signature TEXT NOT NULL)")
+    db.execute("CREATE TABLE _build_info (key TEXT PRIMARY KEY, value TEXT)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_documents_report_id ON documents (report_id)")
 
 
