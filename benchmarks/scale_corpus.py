@@ -32,6 +32,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,15 +68,15 @@ def _places():
     return {p: [(f"第{i}市", f"第{i}县") for i in range(1, 30)] for p in PROVINCES}
 
 
-def parse_pool(size: int, seed: str) -> dict:
+def parse_pool(size: int, seed: str, years: list = YEARS) -> dict:
     """{(year, level): [parse result, ...]}: generated reports parsed by normalize."""
     from normalize.extract import extract_bytes
     from normalize.parse import parse_document
     from ogi.portal.generate import Agency, blocks_html, build_report
 
     pool: dict = {}
-    per = max(1, size // (len(YEARS) * len(LEVELS)))
-    for year in YEARS:
+    per = max(1, size // (len(years) * len(LEVELS)))
+    for year in years:
         for level in LEVELS:
             for i in range(per):
                 name = {"province": "东岚省人民政府", "city": "青屿市人民政府", "county": "白沙县人民政府",
@@ -96,9 +97,13 @@ def _scaled(result: dict, agency: str, year: int, k: int) -> dict:
     cells = []
     for c in result.get("cells") or []:
         c = dict(c)
-        if c.get("value") is not None and k != 1:
-            v = Decimal(str(c["value"])) * k
-            c["value"] = int(v) if v == v.to_integral_value() else float(v)
+        value = c.get("value")
+        if value is not None and k != 1:
+            if type(value) is int:
+                c["value"] = value * k
+            else:  # a decimal printed number: multiplied exactly
+                v = Decimal(str(value)) * k
+                c["value"] = int(v) if v == v.to_integral_value() else float(v)
             c["raw"] = str(c["value"])
         cells.append(c)
     sections = {code: text.replace(base, agency) for code, text in (result.get("sections") or {}).items()}
@@ -181,6 +186,51 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class StatementProfile:
+    """--profile: time per SQL statement (from its start to the next statement's start), through the
+    connection's trace callback; the top statements are printed after the finish."""
+
+    def __init__(self):
+        self.totals: dict[str, float] = {}
+        self.last: Optional[tuple[str, float]] = None
+
+    def __call__(self, sql: str) -> None:
+        now = time.perf_counter()
+        self._close(now)
+        self.last = (" ".join(sql.split())[:90], now)
+
+    def _close(self, now: float) -> None:
+        if self.last is not None:
+            label, t = self.last
+            self.totals[label] = self.totals.get(label, 0.0) + now - t
+            self.last = None
+
+    def report(self, top: int = 15) -> str:
+        self._close(time.perf_counter())
+        rows = sorted(self.totals.items(), key=lambda kv: -kv[1])[:top]
+        return "\n".join(f"    {t:8.1f} s  {label}" for label, t in rows)
+
+
+def _time_finish_steps(phases: dict) -> None:
+    """--profile: the steps of finish_database timed one by one (module functions wrapped)."""
+    from normalize import build, indicators_wide, site_tables
+
+    def timed(module, name: str, label: str) -> None:
+        fn = getattr(module, name)
+
+        def wrapper(*a, **k):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[label] = phases.get(label, 0.0) + time.perf_counter() - t
+        setattr(module, name, wrapper)
+
+    timed(build, "_create_deferred_indexes", "  finish: secondary indexes")
+    timed(indicators_wide, "fill_indicators_wide", "  finish: indicators_wide")
+    timed(site_tables, "finish", "  finish: site_tables.finish")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--reports", type=int, default=10_000)
@@ -188,16 +238,26 @@ def main(argv=None) -> int:
     ap.add_argument("--pool", type=int, default=132, help="generated reports to parse for the pool (default 132)")
     ap.add_argument("--batch", type=int, default=2_000, help="reports per write batch (default 2000)")
     ap.add_argument("--seed", default="scale")
+    ap.add_argument("--profile", action="store_true", help="print the slowest SQL statements of the finish")
+    ap.add_argument("--no-downloads", action="store_true",
+                    help="skip the panel CSV/Parquet (as this script did before: to compare with earlier figures)")
     args = ap.parse_args(argv)
 
     import sqlite_utils
 
     from normalize import exports
-    from normalize.build import finish_database, open_database, write_reports
+    from normalize.build import finish_database, open_database, vacuum_if_needed, write_reports
+
+    phases: dict[str, float] = {}
+
+    def done(name: str, since: float) -> float:
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - since
+        return now
 
     t0 = time.perf_counter()
     pool = parse_pool(args.pool, args.seed)
-    t_pool = time.perf_counter() - t0
+    t = done("pool (parse generated reports)", t0)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.tmp-{os.getpid()}")
     db = open_database(tmp)
@@ -205,29 +265,56 @@ def main(argv=None) -> int:
              "sites": [], "totals": {}}]
     db["crawl_runs"].insert({"run_id": "scale", "started_at": runs[0]["started_at"],
                              "finished_at": runs[0]["finished_at"]}, pk="run_id", replace=True)
+    t = done("open_database", t)
     n = 0
-    t1 = time.perf_counter()
     all_sites: dict = {}
-    for sites, docs in synthetic_batches(args.reports, pool, batch=args.batch, seed=args.seed):
+    batches = synthetic_batches(args.reports, pool, batch=args.batch, seed=args.seed)
+    while True:
+        try:
+            sites, docs = next(batches)
+        except StopIteration:
+            break
+        t = done("generation", t)
         db["sites"].insert_all(sites.values(), pk="id", replace=True)
         all_sites.update(sites)
         counts = write_reports(db, docs, all_sites, runs, lambda *a: None)
         db.conn.commit()
         n += counts["reports"]
-        print(f"  {n:>8,} reports  {time.perf_counter() - t1:7.1f} s  peak RSS {rss_mb():6.0f} MB", flush=True)
-    t_write = time.perf_counter() - t1
+        del docs
+        t = done("write_reports", t)
+        print(f"  {n:>8,} reports  {t - t0:7.1f} s  peak RSS {rss_mb():6.0f} MB", flush=True)
+    t = done("generation", t)
+    profile = StatementProfile() if args.profile else None
+    if profile:
+        db.conn.set_trace_callback(profile)
+        _time_finish_steps(phases)
     finish_database(db)
+    if profile:
+        db.conn.set_trace_callback(None)
+        profile._close(time.perf_counter())
+    t = done("finish_database", t)
+    # as normalize.build.build: the bulk downloads, the journal back to DELETE, VACUUM when pages are free
+    if not args.no_downloads:
+        db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(args.out),
+                                                           keep=exports.published_files(args.out)))
+        t = done("downloads (panel CSV/Parquet)", t)
     db.conn.execute("PRAGMA journal_mode=DELETE")
+    vacuumed = vacuum_if_needed(db)
     db.close()
+    t = done("VACUUM" if vacuumed else "VACUUM (skipped: no free pages)", t)
     exports.write_inspect(tmp, args.out)
     os.replace(tmp, args.out)
-    total = time.perf_counter() - t0
+    t = done("inspect file (counts, sha256)", t)
+    total = t - t0
     db = sqlite_utils.Database(args.out)
     rows = {t: db.execute(f"select count(*) from [{t}]").fetchone()[0]
             for t in ("reports", "documents", "sections", "cells", "checks", "issues")}
-    print(f"scale corpus: {n:,} reports -> {args.out} ({args.out.stat().st_size / 2**30:.2f} GiB) in {total:.0f} s "
-          f"(pool of {sum(map(len, pool.values()))} parsed in {t_pool:.0f} s, writing {t_write:.0f} s, "
-          f"finishing {total - t_pool - t_write:.0f} s); peak RSS {rss_mb():.0f} MB")
+    print(f"scale corpus: {n:,} reports -> {args.out} ({args.out.stat().st_size / 2**30:.2f} GiB) in {total:.0f} s; "
+          f"peak RSS {rss_mb():.0f} MB")
+    for name, secs in phases.items():
+        print(f"  {name:<34} {secs:8.1f} s")
+    if profile:
+        print("  slowest statements of finish_database:\n" + profile.report())
     print("rows: " + ", ".join(f"{t} {c:,}" for t, c in rows.items()))
     return 0
 

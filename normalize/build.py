@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,8 +165,6 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
             say("finish", 0, 1)
             finish_database(db)
             db.close()
-            say("compact", 0, 1)
-            _compact(tmp)
         regions.save_cache()
         counts["rejected_pages"] = len(rejected)
         say("downloads", 0, 1)
@@ -176,6 +173,8 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(db_path),
                                                            keep=exports.published_files(db_path)))
         db.conn.commit()
+        db.conn.execute("PRAGMA journal_mode=DELETE")
+        vacuum_if_needed(db)  # a file written once, or a copy with a few agencies rewritten, has few free pages
         db.close()
         say("inspect", 0, 1)
         exports.write_inspect(tmp, db_path)
@@ -189,20 +188,6 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         spill.remove()
     counts.update({"sites": len(sites), "runs": len(runs), "from_cache": from_cache, "db": str(db_path)})
     return counts
-
-
-def _compact(path: Path) -> None:
-    """VACUUM INTO a new file that replaces `path` (faster than VACUUM, which copies twice, and the
-    copy is written with a rollback journal setting, not the build's journal_mode=OFF)."""
-    out = path.with_name(path.name.replace(".tmp-", ".vacuum.tmp-"))
-    if out.exists():
-        out.unlink()
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("VACUUM INTO ?", (str(out),))
-    finally:
-        conn.close()
-    os.replace(out, path)
 
 
 def _write_run_tables(db: sqlite_utils.Database, sites: dict[str, dict], runs: list[dict], rejected: list[dict]) -> None:
@@ -266,10 +251,54 @@ def open_database(path: Path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     db.conn.execute("PRAGMA journal_mode=OFF")
     db.conn.execute("PRAGMA synchronous=OFF")
+    for pragma in BUILD_PRAGMAS:
+        db.conn.execute(pragma)
     migrate(db)
     db["codebook"].insert_all(_codebook_rows())
     indicators_db.write_static(db)
+    _defer_indexes(db)
     return db
+
+
+# A build's own connection: a larger page cache and temporary b-trees (index sorts, FTS merges) in memory.
+BUILD_PRAGMAS = ("PRAGMA cache_size=-262144", "PRAGMA temp_store=MEMORY")
+# Tables written in bulk by write_reports: their secondary indexes are made once, after the last row
+# (one sort instead of millions of random b-tree inserts), at the start of finish_database.
+BULK_TABLES = ("cells", "checks", "sections", "indicators", "issues")
+
+
+def _defer_indexes(db: sqlite_utils.Database) -> None:
+    marks = ",".join("?" * len(BULK_TABLES))
+    rows = db.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                      f"AND tbl_name IN ({marks})", BULK_TABLES).fetchall()
+    db.conn.execute("CREATE TEMP TABLE IF NOT EXISTS deferred_indexes (name TEXT PRIMARY KEY, sql TEXT)")
+    for name, sql in rows:
+        if sql.lstrip().upper().startswith("CREATE UNIQUE"):  # a constraint: checked while rows go in
+            continue
+        db.conn.execute("INSERT OR REPLACE INTO temp.deferred_indexes VALUES (?, ?)", (name, sql))
+        db.conn.execute(f"DROP INDEX [{name}]")
+    db.conn.commit()
+
+
+def _create_deferred_indexes(db: sqlite_utils.Database) -> None:
+    if not db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'deferred_indexes'").fetchone():
+        return
+    for _name, sql in db.execute("SELECT name, sql FROM temp.deferred_indexes ORDER BY name").fetchall():
+        db.conn.execute(sql)
+    db.conn.execute("DROP TABLE temp.deferred_indexes")
+    db.conn.commit()
+
+
+def vacuum_if_needed(db: sqlite_utils.Database, free_share: float = 0.02) -> bool:
+    """VACUUM when more than `free_share` of the file's pages are free (rows or indexes were deleted):
+    a file written once has next to none, and VACUUM would copy every page again (minutes at 100,000
+    reports). Returns whether it ran."""
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    if free <= pages * free_share:
+        return False
+    db.conn.execute("VACUUM")
+    return True
 
 
 def finish_database(db: sqlite_utils.Database, report_ids: Optional[list[str]] = None) -> None:
@@ -280,6 +309,9 @@ def finish_database(db: sqlite_utils.Database, report_ids: Optional[list[str]] =
     report_ids: an incremental build's rewritten reports — only their derived rows are made and
     indexed for search (normalize/incremental.py); the statistics of the copy are kept."""
     from . import incremental
+
+    db.conn.commit()
+    _create_deferred_indexes(db)
     from .indicators_wide import fill_indicators_wide
 
     db.conn.commit()

@@ -52,79 +52,104 @@ def _place(tmp: Path, out_dir: Path, stem: str, ext: str) -> tuple[Path, str]:
     return final, sha
 
 
-def _kind(v) -> str:
-    return "null" if v is None else "int" if isinstance(v, int) else "float" if isinstance(v, float) else "text"
+BATCH_ROWS = 50_000  # rows fetched, written to CSV and typed for Parquet at a time
+ROW_GROUP_ROWS = 1 << 20  # Parquet row group size (pyarrow's default for a whole table)
 
 
-def _arrow_type(kinds: set):
-    """The Parquet type of a column from the kinds of its values: numbers keep their type (int and
-    float together: double), text or a mix with text: string, all blank: string."""
+def _arrow_column(values: list):
+    """The column as pyarrow infers it; text mixed with numbers stays text (str of each value)."""
     import pyarrow as pa
 
-    kinds = kinds - {"null"}
-    if kinds == {"int"}:
-        return pa.int64()
-    if kinds and kinds <= {"int", "float"}:
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _unified_type(types: set):
+    """The type pyarrow would infer for the whole column from the types of its batches."""
+    import pyarrow as pa
+
+    kinds = {t for t in types if not pa.types.is_null(t)}
+    if not kinds:
+        return pa.string()  # all blank: keep a type
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    if kinds <= {pa.int64(), pa.float64()}:
         return pa.float64()
-    return pa.string()
+    return None  # text mixed with numbers: str of each value
 
 
-def _arrow_batch(names: list[str], types: list, rows: list[tuple]):
+def _cast_column(arr, target):
     import pyarrow as pa
 
-    cols = list(zip(*rows)) if rows else [[] for _ in names]
-    arrays = []
-    for values, t in zip(cols, types):
-        if pa.types.is_string(t):
-            values = [None if v is None else v if isinstance(v, str) else str(v) for v in values]
-        arrays.append(pa.array(values, type=t))
-    return pa.Table.from_arrays(arrays, names=names)
+    if target is None:
+        if pa.types.is_string(arr.type):
+            return arr
+        return pa.array([None if v is None else str(v) for v in arr.to_pylist()], type=pa.string())
+    return arr if arr.type == target else arr.cast(target)
 
 
-PARQUET_ROWS = 50_000  # rows of one Parquet row group: what is in memory at once
-
-
-def write_csv_and_parquet(conn, sql: str, csv_path: Path, parquet_path: Path) -> int:
-    """One pass over the query, in memory bounded by `PARQUET_ROWS` (issue 9): CSV rows are written as
-    they come, each column's value kinds are noted, and the rows are spooled (pickled, next to the
-    output) for Parquet, which is written afterwards in row groups with the column types those kinds give."""
-    import pickle
-
+def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
+    """One pass over the query, BATCH_ROWS rows at a time (memory does not grow with the panel: at
+    100,000 reports it has ~14 M rows). CSV rows are written as they come; each batch's Parquet columns
+    are typed as pyarrow infers them and spilled to an Arrow IPC file, then cast to the type pyarrow
+    would infer for the whole column (int64 with float64 → float64; text with numbers → text) and
+    written to Parquet."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    cursor = conn.execute(sql)
     names = [d[0] for d in cursor.description]
-    kinds: list[set] = [set() for _ in names]
-    open_cols = list(range(len(names)))  # columns not yet known to be text
-    spool = parquet_path.with_name(f".{parquet_path.stem}.rows.tmp-{os.getpid()}")
+    spill = parquet_path.with_name(parquet_path.name + ".arrows")
+    seen: list[set] = [set() for _ in names]
+    ipc = pa.ipc.IpcWriteOptions(compression="lz4")  # the spill is read once: fast compression
     n = 0
+    writer = writer_schema = None
     try:
-        with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh, open(spool, "wb") as sp:
+        with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(names)
             while True:
-                rows = cursor.fetchmany(PARQUET_ROWS)
+                rows = cursor.fetchmany(BATCH_ROWS)
                 if not rows:
                     break
-                w.writerows(["" if v is None else v for v in row] for row in rows)
-                for i in open_cols:
-                    kinds[i].update(_kind(row[i]) for row in rows)
-                open_cols = [i for i in open_cols if "text" not in kinds[i]]
-                pickle.dump(rows, sp, protocol=pickle.HIGHEST_PROTOCOL)
+                w.writerows(rows)  # None is written as ""
                 n += len(rows)
-        types = [_arrow_type(k) for k in kinds]
-        with open(spool, "rb") as sp, pq.ParquetWriter(parquet_path, pa.schema(list(zip(names, types))),
-                                                       compression="zstd") as writer:
-            while True:
-                try:
-                    rows = pickle.load(sp)
-                except EOFError:
-                    break
-                writer.write_table(_arrow_batch(names, types, rows))
+                cols = [_arrow_column(list(c)) for c in zip(*rows)]
+                for s, c in zip(seen, cols):
+                    s.add(c.type)
+                batch = pa.RecordBatch.from_arrays(cols, names=names)
+                if writer is None or writer_schema != batch.schema:  # a new spill file per schema
+                    if writer is not None:
+                        writer.close()
+                    writer, writer_schema = pa.ipc.new_stream(str(spill) + f".{n}", batch.schema, options=ipc), batch.schema
+                writer.write_batch(batch)
+        if writer is not None:
+            writer.close()
+            writer = None
+        targets = [_unified_type(s) for s in seen]
+        schema = pa.schema([pa.field(nm, t if t is not None else pa.string()) for nm, t in zip(names, targets)])
+        parts = sorted(spill.parent.glob(spill.name + ".*"), key=lambda p: int(p.suffix[1:]))
+        with pq.ParquetWriter(parquet_path, schema, compression="zstd") as out:
+            pending: list = []
+            size = 0
+            for part in parts:
+                with pa.OSFile(str(part), "rb") as src:
+                    for batch in pa.ipc.open_stream(src):
+                        pending.append(pa.Table.from_arrays(
+                            [_cast_column(batch.column(i), t) for i, t in enumerate(targets)], schema=schema))
+                        size += batch.num_rows
+                        if size >= ROW_GROUP_ROWS:
+                            out.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
+                            pending, size = [], 0
+            if pending or n == 0:
+                out.write_table(pa.concat_tables(pending) if pending else schema.empty_table(),
+                                row_group_size=ROW_GROUP_ROWS)
     finally:
-        if spool.exists():
-            spool.unlink()
+        if writer is not None:
+            writer.close()
+        for part in spill.parent.glob(spill.name + ".*"):
+            part.unlink()
     return n
 
 
@@ -136,7 +161,7 @@ def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset()) 
     try:
         sql, what = panel_sql(conn)
         tmp = {fmt: out_dir / f".panel.{fmt}.tmp-{os.getpid()}" for fmt in ("csv", "parquet")}
-        n = write_csv_and_parquet(conn, sql, tmp["csv"], tmp["parquet"])
+        n = write_csv_and_parquet(conn.execute(sql), tmp["csv"], tmp["parquet"])
     finally:
         conn.close()
     rows = []
