@@ -84,14 +84,20 @@ def why_full(published: Path, state: dict) -> Optional[str]:
 
 
 # -- signatures ----------------------------------------------------------------------------------
-VOLATILE = ("last_seen_at", "run_ids", "headers")  # change every night: updated in place, or unused
+# The sidecar meta the build reads (normalize/build.py, identity.py, image_pages.py; the hints made from a
+# parent page's meta are in the parse-cache key). Other keys (where a listing showed the entry, …) and
+# `last_seen_at` / `run_ids` change from night to night without changing a report's rows: the latter two
+# are updated in place (`update_nightly_columns`).
+META_KEYS = ("role", "parent_url", "title", "listed_title", "name", "published", "agency", "publisher", "channel",
+             "year", "verdict")
 
 
 def _document(p, sites: dict) -> list:
     f = p.fetch
     light = {k: v for k, v in p.result.items() if k not in ("_light",)}
     return [p.id, p.key, p.format, p.text_sha256, p.pages, p.issues, light,
-            [f.sha256, f.url, f.final_url, f.status, f.kind, f.site, f.fetched_at, f.referrer, f.size, f.meta],
+            [f.sha256, f.url, f.final_url, f.status, f.kind, f.site, f.fetched_at, f.size,
+             {k: f.meta.get(k) for k in META_KEYS}],
             (sites.get(f.site or "") or {}).get("region")]
 
 
