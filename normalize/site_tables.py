@@ -23,8 +23,8 @@
 
   `PER_REPORT_TABLES` and `CORPUS_AGGREGATES` list these functions: an incremental build calls every
   `PER_REPORT_TABLES` function for the changed reports, then every `CORPUS_AGGREGATES` function
-  (`refresh_aggregates(db)`). The older derived tables (checks' cells/page/message, passages, t3_wide)
-  are still filled by `finish(db)` for the whole corpus.
+  (`refresh_aggregates(db)`): `finish(db, report_ids=...)` does both, after refreshing the older
+  derived rows (checks' cells/page/message, passages, t3_wide, labels) of those reports only.
 
 Pure functions compute rows; `finish(db)` writes them.
 """
@@ -259,15 +259,18 @@ def fill_serving_tables(db) -> None:
     refresh_aggregates(db)
 
 
-def finish(db, chunk: int = 2_000) -> dict:
-    """Fill the derived tables of a freshly written database (called by normalize.build).
+def finish(db, chunk: int = 2_000, report_ids: Optional[list[str]] = None) -> dict:
+    """Fill the derived tables of a freshly written database (called by normalize.build); with
+    `report_ids`, only the rows of those reports (an incremental build deleted their old rows: every
+    table with a `report_id` column is per report, normalize/incremental.py). The search indexes over
+    `passages` are rebuilt or updated by the caller.
 
     Reports are taken `chunk` at a time (their cells' pages, checks and sections), so memory does not
     grow with the corpus (issue 9: every cell's page in one dict was gigabytes at 100,000 reports)."""
     rules = {r["id"]: r for r in rule_rows()}
     db["rules"].insert_all(rules.values(), pk="id", replace=True)
 
-    ids = [r[0] for r in db.execute("select id from reports order by id")]
+    ids = [r[0] for r in db.execute("select id from reports order by id")] if report_ids is None else sorted(report_ids)
     for i in range(0, len(ids), chunk):
         part = ids[i:i + chunk]
         marks = ",".join("?" * len(part))
@@ -285,20 +288,28 @@ def finish(db, chunk: int = 2_000) -> dict:
                                  part))
         db["passages"].insert_all(passage_rows(sections), pk="id")
     # checks of no report (cross-year checks whose other report is missing keep report_id of theirs)
-    rest = [_check_update(c, {}, {}, rules) for c in db.query(
-        "select id, report_id, rule, status, scope, expected, found from checks "
-        "where report_id is null or report_id not in (select id from reports)")]
-    db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", rest)
-    sections = list(db.query("select id, report_id, code, name_zh, text from sections "
-                             "where report_id is null or report_id not in (select id from reports)"))
-    db["passages"].insert_all(passage_rows(sections), pk="id")
-
-    db.execute("update reports set label = agency || ' ' || year || '年度'")
-    db.execute("INSERT INTO passages_fts(passages_fts) VALUES('rebuild')")
-    db.execute("INSERT INTO passages_grams(passages_grams) VALUES('rebuild')")
-
-    db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT)
-    fill_serving_tables(db)
+    if report_ids is None:
+        rest = [_check_update(c, {}, {}, rules) for c in db.query(
+            "select id, report_id, rule, status, scope, expected, found from checks "
+            "where report_id is null or report_id not in (select id from reports)")]
+        db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", rest)
+        sections = list(db.query("select id, report_id, code, name_zh, text from sections "
+                                 "where report_id is null or report_id not in (select id from reports)"))
+        db["passages"].insert_all(passage_rows(sections), pk="id")
+        db.execute("update reports set label = agency || ' ' || year || '年度'")
+        db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT)
+        fill_serving_tables(db)
+    else:
+        for i in range(0, len(ids), chunk):
+            part = ids[i:i + chunk]
+            marks = ",".join("?" * len(part))
+            db.execute(f"update reports set label = agency || ' ' || year || '年度' where id in ({marks})", part)
+            db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT.replace(
+                "WHERE c.tbl='t3'", f"WHERE c.tbl='t3' AND c.report_id IN ({marks})"), part)
+        if "report_totals" in db.table_names():  # per-report serving tables, then the whole-corpus sums
+            for fill in PER_REPORT_TABLES.values():
+                fill(db, ids)
+            refresh_aggregates(db)
     db.conn.commit()
     return {"rules": len(rules), "passages": db["passages"].count}
 
