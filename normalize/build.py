@@ -10,6 +10,7 @@ crawler rejected (sidecar verdict negative or noise) are listed in `rejected_pag
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -25,7 +26,8 @@ from . import exports, identity, site_tables
 from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
-from .parse_cache import ParseCache, cache_key
+from .parse_cache import ParseCache, cache_key, light_result
+from .result_store import LazyCells, ResultStore, Spill
 from . import regions
 from .regions import lookup
 from .indicators import db as indicators_db
@@ -46,6 +48,7 @@ class ParsedDoc:
     pages: Optional[int]
     issues: list[dict] = field(default_factory=list)
     report_id: Optional[str] = None
+    key: Optional[str] = None  # parse-cache key (content, hints, parser version)
 
 
 def document_id(fetch: Fetch) -> str:
@@ -115,49 +118,131 @@ def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> t
 
 def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Progress] = None,
           convert_cache: Optional[str | Path] = None, parse_cache: Optional[str | Path] = None,
-          aliases: Optional[str | Path] = None) -> dict:
-    """Build `db_path` from the archive; returns counts. Atomic: readers see the old or the new file."""
+          aliases: Optional[str | Path] = None, full: bool = True) -> dict:
+    """Build `db_path` from the archive; returns counts. Atomic: readers see the old or the new file.
+
+    Memory: only a light summary per document is kept; full parse results stay in the parse cache or
+    a temporary spill file and are read a batch of whole agencies at a time (issue 9).
+    full=False: when the published database was built by the same code, schema and operator file,
+    update a copy of it, rewriting only the agencies whose inputs changed (normalize/incremental.py);
+    counts["mode"] / counts["full_because"] say what happened."""
+    from . import incremental
+
     reader = ArchiveReader(archive_dir)
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.tmp-{os.getpid()}")
     if tmp.exists():
         tmp.unlink()
+    spill = Spill(db_path.with_name(f".{db_path.name}.results.tmp-{os.getpid()}"))  # ogi/cleanup.py knows the name
     say = progress or (lambda step, i, n: None)
+    LazyCells._recent.clear()
     try:
-        db = open_database(tmp)
-
+        spill.open()
         runs = reader.runs()
         sites = _load_sites(reader, runs)
-        db["sites"].insert_all([{k: v for k, v in s.items() if k != "encoding"} for s in sites.values()],
-                               pk="id", replace=True)
-        db["crawl_runs"].insert_all([_run_row(r) for r in runs], pk="run_id", replace=True)
-
         legacy = identity.legacy_verdicts(reader.root)
         fetches, pages = collect_documents(reader, legacy)
         cache = ParseCache(parse_cache)
-        parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache)
+        store = ResultStore(cache, spill)
+        parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache, spill)
+        from_cache = cache.hits  # the writer reads full results back from the cache: not counted
+        del fetches, pages
         regions.use_cache(Path(parse_cache) / "regions.json" if parse_cache else None)
-        counts = _write_reports(db, parsed, sites, runs, say, load_operator_file(aliases))
-        regions.save_cache()
+        operator = load_operator_file(aliases)
+        state = incremental.global_state(operator)
+        why_full = "requested" if full else incremental.why_full(db_path, state)
+        load = lambda p: store.load(p.id, p.key)  # noqa: E731
         rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
             "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
-        _insert_rows(db, "rejected_pages", rejected)
+        if why_full is None:
+            counts = _update_copy(db_path, tmp, parsed, sites, runs, say, operator, load, state, rejected)
+        else:
+            db = open_database(tmp)
+            _write_run_tables(db, sites, runs, rejected)
+            counts = _write_reports(db, parsed, sites, runs, say, operator, load=load, state=state)
+            counts.update({"mode": "full", "full_because": why_full})
+            say("finish", 0, 1)
+            finish_database(db)
+            db.close()
+        regions.save_cache()
         counts["rejected_pages"] = len(rejected)
-        finish_database(db)
+        say("downloads", 0, 1)
+        db = sqlite_utils.Database(tmp)
+        db["downloads"].delete_where()
         db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(db_path),
                                                            keep=exports.published_files(db_path)))
+        db.conn.commit()
         db.conn.execute("PRAGMA journal_mode=DELETE")
-        vacuum_if_needed(db)
+        vacuum_if_needed(db)  # a file written once, or a copy with a few agencies rewritten, has few free pages
         db.close()
+        say("inspect", 0, 1)
         exports.write_inspect(tmp, db_path)
+        say("inspect", 1, 1)
         os.replace(tmp, db_path)
     except BaseException:
         if tmp.exists():
             tmp.unlink()
         raise
-    counts.update({"sites": len(sites), "runs": len(runs), "from_cache": cache.hits, "db": str(db_path)})
+    finally:
+        spill.remove()
+    counts.update({"sites": len(sites), "runs": len(runs), "from_cache": from_cache, "db": str(db_path)})
     return counts
+
+
+def _write_run_tables(db: sqlite_utils.Database, sites: dict[str, dict], runs: list[dict], rejected: list[dict]) -> None:
+    """The small whole-archive tables: sites, crawl runs, rejected pages (rewritten by every build)."""
+    for table in ("sites", "crawl_runs", "rejected_pages"):
+        db[table].delete_where()
+    db["sites"].insert_all([{k: v for k, v in s.items() if k != "encoding"} for s in sites.values()],
+                           pk="id", replace=True)
+    db["crawl_runs"].insert_all([_run_row(r) for r in runs], pk="run_id", replace=True)
+    _insert_rows(db, "rejected_pages", rejected)
+
+
+def _update_copy(db_path: Path, tmp: Path, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
+                 say: Progress, operator: Optional[dict], load: Loader, state: dict, rejected: list[dict]) -> dict:
+    """The incremental build: a copy of the published database with the rows of changed agencies
+    rewritten, the whole-corpus tables rewritten and the nightly columns updated in place."""
+    from . import incremental
+
+    plan = plan_reports(parsed, sites, runs, say, operator, load)
+    signatures = incremental.agency_signatures(plan, sites)
+    say("copy", 0, 1)
+    incremental.copy_database(db_path, tmp)
+    db = sqlite_utils.Database(tmp)
+    db.conn.execute("PRAGMA journal_mode=OFF")
+    db.conn.execute("PRAGMA synchronous=OFF")
+    old = incremental.stored_signatures(db)
+    changed = {a for a, sig in signatures.items() if old.get(a) != sig}
+    gone = set(old) - set(signatures)
+    report_ids = incremental.report_ids_of(db, changed | gone) | {
+        rid for aid in changed for rid in plan.reports_by_agency().get(aid, [])}
+    say("incremental", 0, len(report_ids))
+    incremental.delete_reports(db, report_ids)
+    _write_run_tables(db, sites, runs, rejected)
+    counts, _ = write_plan(db, plan, sites, say, load, agencies=changed)
+    written = [{"id": rid, "agency_id": plan.ids[plan.agency_of_report[rid]], "year": int(rid.rsplit("-", 1)[1])}
+               for rid in sorted(plan.groups)]
+    agency_rows, alias_rows = agency_tables(plan, sites, written)
+    for table in ("agencies", "agency_aliases"):
+        db[table].delete_where()
+    _insert_rows(db, "agencies", agency_rows, replace=True)
+    _insert_rows(db, "agency_aliases", alias_rows)
+    say("nightly columns", 0, 1)
+    updated = incremental.update_nightly_columns(db, plan)
+    new_ids = sorted(rid for rid in report_ids if rid in plan.groups)
+    say("finish", 0, 1)
+    finish_database(db, report_ids=new_ids)
+    incremental.store_state(db, signatures, state)
+    db.conn.commit()
+    db.close()
+    say("incremental", len(report_ids), len(report_ids))
+    return {"mode": "incremental", "full_because": None, "reports": len(plan.groups),
+            "documents": len(plan.parsed), "agencies": len(agency_rows), "agencies_rewritten": len(changed),
+            "agencies_removed": len(gone), "reports_rewritten": len(new_ids),
+            "reports_removed": len(report_ids) - len(new_ids), "nightly_columns_updated": updated,
+            "cells_written": counts["cells"], "documents_written": counts["documents"]}
 
 
 def open_database(path: Path) -> sqlite_utils.Database:
@@ -216,20 +301,31 @@ def vacuum_if_needed(db: sqlite_utils.Database, free_share: float = 0.02) -> boo
     return True
 
 
-def finish_database(db: sqlite_utils.Database) -> None:
+def finish_database(db: sqlite_utils.Database, report_ids: Optional[list[str]] = None) -> None:
     """After the last rows: the headline measures (indicators_wide), the site's tables (rules, explained
     checks, search passages, t3_wide: normalize/site_tables.py), the search index and the planner's
-    statistics (ANALYZE: the server's queries pick their indexes from them)."""
+    statistics (ANALYZE: the server's queries pick their indexes from them).
+
+    report_ids: an incremental build's rewritten reports — only their derived rows are made and
+    indexed for search (normalize/incremental.py); the statistics of the copy are kept."""
+    from . import incremental
+
     db.conn.commit()
     _create_deferred_indexes(db)
     from .indicators_wide import fill_indicators_wide
 
-    fill_indicators_wide(db)
     db.conn.commit()
-    site_tables.finish(db)
-    db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
+    fill_indicators_wide(db, report_ids=report_ids)
     db.conn.commit()
-    db.conn.execute("ANALYZE")
+    site_tables.finish(db, report_ids=report_ids)
+    if report_ids is None:
+        db.conn.execute("INSERT INTO sections_fts(sections_fts) VALUES('rebuild')")
+        db.conn.execute("INSERT INTO passages_fts(passages_fts) VALUES('rebuild')")
+        db.conn.execute("INSERT INTO passages_grams(passages_grams) VALUES('rebuild')")
+        db.conn.commit()
+        db.conn.execute("ANALYZE")
+    else:
+        incremental.index_reports(db, report_ids)
     db.conn.commit()
 
 
@@ -267,7 +363,8 @@ def _run_row(run: dict) -> dict:
 
 
 def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fetch], sites: dict[str, dict],
-               say: Progress, convert_cache, cache: ParseCache) -> list[ParsedDoc]:
+               say: Progress, convert_cache, cache: ParseCache, spill: Spill) -> list[ParsedDoc]:
+    """Every document parsed (or its light summary read from the cache); returns light summaries."""
     from .document import ExtractError
     from .extract import convert_office_batch, sniff
 
@@ -283,7 +380,7 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
         hints = _hints(f, parent, sites.get(f.site or ""))
         images = sequences.get(f.url) if f.role == "report_page" else None
         key = cache_key(sequence_key(f.sha256, images), hints)
-        jobs.append((f, hints, key, cache.get(key)))
+        jobs.append((f, hints, key, cache.get_light(key)))
 
     # DOC/WPS still to parse go through LibreOffice in one batch (its start-up dominates).
     kinds: dict[str, str] = {}
@@ -316,25 +413,26 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
              [i.sha256 for i in sequences.get(f.url) or []] if f.role == "report_page" else None,
              in_sequence.get((f.url, f.sha256)))
             for _, f, hints in todo]
-    fresh: dict[int, tuple] = {}
     done = len(jobs) - len(todo)
     say("parse", done, len(jobs))
-    for (i, _, _), res in zip(todo, _map(_parse_job, args, workers=_workers(len(todo)))):
-        fresh[i] = res
+    # Only light summaries stay in memory; full results are in the parse cache or the spill
+    # (normalize/result_store.py), read back a batch of agencies at a time by the writer.
+    out: list[Optional[ParsedDoc]] = [None] * len(jobs)
+    for i, (f, hints, key, cached) in enumerate(jobs):
+        if cached is not None:
+            out[i] = ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
+                               cached["pages"], list(cached["issues"] or []), key=key)
+    for (i, f, _), res in zip(todo, _map(_parse_job, args, workers=_workers(len(todo)))):
+        real_fmt, result, pages_n, text_sha, issues = res
+        doc_id = document_id(f)
+        if not issues and cache.root is not None:  # failed conversions, missing blobs and crashes are tried again
+            cache.put(jobs[i][2], {"format": real_fmt, "result": result, "text_sha256": text_sha, "pages": pages_n,
+                                   "issues": issues})
+        else:
+            spill.put(doc_id, result)
+        out[i] = ParsedDoc(f, doc_id, real_fmt, light_result(result), text_sha, pages_n, list(issues), key=jobs[i][2])
         done += 1
         say("parse", done, len(jobs))
-
-    out: list[ParsedDoc] = []
-    for i, (f, hints, key, cached) in enumerate(jobs):
-        if cached is None:
-            real_fmt, result, pages_n, text_sha, issues = fresh[i]
-            if not issues:  # failed conversions, missing blobs and crashes are tried again by the next build
-                cache.put(key, {"format": real_fmt, "result": result, "text_sha256": text_sha, "pages": pages_n,
-                                "issues": issues})
-        else:
-            real_fmt, result, pages_n, text_sha, issues = (cached["format"], cached["result"], cached["pages"],
-                                                            cached["text_sha256"], cached["issues"])
-        out.append(ParsedDoc(f, document_id(f), real_fmt, result, text_sha, pages_n, issues))
     return out
 
 
@@ -401,10 +499,46 @@ def _identity(p: ParsedDoc) -> tuple[Optional[str], Optional[int]]:
     return r.get("agency"), r.get("year")
 
 
-def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
-                   say: Progress, operator: Optional[dict] = None) -> dict:
-    """Write the rows of parsed documents. Callable once per batch, as long as a batch holds whole
-    crawl items and whole agencies (cross-year checks compare an agency's reports within the batch)."""
+Loader = Callable[[ParsedDoc], dict]  # the full parse result of a document whose `result` is light
+
+
+@dataclass
+class Plan:
+    """What the build writes, decided from light summaries over the whole corpus (issue 9): crawl items,
+    agency resolution, each report's documents, primary and roles. Rows are then written a batch of
+    whole agencies at a time, loading full results for that batch only."""
+    groups: dict  # report id -> its documents (ParsedDoc, light or full)
+    res: object  # agencies.Resolution
+    ids: dict  # agency key -> agency id
+    agency_of_report: dict  # report id -> agency key
+    item_of: dict  # document id -> crawl item key
+    sighting_of: dict  # report id -> its sightings
+    primary_of: dict  # report id -> primary document id
+    merge_issues: dict  # report id -> issue rows of the agency resolution
+    latest_run_by_site: dict
+    parsed: list  # every document, in input order (those of no report keep report_id None)
+
+    def reports_by_agency(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for rid in sorted(self.groups):
+            out.setdefault(self.ids[self.agency_of_report[rid]], []).append(rid)
+        return dict(sorted(out.items()))
+
+    def seen(self, rid: str) -> tuple[str, str]:
+        """(last_seen, status) of a report: the columns that change every night (updated in place by
+        an incremental build, normalize/incremental.py)."""
+        docs = self.groups[rid]
+        primary = next(d for d in docs if d.id == self.primary_of[rid])
+        latest = self.latest_run_by_site.get(primary.fetch.site or "")
+        seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
+        return max(d.fetch.last_seen_at for d in docs), "current" if seen_now else "removed"
+
+
+def plan_reports(parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict], say: Progress,
+                 operator: Optional[dict] = None, load: Optional[Loader] = None) -> Plan:
+    """Group crawl items, resolve agencies over every sighting, give each report its documents, primary
+    and roles (pure apart from `load`, which reads a document's cells for the agency contradiction
+    checks when its `result` is light)."""
     # A crawl item is a report page with its attachments. The item's identity comes from its best
     # document (most cells, then most sections): a page that only says 详见附件 and titles the
     # report with an abbreviated agency belongs to the report its attachment identifies.
@@ -416,14 +550,14 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         items.setdefault(key or p.fetch.url, []).append(p)
     sightings = []
     for key, docs in items.items():
-        ranked = sorted(docs, key=lambda p: (len(p.result.get("cells") or []), len(p.result.get("sections") or {}),
-                                              p.fetch.role == "report_page"), reverse=True)
+        ranked = sorted(docs, key=lambda p: (*identity.counts(p.result), p.fetch.role == "report_page"), reverse=True)
         _page_defers_to_attachment(docs)
         best = next((p for p in ranked if _identity(p)[0]), None)
         year = next((y for _, y in map(_identity, ranked) if y), None)
         if best is not None and year:
             page = next((d for d in docs if d.fetch.role == "report_page"), best)
-            sightings.append(identity.sighting(key, docs, best, int(year), sites.get(page.fetch.site or "")))
+            cells = (LazyCells(best.id, (lambda b=best: load(b))) if best.result.get("_light") and load else None)
+            sightings.append(identity.sighting(key, docs, best, int(year), sites.get(page.fetch.site or ""), cells))
         else:
             for p in docs:
                 p.issues.append({"level": "error", "rule": "no_report_identity",
@@ -431,15 +565,14 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
                                             f"({year or '?'}) not found"})
     res = resolve(sightings, operator=operator, registry=list(sites.values()))
     say("agencies", 0, len(res.agencies))
-    keys = sorted(res.agencies)
-    bases = {k: re.split(r"[#@!]", k)[0] for k in keys}
     ids = agency_ids(res.agencies, lambda names: [p["region_code"] for p in lookup([(n, REFERENCE_YEAR, None) for n in names])])
     say("agencies", len(res.agencies), len(res.agencies))
     groups: dict[str, list[ParsedDoc]] = {}
     agency_of_report: dict[str, str] = {}
     item_of: dict[str, str] = {}
-    sighting_of: dict[str, object] = {}
+    sighting_of: dict[str, list] = {}
     for sg in sightings:
+        sg.cells = {}  # read by resolve only: not kept
         key = res.key_of[sg.item]
         rid = f"{ids[key]}-{sg.year}"
         agency_of_report[rid] = key
@@ -448,7 +581,12 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
             p.report_id = rid
             item_of[p.id] = sg.item
         groups.setdefault(rid, []).extend(items[sg.item])
-    merge_issues = [dict(i, report_id=items[i["item"]][0].report_id) for i in res.issues]
+    merge_issues: dict[str, list[dict]] = {}
+    for i in res.issues:
+        doc = items[i["item"]][0]
+        merge_issues.setdefault(doc.report_id, []).append(
+            {"document_id": doc.id, "report_id": doc.report_id, "url": doc.fetch.url, "level": i["level"],
+             "rule": i["rule"], "message": i["message"]})
     # The latest run that saw a site's whole listing decides which of its reports are still listed: a
     # run whose site was blocked, failed or had failed requests saw only part of it (or nothing), and
     # must not turn the rest into take-downs.
@@ -457,17 +595,12 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
         for row in run.get("sites", []):
             if row.get("status") == "ok" and not row.get("errors"):
                 latest_run_by_site[row["site"]] = run["run_id"]
-
-    report_rows, doc_rows, issue_rows = [], [], []
-    # the bulk rows go to the database as they are made (a corpus's cells are millions of dicts)
-    section_rows, cell_rows, check_rows = _Sink(db, "sections"), _Sink(db, "cells"), _Sink(db, "checks")
-    indicator_rows: list[dict] = []
-    for n, (rid, docs) in enumerate(sorted(groups.items())):
-        say("reports", n, len(groups))
+    primary_of: dict[str, str] = {}
+    for rid, docs in groups.items():
         primary, doc_roles = identity.roles(docs, item_of)
+        primary_of[rid] = primary.id
         for d in docs:
             d.result["_report_role"], d.result["_superseded_by"] = doc_roles[d.id]
-        agency = res.agencies[agency_of_report[rid]]
         # re-stamped copies: the primary is the original of its text, else the first fetched (then smallest id)
         seen_text: dict[str, str] = {}
         for p in sorted(docs, key=lambda p: (p is not primary, p.fetch.fetched_at, p.id)):
@@ -475,116 +608,223 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
                 p.result["_duplicate_of"] = seen_text[p.text_sha256]
             elif p.text_sha256:
                 seen_text[p.text_sha256] = p.id
-        r = primary.result
-        year = int(rid.rsplit("-", 1)[1])
-        page = next((d for d in docs if d.fetch.role == "report_page" and doc_roles[d.id][0] == "page"),
-                    next((d for d in docs if d.fetch.role == "report_page"), primary))
-        site_id = primary.fetch.site
-        latest = latest_run_by_site.get(site_id or "")
-        seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
-        checks = r.get("checks") or []
-        report_indicators, checks = indicators_db.for_report(rid, docs, primary, checks)  # issue 12
-        report_rows.append({
-            "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
-            "agency_as_printed": next((sg.printed or sg.name for sg in sighting_of[rid] if sg.item == item_of[primary.id]),
-                                      sighting_of[rid][0].printed or sighting_of[rid][0].name),
-            "title": page.result.get("title") or page.fetch.meta.get("title") or r.get("title"),
-            "source_url": page.fetch.url,
-            "published": r.get("published") or page.result.get("published"),
-            "template": r.get("template"), "t3_rows": r.get("t3_rows"),
-            "level": agency.level,
-            "region": agency.region or (sites.get(site_id or "") or {}).get("region"),
-            "site_id": site_id, "primary_document": primary.id, "documents": len(docs),
-            "cells": len(r.get("cells") or []),
-            "checks_failed": sum(1 for c in checks if c.get("level") == "hard" and c.get("status") == "fail"),
-            "checks_not_assessable": sum(1 for c in checks if c.get("level") == "hard" and c.get("status") == "not_assessable"),
-            "needs_ocr": int(bool(r.get("needs_ocr"))),
-            "first_seen": min(d.fetch.fetched_at for d in docs), "last_seen": max(d.fetch.last_seen_at for d in docs),
-            "status": "current" if seen_now else "removed",
-        })
-        for i, (code, text) in enumerate((r.get("sections") or {}).items()):
-            section_rows.append({"report_id": rid, "document_id": primary.id, "ordinal": i, "code": code,
-                                 "name_zh": SECTION_NAMES.get(code), "text": text})
-        ocr_of = {(e.get("table"), e.get("row"), e.get("col")): e for e in (r.get("ocr") or {}).get("cells") or []}
-        for c in r.get("cells") or []:
-            ev = ocr_of.get((c.get("table"), c.get("row"), c.get("col"))) or {}
-            cell_rows.append({"report_id": rid, "document_id": primary.id, "tbl": c.get("table"),
-                              "row_code": c.get("row"), "col_code": c.get("col"), "value": c.get("value"),
-                              "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
-                              "page": c.get("page"), "table_index": c.get("table_index"),
-                              "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col"),
-                              "ocr_conf": ev.get("conf"),
-                              "ocr_box": json.dumps(ev["box"]) if ev.get("box") is not None else None})
-        indicator_rows += report_indicators
-        for c in checks:
-            check_rows.append({"report_id": rid, "document_id": primary.id, "rule": c.get("rule"),
-                               "level": c.get("level"), "status": c.get("status"), "scope": _s(c.get("scope")),
-                               "expected": _s(c.get("expected")), "found": _s(c.get("found")),
-                               "message": c.get("message")})
+    return Plan(groups=groups, res=res, ids=ids, agency_of_report=agency_of_report, item_of=item_of,
+                sighting_of=sighting_of, primary_of=primary_of, merge_issues=merge_issues,
+                latest_run_by_site=latest_run_by_site, parsed=parsed)
 
-    # soft cross-year checks 6–8 between consecutive reports of the same agency
-    from .checks import cross_year_checks
 
-    primaries = {row["id"]: next(p for p in groups[row["id"]] if p.id == row["primary_document"]) for row in report_rows}
-    by_agency: dict[str, list[ParsedDoc]] = {}
-    for row in report_rows:
-        by_agency.setdefault(row["agency_id"], []).append(primaries[row["id"]])
-    for agency_id, docs in by_agency.items():
-        if len(docs) < 2:
+BATCH_DOCUMENTS = 2_000  # documents whose full results are in memory at once (whole agencies)
+
+
+def agency_batches(plan: Plan, agency_ids_: Optional[set] = None,
+                   limit: int = BATCH_DOCUMENTS) -> list[list[str]]:
+    """Report ids in batches of whole agencies (cross-year checks compare an agency's consecutive
+    reports), about `limit` documents a batch; only the agencies in `agency_ids_` when given."""
+    batches, cur, n = [], [], 0
+    for aid, rids in plan.reports_by_agency().items():
+        if agency_ids_ is not None and aid not in agency_ids_:
             continue
-        results = [dict(d.result, year=int(d.report_id.rsplit("-", 1)[1])) for d in docs]
-        for c in cross_year_checks(results):
-            rid = f"{agency_id}-{c['year']}"
-            check_rows.append({"report_id": rid, "document_id": primaries[rid].id if rid in primaries else None,
-                               "rule": c.get("rule"), "level": c.get("level", "soft"), "status": c.get("status"),
-                               "scope": _s(c.get("scope")), "expected": _s(c.get("expected")),
-                               "found": _s(c.get("found")), "message": c.get("message")})
+        cur += rids
+        n += sum(len(plan.groups[r]) for r in rids)
+        if n >= limit:
+            batches.append(cur)
+            cur, n = [], 0
+    if cur:
+        batches.append(cur)
+    return batches
 
-    primary_of = {row["id"]: row["primary_document"] for row in report_rows}
-    for iss in merge_issues:
-        doc = items[iss["item"]][0]
-        issue_rows.append({"document_id": doc.id, "report_id": iss["report_id"], "url": doc.fetch.url,
-                           "level": iss["level"], "rule": iss["rule"], "message": iss["message"]})
-    for p in parsed:
-        r = p.result
-        for iss in (r.get("issues") or []) + p.issues:
-            issue_rows.append({"document_id": p.id, "report_id": p.report_id, "url": p.fetch.url,
-                               "level": iss.get("level", "error"), "rule": iss.get("rule"),
-                               "message": iss.get("message")})
-        is_primary = primary_of.get(p.report_id) == p.id
-        doc_rows.append({
-            "id": p.id, "sha256": p.fetch.sha256, "url": p.fetch.url, "final_url": p.fetch.final_url,
-            "site_id": p.fetch.site, "role": p.fetch.role, "parent_url": p.fetch.meta.get("parent_url"),
-            "format": p.format, "size": p.fetch.size, "text_sha256": p.text_sha256,
-            "title": r.get("title") or p.fetch.meta.get("title") or p.fetch.meta.get("name"),
-            "report_id": p.report_id, "is_primary": int(is_primary), "duplicate_of": r.get("_duplicate_of"),
-            "parse_status": _status(p), "template": r.get("template"), "cells": len(r.get("cells") or []),
-            "pages": p.pages, "first_seen": p.fetch.fetched_at, "last_seen": p.fetch.last_seen_at,
-            "http_status": p.fetch.status, "report_role": r.get("_report_role"), "superseded_by": r.get("_superseded_by"),
-        })
-    say("regions", 0, len(report_rows))
-    places = lookup([(row["agency"], row["year"], (sites.get(row["site_id"] or "") or {}).get("region"))
-                     for row in report_rows])
-    for row, place in zip(report_rows, places):
-        row.update(place)
-        if not row["province"]:  # cnloc cannot place the name: the registry row of the site knows the region
-            row["province"] = identity.province_of_region((sites.get(row["site_id"] or "") or {}).get("region"))
+
+def _full(p: ParsedDoc, load: Optional[Loader]) -> ParsedDoc:
+    """The document with its full result; what the plan set on the light one (roles, deferred issue
+    levels, duplicate_of) wins."""
+    if not p.result.get("_light") or load is None:
+        return p
+    result = dict(load(p))
+    result.update({k: v for k, v in p.result.items() if k not in ("_light", "n_cells", "n_sections")})
+    return dataclasses.replace(p, result=result, issues=p.issues)
+
+
+class _Writer:
+    """Writes the rows of a plan's reports, a batch at a time (bulk rows flushed as they are made)."""
+
+    def __init__(self, db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], load: Optional[Loader]):
+        self.db, self.plan, self.sites, self.load = db, plan, sites, load
+        self.sections, self.cells, self.checks = _Sink(db, "sections"), _Sink(db, "cells"), _Sink(db, "checks")
+        self.counts = {"documents": 0, "reports": 0, "indicators": 0, "issues": 0}
+        self.written: list[dict] = []  # (id, agency_id, year) of every report written
+
+    def batch(self, rids: list[str]) -> None:
+        plan, sites = self.plan, self.sites
+        res, ids = plan.res, plan.ids
+        report_rows, doc_rows, issue_rows, indicator_rows = [], [], [], []
+        primaries: dict[str, ParsedDoc] = {}
+        for rid in rids:
+            docs = [_full(p, self.load) for p in plan.groups[rid]]
+            primary = next(d for d in docs if d.id == plan.primary_of[rid])
+            primaries[rid] = primary
+            agency = res.agencies[plan.agency_of_report[rid]]
+            r = primary.result
+            year = int(rid.rsplit("-", 1)[1])
+            page = next((d for d in docs if d.fetch.role == "report_page" and d.result.get("_report_role") == "page"),
+                        next((d for d in docs if d.fetch.role == "report_page"), primary))
+            site_id = primary.fetch.site
+            last_seen, status = plan.seen(rid)
+            checks = r.get("checks") or []
+            report_indicators, checks = indicators_db.for_report(rid, docs, primary, checks)  # issue 12
+            sightings = plan.sighting_of[rid]
+            report_rows.append({
+                "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
+                "agency_as_printed": next((sg.printed or sg.name for sg in sightings if sg.item == plan.item_of[primary.id]),
+                                          sightings[0].printed or sightings[0].name),
+                "title": page.result.get("title") or page.fetch.meta.get("title") or r.get("title"),
+                "source_url": page.fetch.url,
+                "published": r.get("published") or page.result.get("published"),
+                "template": r.get("template"), "t3_rows": r.get("t3_rows"),
+                "level": agency.level,
+                "region": agency.region or (sites.get(site_id or "") or {}).get("region"),
+                "site_id": site_id, "primary_document": primary.id, "documents": len(docs),
+                "cells": len(r.get("cells") or []),
+                "checks_failed": sum(1 for c in checks if c.get("level") == "hard" and c.get("status") == "fail"),
+                "checks_not_assessable": sum(1 for c in checks if c.get("level") == "hard" and c.get("status") == "not_assessable"),
+                "needs_ocr": int(bool(r.get("needs_ocr"))),
+                "first_seen": min(d.fetch.fetched_at for d in docs), "last_seen": last_seen, "status": status,
+            })
+            for i, (code, text) in enumerate((r.get("sections") or {}).items()):
+                self.sections.append({"report_id": rid, "document_id": primary.id, "ordinal": i, "code": code,
+                                      "name_zh": SECTION_NAMES.get(code), "text": text})
+            ocr_of = {(e.get("table"), e.get("row"), e.get("col")): e for e in (r.get("ocr") or {}).get("cells") or []}
+            for c in r.get("cells") or []:
+                ev = ocr_of.get((c.get("table"), c.get("row"), c.get("col"))) or {}
+                self.cells.append({"report_id": rid, "document_id": primary.id, "tbl": c.get("table"),
+                                   "row_code": c.get("row"), "col_code": c.get("col"), "value": c.get("value"),
+                                   "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
+                                   "page": c.get("page"), "table_index": c.get("table_index"),
+                                   "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col"),
+                                   "ocr_conf": ev.get("conf"),
+                                   "ocr_box": json.dumps(ev["box"]) if ev.get("box") is not None else None})
+            indicator_rows += report_indicators
+            for c in checks:
+                self.checks.append(_check_row(rid, primary.id, c))
+            issue_rows += plan.merge_issues.get(rid, [])
+            for p in docs:
+                issue_rows += _issue_rows(p)
+                doc_rows.append(_document_row(p, p.id == primary.id))
+
+        # soft cross-year checks 6–8 between consecutive reports of the same agency (a batch holds
+        # whole agencies)
+        from .checks import cross_year_checks
+
+        by_agency: dict[str, list[ParsedDoc]] = {}
+        for row in report_rows:
+            by_agency.setdefault(row["agency_id"], []).append(primaries[row["id"]])
+        for agency_id, docs in by_agency.items():
+            if len(docs) < 2:
+                continue
+            results = [dict(d.result, year=int(d.report_id.rsplit("-", 1)[1])) for d in docs]
+            for c in cross_year_checks(results):
+                rid = f"{agency_id}-{c['year']}"
+                self.checks.append(_check_row(rid, primaries[rid].id if rid in primaries else None,
+                                              dict(c, level=c.get("level", "soft"))))
+        places = lookup([(row["agency"], row["year"], (sites.get(row["site_id"] or "") or {}).get("region"))
+                         for row in report_rows])
+        for row, place in zip(report_rows, places):
+            row.update(place)
+            if not row["province"]:  # cnloc cannot place the name: the registry row of the site knows the region
+                row["province"] = identity.province_of_region((sites.get(row["site_id"] or "") or {}).get("region"))
+        _insert_rows(self.db, "reports", report_rows, replace=True)
+        _insert_rows(self.db, "documents", doc_rows, replace=True)
+        _insert_rows(self.db, "indicators", indicator_rows)
+        _insert_rows(self.db, "issues", issue_rows)
+        self.counts["reports"] += len(report_rows)
+        self.counts["documents"] += len(doc_rows)
+        self.counts["indicators"] += len(indicator_rows)
+        self.counts["issues"] += len(issue_rows)
+        self.written += [{"id": r["id"], "agency_id": r["agency_id"], "year": r["year"]} for r in report_rows]
+
+    def unassigned(self) -> None:
+        """Documents of no report (no agency or year found): their rows and issues."""
+        docs = [p for p in self.plan.parsed if p.report_id is None]
+        issue_rows = [row for p in docs for row in _issue_rows(p)]
+        _insert_rows(self.db, "documents", [_document_row(p, False) for p in docs], replace=True)
+        _insert_rows(self.db, "issues", issue_rows)
+        self.counts["documents"] += len(docs)
+        self.counts["issues"] += len(issue_rows)
+
+    def flush(self) -> dict:
+        for sink in (self.sections, self.cells, self.checks):
+            sink.flush()
+        return dict(self.counts, cells=len(self.cells), checks=len(self.checks), sections=len(self.sections))
+
+
+def agency_tables(plan: Plan, sites: dict[str, dict], reports: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Rows of `agencies` and `agency_aliases`; `reports`: (id, agency_id, year) of every report."""
+    keys = sorted(plan.res.agencies)
+    bases = {k: re.split(r"[#@!]", k)[0] for k in keys}
     agency_places = dict(zip(keys, lookup([(bases[k], REFERENCE_YEAR, next(
-        (sites[i].get("region") for i in res.agencies[k].site_ids if i in sites), None)) for k in keys])))
-    agency_rows, alias_rows = identity.agency_rows(res, ids, agency_places, report_rows, identity.province_of_region)
-    say("regions", len(report_rows), len(report_rows))
+        (sites[i].get("region") for i in plan.res.agencies[k].site_ids if i in sites), None)) for k in keys])))
+    return identity.agency_rows(plan.res, plan.ids, agency_places, reports, identity.province_of_region)
+
+
+def _check_row(rid: Optional[str], document_id: Optional[str], c: dict) -> dict:
+    return {"report_id": rid, "document_id": document_id, "rule": c.get("rule"), "level": c.get("level"),
+            "status": c.get("status"), "scope": _s(c.get("scope")), "expected": _s(c.get("expected")),
+            "found": _s(c.get("found")), "message": c.get("message")}
+
+
+def _issue_rows(p: ParsedDoc) -> list[dict]:
+    return [{"document_id": p.id, "report_id": p.report_id, "url": p.fetch.url,
+             "level": iss.get("level", "error"), "rule": iss.get("rule"), "message": iss.get("message")}
+            for iss in (p.result.get("issues") or []) + p.issues]
+
+
+def _document_row(p: ParsedDoc, is_primary: bool) -> dict:
+    r = p.result
+    return {
+        "id": p.id, "sha256": p.fetch.sha256, "url": p.fetch.url, "final_url": p.fetch.final_url,
+        "site_id": p.fetch.site, "role": p.fetch.role, "parent_url": p.fetch.meta.get("parent_url"),
+        "format": p.format, "size": p.fetch.size, "text_sha256": p.text_sha256,
+        "title": r.get("title") or p.fetch.meta.get("title") or p.fetch.meta.get("name"),
+        "report_id": p.report_id, "is_primary": int(is_primary), "duplicate_of": r.get("_duplicate_of"),
+        "parse_status": _status(p), "template": r.get("template"), "cells": identity.counts(r)[0],
+        "pages": p.pages, "first_seen": p.fetch.fetched_at, "last_seen": p.fetch.last_seen_at,
+        "http_status": p.fetch.status, "report_role": r.get("_report_role"), "superseded_by": r.get("_superseded_by"),
+    }
+
+
+def write_plan(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], say: Progress,
+               load: Optional[Loader] = None, agencies: Optional[set] = None) -> tuple[dict, list[dict]]:
+    """Write the rows of the plan's reports (of `agencies` only when given) in batches of whole agencies,
+    and the documents of no report; returns the counts and (id, agency_id, year) of the reports written."""
+    w = _Writer(db, plan, sites, load)
+    batches = agency_batches(plan, agencies)
+    total = sum(len(b) for b in batches)
+    done = 0
+    for rids in batches:
+        say("reports", done, total)
+        w.batch(rids)
+        done += len(rids)
+    w.unassigned()
+    say("reports", total, total)
+    return w.flush(), w.written
+
+
+def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
+                   say: Progress, operator: Optional[dict] = None, load: Optional[Loader] = None,
+                   state: Optional[dict] = None) -> dict:
+    """Write the rows of parsed documents (full results, or light ones with `load`). Callable once per
+    batch, as long as a batch holds whole crawl items and whole agencies. `state`: the build's global
+    state (normalize/incremental.py), stored with each agency's signature for the next incremental build."""
+    from . import incremental
+
+    plan = plan_reports(parsed, sites, runs, say, operator, load)
+    counts, written = write_plan(db, plan, sites, say, load)
+    if state is not None:
+        incremental.store_state(db, incremental.agency_signatures(plan, sites), state)
+    agency_rows, alias_rows = agency_tables(plan, sites, written)
     _insert_rows(db, "agencies", agency_rows, replace=True)
     _insert_rows(db, "agency_aliases", alias_rows)
-    _insert_rows(db, "reports", report_rows, replace=True)
-    _insert_rows(db, "documents", doc_rows, replace=True)
-    for sink in (section_rows, cell_rows, check_rows):
-        sink.flush()
-    _insert_rows(db, "indicators", indicator_rows)
-    _insert_rows(db, "issues", issue_rows)
-    say("reports", len(groups), len(groups))
-    return {"documents": len(doc_rows), "reports": len(report_rows), "agencies": len(agency_rows), "cells": len(cell_rows),
-            "checks": len(check_rows), "issues": len(issue_rows), "sections": len(section_rows),
-            "indicators": len(indicator_rows)}
+    counts["agencies"] = len(agency_rows)
+    return counts
 
 
 _PLAIN = (str, int, float, type(None), bytes)
@@ -642,10 +882,10 @@ DEFERRED_RULES = {"no_text", "unknown_template", "missing_sections", "no_tables"
 
 def _page_defers_to_attachment(docs: list[ParsedDoc]) -> None:
     """A page that only says 详见附件 is not an error when an attachment of it holds the report."""
-    if not any(d.fetch.role == "attachment" and (d.result.get("cells") or d.result.get("sections")) for d in docs):
+    if not any(d.fetch.role == "attachment" and any(identity.counts(d.result)) for d in docs):
         return
     for d in docs:
-        if d.fetch.role != "report_page" or d.result.get("cells"):
+        if d.fetch.role != "report_page" or identity.counts(d.result)[0]:
             continue
         for iss in d.result.get("issues") or []:
             if iss.get("rule") in DEFERRED_RULES:

@@ -55,14 +55,16 @@ def legacy_verdicts(root) -> dict[str, dict]:
     return out
 
 
-def sighting(item: str, docs: list, best, year: int, site: Optional[dict]) -> Sighting:
+def sighting(item: str, docs: list, best, year: int, site: Optional[dict], cells=None) -> Sighting:
     """The agency sighting of one crawl item (a report page with its attachments); `best` is the
-    document whose parse names the agency."""
+    document whose parse names the agency. `cells`: its printed cells as a mapping (the build passes
+    a lazy one: results are not kept in memory), else read from `best.result`."""
     page = next((d for d in docs if d.fetch.role == "report_page"), best)
     meta = page.fetch.meta or {}
     title = page.result.get("title") or meta.get("title") or best.result.get("title") or ""
-    cells = {(c.get("table"), c.get("row"), c.get("col")): c.get("value")
-             for c in best.result.get("cells") or [] if c.get("value") is not None}
+    if cells is None:
+        cells = {(c.get("table"), c.get("row"), c.get("col")): c.get("value")
+                 for c in best.result.get("cells") or [] if c.get("value") is not None}
     site = site or {}
     return Sighting(item=item, name=best.result["agency"], year=int(year),
                     source=best.result.get("agency_source") or "title", scope=scope_of(title),
@@ -71,9 +73,16 @@ def sighting(item: str, docs: list, best, year: int, site: Optional[dict]) -> Si
                     url=page.fetch.url, cells=cells, printed=best.result.get("agency_printed"))
 
 
+def counts(result: dict) -> tuple[int, int]:
+    """(cells, sections) of a parse result, full or light (normalize/parse_cache.py `light_result`)."""
+    if result.get("_light"):
+        return result.get("n_cells") or 0, result.get("n_sections") or 0
+    return len(result.get("cells") or []), len(result.get("sections") or {})
+
+
 def primary_key(p) -> tuple:
-    r = p.result
-    return (-len(r.get("cells") or []), -len(r.get("sections") or {}), p.fetch.role != "attachment", p.id)
+    n_cells, n_sections = counts(p.result)
+    return (-n_cells, -n_sections, p.fetch.role != "attachment", p.id)
 
 
 def roles(docs: list, item_of: dict) -> tuple[object, dict[str, tuple[str, Optional[str]]]]:

@@ -45,8 +45,10 @@ def value_of(definition: str, cells: dict) -> Optional[float]:
     return int(total) if all(float(v).is_integer() for v in vals) else total
 
 
-def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict]] = None, *, chunk: int = 2_000) -> int:
-    """(Re)write `indicators_wide` from `reports`, `cells` and, when present, `indicators`.
+def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict]] = None, *, chunk: int = 2_000,
+                         report_ids: Optional[list[str]] = None) -> int:
+    """(Re)write `indicators_wide` from `reports`, `cells` and, when present, `indicators`; with
+    `report_ids`, only the rows of those reports (an incremental build has deleted them).
 
     Reports are taken `chunk` at a time with their cells (every cell in one dict was ~4 GB at 100,000
     reports: issue 9)."""
@@ -58,11 +60,16 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
             # the statement that counts (issue 12): the primary one of the report year, not a 历年累计 value
             # nor a text statement that a disagreeing table overrides
             where = " and coalesce(is_primary, 1) = 1 and coalesce(period, 'year') = 'year'" if {"is_primary", "period"} <= cols else ""
-    db.execute("delete from indicators_wide")
-    reports = list(db.execute("select id, agency_id, agency, year, template, scope from reports order by id"))
+    if report_ids is None:
+        db.execute("delete from indicators_wide")
+        reports = list(db.execute("select id, agency_id, agency, year, template, scope from reports order by id"))
+    else:
+        wanted = set(report_ids)
+        reports = [r for r in db.execute("select id, agency_id, agency, year, template, scope from reports order by id")
+                   if r[0] in wanted]
     # only the cells a definition reads come to Python (the others were read and never looked at)
-    wanted = sorted({".".join(t) for m in measures for tpl in ("2019", "2021") for t in _terms(m[f"def_{tpl}"])})
-    refs = ",".join("?" * len(wanted))
+    terms = sorted({".".join(t) for m in measures for tpl in ("2019", "2021") for t in _terms(m[f"def_{tpl}"])})
+    refs = ",".join("?" * len(terms))
     n = 0
     for i in range(0, len(reports), chunk):
         part = reports[i:i + chunk]
@@ -72,7 +79,7 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
         for rid, tbl, row, col, value in db.execute(
                 f"select report_id, tbl, row_code, col_code, value from cells where value is not null "
                 f"and report_id in ({marks}) and tbl || '.' || row_code || '.' || col_code in ({refs})",
-                ids + wanted):
+                ids + terms):
             cells.setdefault(rid, {})[(tbl, row, col)] = value
         stated: dict[str, dict] = {}
         if where is not None:

@@ -355,6 +355,14 @@ def m010_serving_tables(db: sqlite_utils.Database) -> None:
         db.execute("CREATE INDEX IF NOT EXISTS idx_indicators_conflict ON indicators (report_id) WHERE conflict IS NOT NULL")
 
 
+def m011_build_state(db: sqlite_utils.Database) -> None:
+    # issue 9, incremental build (normalize/incremental.py): each agency's signature and the build's
+    # global state, so the next build rewrites only what changed; documents found by report
+    db.execute("CREATE TABLE _build_state (agency_id TEXT PRIMARY KEY, signature TEXT NOT NULL)")
+    db.execute("CREATE TABLE _build_info (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_documents_report_id ON documents (report_id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_core", m001_core),
     ("002_search_and_views", m002_search_and_views),
@@ -366,6 +374,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("008_ocr_evidence", m_ocr_evidence),
     ("009_serving_indexes", m009_serving_indexes),
     ("010_serving_tables", m010_serving_tables),
+    ("011_build_state", m011_build_state),
 ]
 
 

@@ -23,8 +23,8 @@
 
   `PER_REPORT_TABLES` and `CORPUS_AGGREGATES` list these functions: an incremental build calls every
   `PER_REPORT_TABLES` function for the changed reports, then every `CORPUS_AGGREGATES` function
-  (`refresh_aggregates(db)`). The older derived tables (checks' cells/page/message, passages, t3_wide)
-  are still filled by `finish(db)` for the whole corpus.
+  (`refresh_aggregates(db)`): `finish(db, report_ids=...)` does both, after refreshing the older
+  derived rows (checks' cells/page/message, passages, t3_wide, labels) of those reports only.
 
 Pure functions compute rows; `finish(db)` writes them.
 """
@@ -261,23 +261,26 @@ def fill_serving_tables(db) -> None:
     refresh_aggregates(db)
 
 
-def finish(db, chunk: int = 2_000) -> dict:
-    """Fill the derived tables of a freshly written database (called by normalize.build).
+def finish(db, chunk: int = 2_000, report_ids: Optional[list[str]] = None) -> dict:
+    """Fill the derived tables of a freshly written database (called by normalize.build); with
+    `report_ids`, only the rows of those reports (an incremental build deleted their old rows: every
+    table with a `report_id` column is per report, normalize/incremental.py). The search indexes over
+    `passages` are rebuilt or updated by the caller.
 
     Reports are taken `chunk` at a time (their cells' pages, checks and sections), so memory does not
     grow with the corpus (issue 9: every cell's page in one dict was gigabytes at 100,000 reports).
     The rows are those of `_check_update`, `passage_rows` and `T3_WIDE_SELECT`; the pure parts are
     memoised (`_CheckExplainer`), rows go in with plain `executemany`, and t3_wide is filled a chunk of
-    reports at a time in report order (issue 9f: 3.9 M checks at 100,000 reports; tests/normalize/
-    test_finish_speed.py keeps the output equal to the definitions)."""
+    reports at a time in report id order (issue 9, finish speed: 3.9 M checks at 100,000 reports;
+    tests/e2e/test_finish_equal.py keeps the output equal to the definitions)."""
     rules = {r["id"]: r for r in rule_rows()}
     db["rules"].insert_all(rules.values(), pk="id", replace=True)
     explain = _CheckExplainer(rules)
     conn = db.conn
 
-    # reports as they were written (rowid order): a chunk's cells, checks and sections lie together in the
-    # file, so the chunk reads and updates pages the cache holds (in id order they are spread over all of it)
-    ids = [r[0] for r in db.execute("select id from reports order by rowid")]
+    # a full build takes the reports as they were written (rowid order): a chunk's cells, checks and
+    # sections lie together in the file, so the chunk reads and updates pages the cache holds
+    ids = [r[0] for r in db.execute("select id from reports order by rowid")] if report_ids is None else sorted(report_ids)
     for i in range(0, len(ids), chunk):
         part = ids[i:i + chunk]
         marks = ",".join("?" * len(part))
@@ -297,24 +300,27 @@ def finish(db, chunk: int = 2_000) -> dict:
         _insert_passages(conn, conn.execute(
             f"select id, report_id, code, name_zh, text from sections where report_id in ({marks})", part))
     # t3_wide in report id order (its rows' order): the statement for consecutive chunks of ids
-    ids = [r[0] for r in db.execute("select id from reports order by id")]
+    ids = [r[0] for r in db.execute("select id from reports order by id")] if report_ids is None else sorted(report_ids)
     for i in range(0, len(ids), chunk):
         part = ids[i:i + chunk]
         marks = ",".join("?" * len(part))
+        if report_ids is not None:
+            db.execute(f"update reports set label = agency || ' ' || year || '年度' where id in ({marks})", part)
         conn.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT.replace(
             "WHERE c.tbl='t3'", f"WHERE c.tbl='t3' AND c.report_id IN ({marks})"), part)
-    # checks of no report (cross-year checks whose other report is missing keep report_id of theirs)
-    conn.executemany(CHECK_UPDATE, [explain(c, {}, {}) for c in conn.execute(
-        "select id, report_id, rule, status, scope, expected, found from checks "
-        "where report_id is null or report_id not in (select id from reports)")])
-    _insert_passages(conn, conn.execute("select id, report_id, code, name_zh, text from sections "
-                                        "where report_id is null or report_id not in (select id from reports)"))
-
-    db.execute("update reports set label = agency || ' ' || year || '年度'")
-    db.execute("INSERT INTO passages_fts(passages_fts) VALUES('rebuild')")
-    db.execute("INSERT INTO passages_grams(passages_grams) VALUES('rebuild')")
-
-    fill_serving_tables(db)
+    if report_ids is None:
+        # checks of no report (cross-year checks whose other report is missing keep report_id of theirs)
+        conn.executemany(CHECK_UPDATE, [explain(c, {}, {}) for c in conn.execute(
+            "select id, report_id, rule, status, scope, expected, found from checks "
+            "where report_id is null or report_id not in (select id from reports)")])
+        _insert_passages(conn, conn.execute("select id, report_id, code, name_zh, text from sections "
+                                            "where report_id is null or report_id not in (select id from reports)"))
+        db.execute("update reports set label = agency || ' ' || year || '年度'")
+        fill_serving_tables(db)
+    elif "report_totals" in db.table_names():  # per-report serving tables, then the whole-corpus sums
+        for fill in PER_REPORT_TABLES.values():
+            fill(db, ids)
+        refresh_aggregates(db)
     db.conn.commit()
     return {"rules": len(rules), "passages": db["passages"].count}
 

@@ -131,9 +131,11 @@ def crawl(registry, sites, families, archive, proxy, no_delay, log_level, fail_o
 
 
 # -- build ---------------------------------------------------------------------------------------
-def run_build(archive: Path, db: Path, *, use_cache: bool = True) -> dict:
+def run_build(archive: Path, db: Path, *, use_cache: bool = True, full: bool = False) -> dict:
     """Build with the caches next to the database: DOC/WPS conversions and parse results (keyed by
-    content, hints and parser version, so a parser change re-parses everything)."""
+    content, hints and parser version, so a parser change re-parses everything). Incremental unless
+    `full` or something global changed (normalize/incremental.py): the published database is updated
+    in a copy, only the agencies whose documents changed are rewritten."""
     from normalize.build import build
 
     with Progress(SpinnerColumn(), TextColumn("[bold]build[/] {task.description}"), BarColumn(),
@@ -146,7 +148,7 @@ def run_build(archive: Path, db: Path, *, use_cache: bool = True) -> dict:
             progress.update(tasks[step], completed=i, total=n)
 
         counts = build(archive, db, progress=say, convert_cache=db.parent / "convert-cache",
-                       parse_cache=db.parent / "parse-cache" if use_cache else None)
+                       parse_cache=db.parent / "parse-cache" if use_cache else None, full=full)
     console.print(f"[green]built[/] {db}: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "db"))
     return counts
 
@@ -155,11 +157,13 @@ def run_build(archive: Path, db: Path, *, use_cache: bool = True) -> dict:
 @click.option("--archive", type=click.Path(file_okay=False), default=str(ARCHIVE), show_default=True)
 @click.option("--db", type=click.Path(dir_okay=False), default=str(DB), show_default=True)
 @click.option("--no-cache", is_flag=True, help="Parse every document again, ignoring the parse cache.")
-def build(archive, db, no_cache):
+@click.option("--full", is_flag=True, help="Write the whole database anew (default: update a copy of the "
+                                           "published one where only some agencies changed).")
+def build(archive, db, no_cache, full):
     """Build the SQLite database from the raw archive alone (atomic replace)."""
     if not Path(archive).exists():
         raise click.ClickException(f"no archive at {archive}: run `ogi crawl` first")
-    run_build(Path(archive), Path(db), use_cache=not no_cache)
+    run_build(Path(archive), Path(db), use_cache=not no_cache, full=full or no_cache)
 
 
 # -- nightly -------------------------------------------------------------------------------------
@@ -194,7 +198,7 @@ def nightly(registry, archive, db, full, proxy, no_delay, log_level, redis_url, 
         with nb.run_lock(nb.lock_path_for(archive)) as killed:
             summary = nb.run(rows, archive, db, full=full, killed=killed,
                              crawl=lambda rows, archive, **kw: _crawl_for(redis_url, workers)(rows, archive, **kw),
-                             build=run_build, proxy=proxy, no_delay=no_delay, log_level=log_level)
+                             build=lambda a, d: run_build(a, d, full=full), proxy=proxy, no_delay=no_delay, log_level=log_level)
     except nb.Locked as exc:
         click.echo(f"ogi nightly: {exc}; not starting a second run", err=True)
         sys.exit(nb.EXIT_LOCKED)

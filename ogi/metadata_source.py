@@ -312,6 +312,14 @@ TABLES = {
         "version": ("版本", "Migration number"), "name": ("名称", "Migration name"),
         "applied_at": ("应用时间", "When it was applied (UTC)"),
     }),
+    "_build_state": ("构建状态", "Per agency, a signature of everything its reports' rows depend on: the next "
+                     "build rewrites only agencies whose signature changed (normalize/incremental.py)", {
+        "agency_id": ("机关编号", "Agency id"), "signature": ("签名", "Hash of the agency's build inputs"),
+    }),
+    "_build_info": ("构建信息", "What every row depends on (parser version, migrations, aliases file, packages): "
+                    "when it changes the next build is a full one", {
+        "key": ("项目", "What"), "value": ("值", "Its value when this database was built"),
+    }),
 }
 
 VIEWS = {
@@ -467,6 +475,8 @@ def build_metadata() -> dict:
     # t3_wide has no default facets: two GROUP BYs over 1.7 M rows on each unfiltered page (issue 9)
     for hidden in ("sections_fts", "passages_fts", "passages_grams"):
         tables[hidden] = {"hidden": True}
+    for bookkeeping in ("_build_state", "_build_info"):  # the incremental build's, not for researchers
+        tables[bookkeeping]["hidden"] = True
     for name, facets in ind.FACETS.items():
         tables[name]["facets"] = facets
     tables["agencies"]["facets"] = ["kind", "level", "scope", "province"]

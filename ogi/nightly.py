@@ -8,7 +8,9 @@ short summary (docs/OPERATIONS.md).
    (crawler/incremental.py). ``--full`` re-fetches everything (weekly: revisions at the same URL).
 3. Build the database from the whole archive into a temporary file and rename it over the published
    path (``normalize.build.build``): a reader sees the previous database or the new one, never a
-   half-built file; ``ogi serve`` restarts Datasette on the new inode.
+   half-built file; ``ogi serve`` restarts Datasette on the new inode. The build is incremental (a copy
+   of the published database with only the changed agencies rewritten, normalize/incremental.py)
+   unless ``--full`` or something global changed; the summary says which and why.
 4. Compare the new database with the one it replaced (new reports, changed documents, removed reports),
    print the summary and write it to ``runs/<run_id>/nightly.json`` in the archive.
 
@@ -37,6 +39,8 @@ EXIT_ERRORS = 2  # published, but the run summary has errors
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another `ogi nightly` is running
 
 LIST_AT_MOST = 10
+# what the build says about itself (normalize/build.py): incremental or full, and why full
+BUILD_KEYS = ("mode", "full_because", "agencies_rewritten", "agencies_removed", "reports_rewritten", "reports_removed")
 
 
 class Locked(RuntimeError):
@@ -183,7 +187,8 @@ def run(rows: list[dict], archive: Path, db: Path, *, full: bool = False,
     t1 = time.monotonic()
     try:
         counts = build(archive, db)
-        published = {"db": str(db), "reports": counts.get("reports"), "documents": counts.get("documents")}
+        published = {"db": str(db), "reports": counts.get("reports"), "documents": counts.get("documents"),
+                     "build": {k: counts[k] for k in BUILD_KEYS if k in counts}}
     except Exception as exc:
         errors.append({"site": None, "error": f"build failed, nothing published: {type(exc).__name__}: {exc}"})
     t_build = time.monotonic() - t1
@@ -252,6 +257,12 @@ def format_summary(s: dict) -> str:
         p = s["published"]
         lines.append(f"  published {p['db']}: {p['reports']} reports, {p['documents']} documents "
                      f"(crawl {sec['crawl']} s, build {sec['build']} s)")
+        b = p.get("build") or {}
+        if b.get("mode") == "incremental":
+            lines.append(f"  build             incremental: {b.get('reports_rewritten', 0)} reports rewritten "
+                         f"({b.get('agencies_rewritten', 0)} agencies), {b.get('reports_removed', 0)} removed")
+        elif b.get("mode"):
+            lines.append(f"  build             full ({b.get('full_because')})")
     else:
         lines.append("  NOT published: the previous database is still served")
     c = s.get("cleaned") or {}

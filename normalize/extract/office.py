@@ -15,7 +15,8 @@ however many failing documents precede it.
 
 Failures are remembered by sha256: for the life of the process, and with `cache_dir` as
 ``<sha256>.failed`` next to the ``<sha256>.docx`` results, so a rebuild never starts LibreOffice for a
-document that failed or timed out before. `failures` (a dict, optional) receives the reason of every
+document that failed or timed out before — with the same LibreOffice: the marker holds the
+converter's version (`converter_version`), and a new LibreOffice tries the document again. `failures` (a dict, optional) receives the reason of every
 None in the result: ``conversion_failed`` or ``timeout``.
 
 Kingsoft WPS files (.wps) are Word-97-compatible OLE files: they are handed to LibreOffice as .doc
@@ -145,17 +146,47 @@ def convert_office_batch(items: Sequence[bytes], *, cache_dir: Optional[str | os
     return results
 
 
+_VERSION: dict[str, Optional[str]] = {}
+
+
+def converter_version(soffice: Optional[str] = None) -> Optional[str]:
+    """A short fingerprint of the installed LibreOffice (its versionrc and the size and time of its
+    program), None when there is none: what a remembered failure is valid for."""
+    exe = soffice or find_soffice()
+    if exe not in _VERSION:
+        try:
+            prog = Path(exe).resolve().parent
+            h = hashlib.sha1()
+            for f in (prog / "versionrc", prog / "soffice.bin", Path(exe).resolve()):
+                if f.exists():
+                    st = f.stat()
+                    h.update(f"{f.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+                    if f.name == "versionrc":
+                        h.update(f.read_bytes())
+            _VERSION[exe] = h.hexdigest()[:12] if Path(exe).exists() else None
+        except (OSError, TypeError):
+            _VERSION[exe] = None
+    return _VERSION[exe]
+
+
 def _remember(cache: Optional[Path], key: str, reason: str) -> None:
     if len(_FAILED) < _FAILED_MAX:
         _FAILED[key] = reason
     if cache is not None:
-        _cache_write(cache, key, reason.encode(), suffix=".failed")
+        _cache_write(cache, key, f"{reason}\n{converter_version() or ''}".encode(), suffix=".failed")
 
 
 def _cached_failure(cache: Path, key: str) -> Optional[str]:
+    """The remembered failure of a document, if LibreOffice has not changed since (a marker of an
+    unknown version — written before versions were recorded — is not trusted; with no LibreOffice
+    installed a remembered failure stands)."""
     try:
-        reason = (cache / f"{key}.failed").read_text("utf-8").strip()
+        lines = (cache / f"{key}.failed").read_text("utf-8").split("\n")
     except OSError:
+        return None
+    reason, version = lines[0].strip(), (lines[1].strip() if len(lines) > 1 else "")
+    current = converter_version()
+    if current is not None and version != current:
         return None
     return reason if reason in ("conversion_failed", "timeout") else None
 

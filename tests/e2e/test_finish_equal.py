@@ -32,6 +32,8 @@ def refinished(built_demo, tmp_path_factory):
     db.execute("update checks set cells = NULL, page = NULL, message_zh = NULL")
     db.conn.commit()
     site_tables.finish(db, chunk=3)  # several chunks even on the demo
+    for fts in ("passages_fts", "passages_grams"):  # as finish_database does after it
+        db.execute(f"INSERT INTO {fts}({fts}) VALUES('rebuild')")
     yield db
     db.close()
 

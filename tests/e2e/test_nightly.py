@@ -193,6 +193,13 @@ def test_day2_database_has_the_new_report_and_keeps_the_taken_down_one_as_remove
     assert [r["id"] for r in s2["removed_reports"]] == [rid(gone)]
     fp = {r["site"]: (r["fingerprint_changed"], r["fingerprint_advanced"]) for r in s2["sites"]}
     assert fp == {"pingtan": (True, True), "baishi": (False, False)}
+    # the published database was updated in a copy: only the new report's agency was rewritten (all its
+    # years: cross-year checks); the taken-down report's rows stay, its status is updated in place
+    build = s2["published"]["build"]
+    agency_id = rid(added).rsplit("-", 1)[0]
+    of_agency = _q(db2, "select count(*) from reports where agency_id = ?", agency_id)[0][0]
+    assert build["mode"] == "incremental" and build["reports_rewritten"] == of_agency < n1
+    assert "build             incremental" in p.stdout
 
 
 def test_full_run_picks_up_the_revised_bytes(nights):
@@ -210,6 +217,7 @@ def test_full_run_picks_up_the_revised_bytes(nights):
               ch["taken_down"]["agency"], ch["taken_down"]["year"]) == [("removed",)]
     s3 = json.loads((nights["archive"] / "runs" / nights["full_run"] / "nightly.json").read_text("utf-8"))
     assert s3["mode"] == "full" and s3["still_listed"] == 0
+    assert s3["published"]["build"] == {"mode": "full", "full_because": "requested"}  # `--full`: a full build too
     assert {d["report_id"] for d in s3["changed_documents"]} == {rid} and s3["new_reports"] == []
 
 

@@ -155,6 +155,28 @@ def test_cache_is_used(made, monkeypatch):
     assert outs == made["outs"][:4] and why == {3: "conversion_failed"}
 
 
+def test_a_failure_remembered_with_another_libreoffice_is_tried_again(made, tmp_path, monkeypatch):
+    import hashlib
+
+    monkeypatch.setattr(office, "_FAILED", {})
+    runs = []
+    monkeypatch.setattr(office, "_run_batch", lambda exe, batch, *a: (runs.append(len(batch)), ({}, None))[1])
+    broken = made["batch"][3]
+    key = hashlib.sha256(broken).hexdigest()
+    marker = (made["cache"] / f"{key}.failed").read_text("utf-8")
+    assert marker.split("\n") == ["conversion_failed", office.converter_version()]  # the version is recorded
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"{key}.failed").write_text("conversion_failed\nan-older-libreoffice", "utf-8")
+    assert convert_office_batch([broken], cache_dir=cache) == [None]
+    assert runs == [1]  # tried again with this LibreOffice
+    assert (cache / f"{key}.failed").read_text("utf-8") == marker  # and remembered with its version
+    monkeypatch.setattr(office, "_FAILED", {})
+    why = {}
+    assert convert_office_batch([broken], cache_dir=cache, failures=why) == [None]
+    assert runs == [1] and why == {0: "conversion_failed"}  # the same LibreOffice: not tried again
+
+
 def test_libreoffice_pdf_table_across_pages(made):
     doc = extract_bytes(made["pdf"], "report.pdf")
     assert doc.format == "pdf" and doc.pages >= 2
