@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Optional
@@ -33,8 +35,55 @@ def panel_sql(conn) -> tuple[str, str]:
     names = {r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view')")}
     for name, what in PANEL_SOURCES.items():
         if name in names:
-            return f"select * from [{name}]", what
+            return (_fast_panel_sql(conn) if name == "panel" else None) or f"select * from [{name}]", what
     return FALLBACK_PANEL_SQL, "every printed number of tables 2–4 with its report (agency, year, level, region)"
+
+
+# The panel view looks up 4 code-book labels per cell, each with a template-specific then a general
+# correlated sub-query, and asks per cell whether its report has a hard check (≈ 12 µs a row at 100,000
+# reports, 14 M rows; ≈ 7 µs as below). The export runs the view's own SELECT with those expressions answered from two
+# temporary tables computed once by the very same expressions (labels per code × template, reports
+# with a hard check): the same rows in the same order (the FROM clause, hence the plan, is unchanged).
+_VIEW_HEAD = re.compile(r"^\s*CREATE\s+VIEW\s+\S+\s+AS\s+", re.I)
+_LABEL = re.compile(r"COALESCE\(\(SELECT (label_zh|label_en) FROM codebook WHERE tbl=c\.tbl AND kind='(row|column)' "
+                    r"AND code=c\.(row_code|col_code)\s+AND template IN \(r\.template, 'both'\) LIMIT 1\),\s*"
+                    r"\(SELECT \1 FROM codebook WHERE tbl=c\.tbl AND kind='\2' AND code=c\.\3 LIMIT 1\)\)")
+_LABEL_FAST = r"(SELECT \1 FROM temp._panel_labels WHERE tbl=c.tbl AND kind='\2' AND code=c.\3 AND template IS r.template)"
+_HARD = "EXISTS (SELECT 1 FROM checks k WHERE k.report_id = r.id AND k.level = 'hard')"
+_HARD_FAST = "EXISTS (SELECT 1 FROM temp._panel_hard h WHERE h.id = r.id)"
+_PANEL_TEMP = """
+DROP TABLE IF EXISTS temp._panel_labels;
+DROP TABLE IF EXISTS temp._panel_hard;
+CREATE TEMP TABLE _panel_labels AS
+  SELECT c.tbl, c.kind, c.code, r.template,
+    COALESCE((SELECT label_zh FROM codebook WHERE tbl=c.tbl AND kind=c.kind AND code=c.code
+       AND template IN (r.template, 'both') LIMIT 1),
+      (SELECT label_zh FROM codebook WHERE tbl=c.tbl AND kind=c.kind AND code=c.code LIMIT 1)) AS label_zh,
+    COALESCE((SELECT label_en FROM codebook WHERE tbl=c.tbl AND kind=c.kind AND code=c.code
+       AND template IN (r.template, 'both') LIMIT 1),
+      (SELECT label_en FROM codebook WHERE tbl=c.tbl AND kind=c.kind AND code=c.code LIMIT 1)) AS label_en
+  FROM (SELECT DISTINCT tbl, kind, code FROM codebook) c, (SELECT DISTINCT template FROM reports) r;
+CREATE UNIQUE INDEX temp._panel_labels_key ON _panel_labels (tbl, kind, code, template);
+CREATE TEMP TABLE _panel_hard (id PRIMARY KEY);
+INSERT INTO _panel_hard SELECT r.id FROM reports r
+  WHERE EXISTS (SELECT 1 FROM checks k WHERE k.report_id = r.id AND k.level = 'hard');
+"""
+
+
+def _fast_panel_sql(conn) -> Optional[str]:
+    """The panel view's SELECT with its code-book and hard-check look-ups answered from temporary tables
+    (made here on `conn`), or None when the view is not the one these rewrites know (then it is read as is)."""
+    row = conn.execute("select sql from sqlite_master where type = 'view' and name = 'panel'").fetchone()
+    if not row or not _VIEW_HEAD.match(row[0] or ""):
+        return None
+    select, labels = _LABEL.subn(_LABEL_FAST, _VIEW_HEAD.sub("", row[0], count=1))
+    if labels != 4 or _HARD not in select or "codebook WHERE" in select:
+        return None
+    try:
+        conn.executescript(_PANEL_TEMP)
+    except sqlite3.Error:
+        return None
+    return select.replace(_HARD, _HARD_FAST)
 
 
 def _sha256(path: Path) -> str:
@@ -107,13 +156,17 @@ def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
     writer = writer_schema = None
     try:
         with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
+            buf = io.StringIO(newline="")  # a batch is encoded and written at once, not row by row
+            w = csv.writer(buf)
             w.writerow(names)
             while True:
                 rows = cursor.fetchmany(BATCH_ROWS)
                 if not rows:
                     break
                 w.writerows(rows)  # None is written as ""
+                fh.write(buf.getvalue())
+                buf.seek(0)
+                buf.truncate()
                 n += len(rows)
                 cols = [_arrow_column(list(c)) for c in zip(*rows)]
                 for s, c in zip(seen, cols):
@@ -124,6 +177,7 @@ def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
                         writer.close()
                     writer, writer_schema = pa.ipc.new_stream(str(spill) + f".{n}", batch.schema, options=ipc), batch.schema
                 writer.write_batch(batch)
+            fh.write(buf.getvalue())  # the header when there were no rows
         if writer is not None:
             writer.close()
             writer = None

@@ -67,6 +67,9 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
         wanted = set(report_ids)
         reports = [r for r in db.execute("select id, agency_id, agency, year, template, scope from reports order by id")
                    if r[0] in wanted]
+    # only the cells a definition reads come to Python (the others were read and never looked at)
+    terms = sorted({".".join(t) for m in measures for tpl in ("2019", "2021") for t in _terms(m[f"def_{tpl}"])})
+    refs = ",".join("?" * len(terms))
     n = 0
     for i in range(0, len(reports), chunk):
         part = reports[i:i + chunk]
@@ -75,7 +78,8 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
         cells: dict[str, dict] = {}
         for rid, tbl, row, col, value in db.execute(
                 f"select report_id, tbl, row_code, col_code, value from cells where value is not null "
-                f"and report_id in ({marks})", ids):
+                f"and report_id in ({marks}) and tbl || '.' || row_code || '.' || col_code in ({refs})",
+                ids + terms):
             cells.setdefault(rid, {})[(tbl, row, col)] = value
         stated: dict[str, dict] = {}
         if where is not None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -132,6 +133,7 @@ def split_prose_and_tables(text: str) -> tuple[str, str]:
     return "\n".join(prose).strip(), "\n".join(table).strip()
 
 
+@lru_cache(maxsize=1 << 16)  # table rows repeat across reports (headers, blank rows); bounded memory
 def _collapse_merged(line: str) -> str:
     """A merged label cell repeats in every grid position it covers: keep it once per run (equal
     numbers side by side are different cells and stay)."""
@@ -143,7 +145,7 @@ def _collapse_merged(line: str) -> str:
 def grams(text: str) -> str:
     """One token per character (whitespace dropped): FTS5's unicode61 tokenizer then indexes every
     character, and a query of any length becomes a phrase of its characters."""
-    return " ".join(ch for ch in text or "" if not ch.isspace())
+    return " ".join("".join((text or "").split()))  # str.split() drops exactly the str.isspace() characters
 
 
 TABLE_PASSAGE_OFFSET = 1_000_000_000  # prose passages keep the section id; table passages are offset
@@ -266,55 +268,77 @@ def finish(db, chunk: int = 2_000, report_ids: Optional[list[str]] = None) -> di
     `passages` are rebuilt or updated by the caller.
 
     Reports are taken `chunk` at a time (their cells' pages, checks and sections), so memory does not
-    grow with the corpus (issue 9: every cell's page in one dict was gigabytes at 100,000 reports)."""
+    grow with the corpus (issue 9: every cell's page in one dict was gigabytes at 100,000 reports).
+    The rows are those of `_check_update`, `passage_rows` and `T3_WIDE_SELECT`; the pure parts are
+    memoised (`_CheckExplainer`), rows go in with plain `executemany`, and t3_wide is filled a chunk of
+    reports at a time in report id order (issue 9, finish speed: 3.9 M checks at 100,000 reports;
+    tests/e2e/test_finish_equal.py keeps the output equal to the definitions)."""
     rules = {r["id"]: r for r in rule_rows()}
     db["rules"].insert_all(rules.values(), pk="id", replace=True)
+    explain = _CheckExplainer(rules)
+    conn = db.conn
 
-    ids = [r[0] for r in db.execute("select id from reports order by id")] if report_ids is None else sorted(report_ids)
+    # a full build takes the reports as they were written (rowid order): a chunk's cells, checks and
+    # sections lie together in the file, so the chunk reads and updates pages the cache holds
+    ids = [r[0] for r in db.execute("select id from reports order by rowid")] if report_ids is None else sorted(report_ids)
     for i in range(0, len(ids), chunk):
         part = ids[i:i + chunk]
         marks = ",".join("?" * len(part))
         reports = {r["id"]: r for r in db.query(f"select id, template, t3_rows from reports where id in ({marks})", part)}
+        # the same dict as {(rid, f"{tbl}.{row}.{col}"): page} (str(None) is 'None'; the last cell of a key
+        # wins), for the reports that have a cell with a page (the others' checks have no page)
+        paged = [r[0] for r in conn.execute(
+            f"select distinct report_id from cells where report_id in ({marks}) and page is not null", part)]
         pages = {}
-        for rid, tbl, row, col, page in db.execute(
-                f"select report_id, tbl, row_code, col_code, page from cells where report_id in ({marks})", part):
-            pages[(rid, f"{tbl}.{row}.{col}")] = page
-        updates = []
-        for c in db.query(f"select id, report_id, rule, status, scope, expected, found from checks "
-                          f"where report_id in ({marks})", part):
-            updates.append(_check_update(c, reports, pages, rules))
-        db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", updates)
-        sections = list(db.query(f"select id, report_id, code, name_zh, text from sections where report_id in ({marks})",
-                                 part))
-        db["passages"].insert_all(passage_rows(sections), pk="id")
-    # checks of no report (cross-year checks whose other report is missing keep report_id of theirs)
-    if report_ids is None:
-        rest = [_check_update(c, {}, {}, rules) for c in db.query(
-            "select id, report_id, rule, status, scope, expected, found from checks "
-            "where report_id is null or report_id not in (select id from reports)")]
-        db.conn.executemany("update checks set cells = ?, page = ?, message_zh = ? where id = ?", rest)
-        sections = list(db.query("select id, report_id, code, name_zh, text from sections "
-                                 "where report_id is null or report_id not in (select id from reports)"))
-        db["passages"].insert_all(passage_rows(sections), pk="id")
-        db.execute("update reports set label = agency || ' ' || year || '年度'")
-        db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT)
-        fill_serving_tables(db)
-    else:
-        for i in range(0, len(ids), chunk):
-            part = ids[i:i + chunk]
-            marks = ",".join("?" * len(part))
+        for j in range(0, len(paged), 500):
+            some = paged[j:j + 500]
+            pages.update(((rid, ref), page) for rid, ref, page in conn.execute(
+                f"select report_id, coalesce(tbl, 'None') || '.' || coalesce(row_code, 'None') || '.' || "
+                f"coalesce(col_code, 'None'), page from cells where report_id in ({','.join('?' * len(some))})", some))
+        conn.executemany(CHECK_UPDATE, [explain(c, reports, pages) for c in conn.execute(
+            f"select id, report_id, rule, status, scope, expected, found from checks where report_id in ({marks})", part)])
+        _insert_passages(conn, conn.execute(
+            f"select id, report_id, code, name_zh, text from sections where report_id in ({marks})", part))
+    # t3_wide in report id order (its rows' order): the statement for consecutive chunks of ids
+    ids = [r[0] for r in db.execute("select id from reports order by id")] if report_ids is None else sorted(report_ids)
+    for i in range(0, len(ids), chunk):
+        part = ids[i:i + chunk]
+        marks = ",".join("?" * len(part))
+        if report_ids is not None:
             db.execute(f"update reports set label = agency || ' ' || year || '年度' where id in ({marks})", part)
-            db.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT.replace(
-                "WHERE c.tbl='t3'", f"WHERE c.tbl='t3' AND c.report_id IN ({marks})"), part)
-        if "report_totals" in db.table_names():  # per-report serving tables, then the whole-corpus sums
-            for fill in PER_REPORT_TABLES.values():
-                fill(db, ids)
-            refresh_aggregates(db)
+        conn.execute("INSERT INTO t3_wide " + T3_WIDE_SELECT.replace(
+            "WHERE c.tbl='t3'", f"WHERE c.tbl='t3' AND c.report_id IN ({marks})"), part)
+    if report_ids is None:
+        # checks of no report (cross-year checks whose other report is missing keep report_id of theirs)
+        conn.executemany(CHECK_UPDATE, [explain(c, {}, {}) for c in conn.execute(
+            "select id, report_id, rule, status, scope, expected, found from checks "
+            "where report_id is null or report_id not in (select id from reports)")])
+        _insert_passages(conn, conn.execute("select id, report_id, code, name_zh, text from sections "
+                                            "where report_id is null or report_id not in (select id from reports)"))
+        db.execute("update reports set label = agency || ' ' || year || '年度'")
+        fill_serving_tables(db)
+    elif "report_totals" in db.table_names():  # per-report serving tables, then the whole-corpus sums
+        for fill in PER_REPORT_TABLES.values():
+            fill(db, ids)
+        refresh_aggregates(db)
     db.conn.commit()
     return {"rules": len(rules), "passages": db["passages"].count}
 
 
+CHECK_UPDATE = "update checks set cells = ?, page = ?, message_zh = ? where id = ?"
+PASSAGE_COLUMNS = ("id", "section_id", "report_id", "code", "name_zh", "kind", "text", "grams")
+PASSAGE_INSERT = f"insert into passages ({', '.join(PASSAGE_COLUMNS)}) values ({', '.join('?' * len(PASSAGE_COLUMNS))})"
+
+
+def _insert_passages(conn, section_rows) -> None:
+    """`passage_rows` of (id, report_id, code, name_zh, text) rows, inserted as they come."""
+    keys = ("id", "report_id", "code", "name_zh", "text")
+    sections = (dict(zip(keys, r)) for r in section_rows)
+    conn.executemany(PASSAGE_INSERT, (tuple(p[k] for k in PASSAGE_COLUMNS) for p in passage_rows(sections)))
+
+
 def _check_update(c: dict, reports: dict, pages: dict, rules: dict) -> tuple:
+    """(cells, page, message_zh, id) of a check: the definition `_CheckExplainer` memoises."""
     rep = reports.get(c["report_id"]) or {}
     refs = check_cells(c["rule"], c["scope"], c["found"], rep.get("template"), rep.get("t3_rows"))
     on_pages = sorted({p for p in (pages.get((c["report_id"], ref)) for ref in refs) if p is not None})
@@ -322,3 +346,55 @@ def _check_update(c: dict, reports: dict, pages: dict, rules: dict) -> tuple:
     msg = message_zh(rule, c["status"], scope_label(c["rule"], c["scope"], rep.get("template")),
                      c["expected"], c["found"]) if rule else None
     return (json.dumps(refs), on_pages[0] if on_pages else None, msg, c["id"])
+
+
+class _CheckExplainer:
+    """`_check_update` of a checks row tuple (id, report_id, rule, status, scope, expected, found), with
+    what repeats memoised: the cells a check reads depend on (rule, scope, template, t3_rows) only (and
+    `found` for rule 5), its scope label on (rule, scope, template), a passing message on those and the
+    status. The memos are cleared when they reach `limit` entries (bounded memory)."""
+
+    def __init__(self, rules: dict, limit: int = 1 << 16):
+        self.rules, self.limit = rules, limit
+        self.refs: dict = {}
+        self.labels: dict = {}
+        self.messages: dict = {}
+
+    def __call__(self, row: tuple, reports: dict, pages: dict) -> tuple:
+        cid, rid, rule_id, status, scope, expected, found = row
+        rep = reports.get(rid)
+        template, t3_rows = (rep["template"], rep["t3_rows"]) if rep else (None, None)
+        key = (rule_id, scope, template, t3_rows, found if rule_id == "5" else None)
+        memo = self.refs.get(key)
+        if memo is None:
+            refs = check_cells(rule_id, scope, found, template, t3_rows)
+            memo = (json.dumps(refs), refs)
+            self._put(self.refs, key, memo)
+        page = None
+        if pages:
+            for ref in memo[1]:
+                p = pages.get((rid, ref))
+                if p is not None and (page is None or p < page):
+                    page = p
+        rule = self.rules.get(rule_id)
+        msg = None
+        if rule:
+            lkey = (rule_id, scope, template)
+            label = self.labels.get(lkey)
+            if label is None:
+                label = scope_label(rule_id, scope, template)
+                self._put(self.labels, lkey, label)
+            if status in ("fail", "warn"):
+                msg = message_zh(rule, status, label, expected, found)
+            else:  # expected and found are not in the message
+                mkey = (lkey, status)
+                msg = self.messages.get(mkey)
+                if msg is None:
+                    msg = message_zh(rule, status, label, expected, found)
+                    self._put(self.messages, mkey, msg)
+        return (memo[0], page, msg, cid)
+
+    def _put(self, memo: dict, key, value) -> None:
+        if len(memo) >= self.limit:
+            memo.clear()
+        memo[key] = value
