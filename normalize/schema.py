@@ -382,10 +382,13 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply pending migrations in order; returns the names applied now."""
     if "_migrations" not in db.table_names():
         db["_migrations"].create({"version": int, "name": str, "applied_at": str}, pk="version")
-    done = {r["version"] for r in db["_migrations"].rows}
+    done = {r["version"]: r["name"] for r in db["_migrations"].rows}
     applied = []
     for version, (name, fn) in enumerate(MIGRATIONS, start=1):
         if version in done:
+            if done[version] != name:  # made by code whose migrations were ordered differently
+                raise ValueError(f"migration {version} of this database is {done[version]!r}, this code's is "
+                                 f"{name!r}: the file was made with another schema; build it again (ogi build --full)")
             continue
         with db.conn:
             fn(db)
