@@ -49,9 +49,11 @@ def site_options(db: Path, extra: tuple[str, ...] = ()) -> list[str]:
     and a restart). The site's templates and hooks come with the `ogi_site` plugin (entry point, see
     ogi/site/plugin.py), so `extra` — passed through from `ogi serve`, last — may name its own
     --template-dir / --plugins-dir / --setting."""
-    inspect = Path(db).with_suffix(".inspect.json")
+    from normalize.exports import read_inspect  # the build names the file; serve only looks for it
+
+    inspect = read_inspect(Path(db))
     return [
-        *(["--inspect-file", str(inspect)] if inspect.exists() else []),
+        *(["--inspect-file", str(inspect)] if inspect else []),
         "--setting", "default_cache_ttl", "86400",
         *extra,
     ]

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from datasette import hookimpl
 from datasette.database import Database
+from normalize.exports import inspect_path
 
 CHECK_EVERY = 0.2  # seconds between two looks at the served path
 _connections = threading.local()
@@ -175,7 +176,7 @@ class _Follower:
             return  # counted on demand: nothing cached to refresh
         data = dict(self.ds.inspect_data)
         for name, db in databases.items():
-            path = Path(db.path).with_suffix(".inspect.json") if db.path else None
+            path = inspect_path(Path(db.path)) if db.path else None
             try:
                 fresh = json.loads(path.read_text("utf-8")) if path and path.exists() else {}
             except (OSError, ValueError):
