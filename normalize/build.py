@@ -17,6 +17,8 @@ import os
 import re
 import traceback
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import is_not, itemgetter
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -556,7 +558,10 @@ def plan_reports(parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dic
         year = next((y for _, y in map(_identity, ranked) if y), None)
         if best is not None and year:
             page = next((d for d in docs if d.fetch.role == "report_page"), best)
-            cells = (LazyCells(best.id, (lambda b=best: load(b))) if best.result.get("_light") and load else None)
+            if best.result.get("_light") and load:
+                cells = LazyCells(best.id, (lambda b=best: load(b)))
+            else:  # a full result: its cells mapping is made only if the contradiction checks read it
+                cells = LazyCells(best.id, (lambda b=best: b.result), shared=False)
             sightings.append(identity.sighting(key, docs, best, int(year), sites.get(page.fetch.site or ""), cells))
         else:
             for p in docs:
@@ -649,7 +654,8 @@ class _Writer:
 
     def __init__(self, db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], load: Optional[Loader]):
         self.db, self.plan, self.sites, self.load = db, plan, sites, load
-        self.sections, self.cells, self.checks = _Sink(db, "sections"), _Sink(db, "cells"), _Sink(db, "checks")
+        self.sections = _Sink(db, "sections", SECTION_COLUMNS)
+        self.cells, self.checks = _Sink(db, "cells", CELL_COLUMNS), _Sink(db, "checks", CHECK_COLUMNS)
         self.counts = {"documents": 0, "reports": 0, "indicators": 0, "issues": 0}
         self.written: list[dict] = []  # (id, agency_id, year) of every report written
 
@@ -689,22 +695,11 @@ class _Writer:
                 "needs_ocr": int(bool(r.get("needs_ocr"))),
                 "first_seen": min(d.fetch.fetched_at for d in docs), "last_seen": last_seen, "status": status,
             })
-            for i, (code, text) in enumerate((r.get("sections") or {}).items()):
-                self.sections.append({"report_id": rid, "document_id": primary.id, "ordinal": i, "code": code,
-                                      "name_zh": SECTION_NAMES.get(code), "text": text})
-            ocr_of = {(e.get("table"), e.get("row"), e.get("col")): e for e in (r.get("ocr") or {}).get("cells") or []}
-            for c in r.get("cells") or []:
-                ev = ocr_of.get((c.get("table"), c.get("row"), c.get("col"))) or {}
-                self.cells.append({"report_id": rid, "document_id": primary.id, "tbl": c.get("table"),
-                                   "row_code": c.get("row"), "col_code": c.get("col"), "value": c.get("value"),
-                                   "raw": c.get("raw"), "unit": c.get("unit"), "remark": c.get("remark"),
-                                   "page": c.get("page"), "table_index": c.get("table_index"),
-                                   "grid_row": c.get("grid_row"), "grid_col": c.get("grid_col"),
-                                   "ocr_conf": ev.get("conf"),
-                                   "ocr_box": json.dumps(ev["box"]) if ev.get("box") is not None else None})
+            self.sections.extend([(rid, primary.id, i, code, section_name(code), text)
+                                  for i, (code, text) in enumerate((r.get("sections") or {}).items())])
+            self.cells.extend(_cell_rows(rid, primary.id, r))
             indicator_rows += report_indicators
-            for c in checks:
-                self.checks.append(_check_row(rid, primary.id, c))
+            self.checks.extend([_check_row(rid, primary.id, c) for c in checks])
             issue_rows += plan.merge_issues.get(rid, [])
             for p in docs:
                 issue_rows += _issue_rows(p)
@@ -723,8 +718,8 @@ class _Writer:
             results = [dict(d.result, year=int(d.report_id.rsplit("-", 1)[1])) for d in docs]
             for c in cross_year_checks(results):
                 rid = f"{agency_id}-{c['year']}"
-                self.checks.append(_check_row(rid, primaries[rid].id if rid in primaries else None,
-                                              dict(c, level=c.get("level", "soft"))))
+                self.checks.extend([_check_row(rid, primaries[rid].id if rid in primaries else None,
+                                               dict(c, level=c.get("level", "soft")))])
         places = lookup([(row["agency"], row["year"], (sites.get(row["site_id"] or "") or {}).get("region"))
                          for row in report_rows])
         for row, place in zip(report_rows, places):
@@ -765,10 +760,36 @@ def agency_tables(plan: Plan, sites: dict[str, dict], reports: list[dict]) -> tu
     return identity.agency_rows(plan.res, plan.ids, agency_places, reports, identity.province_of_region)
 
 
-def _check_row(rid: Optional[str], document_id: Optional[str], c: dict) -> dict:
-    return {"report_id": rid, "document_id": document_id, "rule": c.get("rule"), "level": c.get("level"),
-            "status": c.get("status"), "scope": _s(c.get("scope")), "expected": _s(c.get("expected")),
-            "found": _s(c.get("found")), "message": c.get("message")}
+CHECK_COLUMNS = ("report_id", "document_id", "rule", "level", "status", "scope", "expected", "found", "message")
+CELL_COLUMNS = ("report_id", "document_id", "tbl", "row_code", "col_code", "value", "raw", "unit", "remark", "page",
+                "table_index", "grid_row", "grid_col", "ocr_conf", "ocr_box")
+CELL_KEYS = ("table", "row", "col", "value", "raw", "unit", "remark", "page", "table_index", "grid_row", "grid_col")
+SECTION_COLUMNS = ("report_id", "document_id", "ordinal", "code", "name_zh", "text")
+section_name = SECTION_NAMES.get
+
+
+def _check_row(rid: Optional[str], document_id: Optional[str], c: dict) -> tuple:
+    """A `checks` row, in CHECK_COLUMNS order."""
+    g = c.get
+    return (rid, document_id, g("rule"), g("level"), g("status"), _s(g("scope")), _s(g("expected")),
+            _s(g("found")), g("message"))
+
+
+def _cell_rows(rid: str, document_id: str, r: dict) -> list[tuple]:
+    """The `cells` rows of a parse result, in CELL_COLUMNS order, with the OCR evidence of each cell."""
+    cells = r.get("cells") or []
+    head = (rid, document_id)
+    evidence = (r.get("ocr") or {}).get("cells")
+    if not evidence:
+        tail = (None, None)
+        return [head + tuple(map(c.get, CELL_KEYS)) + tail for c in cells]
+    ocr_of = {(e.get("table"), e.get("row"), e.get("col")): e for e in evidence}
+    rows = []
+    for c in cells:
+        ev = ocr_of.get((c.get("table"), c.get("row"), c.get("col"))) or {}
+        rows.append(head + tuple(map(c.get, CELL_KEYS)) + (
+            ev.get("conf"), json.dumps(ev["box"]) if ev.get("box") is not None else None))
+    return rows
 
 
 def _issue_rows(p: ParsedDoc) -> list[dict]:
@@ -828,43 +849,87 @@ def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: di
 
 
 _PLAIN = (str, int, float, type(None), bytes)
+_PLAIN_TYPES = frozenset(_PLAIN)
+
+
+def _plain(row: tuple) -> tuple:
+    """A row's values as sqlite-utils would bind them: plain values as they are, Decimal → float and
+    dict/list → JSON (jsonify_if_needed) for the others (one C-level type test per row)."""
+    if _PLAIN_TYPES.issuperset(map(type, row)):
+        return row
+    from sqlite_utils.db import jsonify_if_needed
+
+    return tuple(v if type(v) in _PLAIN else jsonify_if_needed(v) for v in row)
+
+
+def _insert_sql(table: str, names, replace: bool = False) -> str:
+    return (f"INSERT {'OR REPLACE ' if replace else ''}INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})")
+
+
+class _Inserter:
+    """executemany of rows (tuples in `columns` order) into one table, leaving NULLs unbound.
+
+    Binding a None costs pysqlite3 about 2 µs (it looks for an adapter each time), eight times a
+    number's cost: the cells alone bind four per row, 13 million rows at 100,000 reports. So each run of
+    consecutive rows with the same NULL columns is inserted by a statement that leaves those columns
+    out, which stores the same NULL (the columns left out have no DEFAULT: those with one are always
+    bound). Rows keep their order and so their rowids."""
+
+    def __init__(self, db: sqlite_utils.Database, table: str, columns, replace: bool = False):
+        self.db, self.table, self.columns, self.replace = db, table, tuple(columns), replace
+        defaults = {r[1] for r in db.conn.execute(f"PRAGMA table_info([{table}])") if r[4] is not None}
+        self.always = tuple(c in defaults for c in self.columns)  # columns bound even when None
+        self.nones = (None,) * len(self.columns)
+        self.plans: dict[tuple, tuple] = {}
+
+    def _plan(self, bound: tuple) -> tuple:
+        plan = self.plans.get(bound)
+        if plan is None:
+            keep = [i for i, (b, a) in enumerate(zip(bound, self.always)) if b or a] or [0]
+            getter = itemgetter(*keep) if len(keep) > 1 else (lambda r, k=keep[0]: (r[k],))
+            plan = self.plans[bound] = (_insert_sql(self.table, [self.columns[i] for i in keep], self.replace), getter)
+        return plan
+
+    def insert(self, rows) -> None:
+        execute, nones = self.db.conn.executemany, self.nones
+        for bound, run in groupby(map(_plain, rows), key=lambda r: tuple(map(is_not, r, nones))):
+            sql, getter = self._plan(bound)
+            execute(sql, map(getter, run))
 
 
 def _insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict], *, replace: bool = False) -> None:
-    """INSERT (OR REPLACE) rows with one executemany: sqlite-utils' insert_all re-derives the query and
-    converts every value in Python (two thirds of the write time at 100,000 reports). Values are converted
-    as sqlite-utils does (Decimal → float, dict/list → JSON) where they are not plain."""
+    """INSERT (OR REPLACE) dict rows with executemany (_Inserter): sqlite-utils' insert_all re-derives
+    the query and converts every value in Python (two thirds of the write time at 100,000 reports).
+    Values are converted as sqlite-utils does (Decimal → float, dict/list → JSON) where they are not plain."""
     if not rows:
         return
-    from sqlite_utils.db import jsonify_if_needed
-
-    cols: dict[str, None] = {}
-    for r in rows:
-        if len(r) != len(cols) or any(k not in cols for k in r):
-            cols.update(dict.fromkeys(r))
+    cols: dict = {}
+    for r in rows:  # every key of every row, in order of first appearance
+        cols.update(r)
     names = list(cols)
-    sql = (f"INSERT {'OR REPLACE ' if replace else ''}INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) "
-           f"VALUES ({', '.join('?' for _ in names)})")
-    db.conn.executemany(sql, ([v if type(v) in _PLAIN else jsonify_if_needed(v) for v in map(r.get, names)]
-                              for r in rows))
+    _Inserter(db, table, names, replace).insert([tuple(map(r.get, names)) for r in rows])
 
 
 class _Sink:
-    """Rows of one table, inserted every `limit` rows; len() is the number of rows appended."""
+    """Rows (tuples in `columns` order) of one table, inserted when `limit` rows are waiting; len() is the
+    number of rows added."""
 
-    def __init__(self, db: sqlite_utils.Database, table: str, limit: int = 50_000):
-        self.db, self.table, self.limit = db, table, limit
-        self.rows: list[dict] = []
+    def __init__(self, db: sqlite_utils.Database, table: str, columns: tuple, limit: int = 50_000):
+        self.inserter, self.limit = _Inserter(db, table, columns), limit
+        self.rows: list[tuple] = []
         self.count = 0
 
-    def append(self, row: dict) -> None:
-        self.rows.append(row)
-        self.count += 1
-        if len(self.rows) >= self.limit:
-            self.flush()
+    def extend(self, rows: list[tuple]) -> None:
+        self.rows += rows
+        self.count += len(rows)
+        while len(self.rows) >= self.limit:  # exactly `limit` rows a statement: the file's pages come out
+            self.inserter.insert(self.rows[:self.limit])  # as they did when rows were added one by one
+            del self.rows[:self.limit]
 
     def flush(self) -> None:
-        _insert_rows(self.db, self.table, self.rows)
+        if self.rows:
+            self.inserter.insert(self.rows)
         self.rows = []
 
     def __len__(self) -> int:
@@ -893,10 +958,13 @@ def _page_defers_to_attachment(docs: list[ParsedDoc]) -> None:
                 iss["message"] = f"{iss.get('message')} (the report is in an attachment of this page)"
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(v, ensure_ascii=False), made once
+
+
 def _s(v) -> Optional[str]:
-    if v is None or isinstance(v, str):
+    if v is None or type(v) is str or isinstance(v, str):
         return v
-    return json.dumps(v, ensure_ascii=False)
+    return _to_json(v)
 
 
 def _status(p: ParsedDoc) -> str:

@@ -83,20 +83,28 @@ class LazyCells(Mapping):
     _recent: "OrderedDict[str, dict]" = OrderedDict()
     KEEP = 64
 
-    def __init__(self, doc_id: str, load: Callable[[], dict]):
+    def __init__(self, doc_id: str, load: Callable[[], dict], shared: bool = True):
         self.doc_id, self._load = doc_id, load
+        self._own: Optional[dict] = None if shared else {}  # shared=False: kept by this mapping, not the LRU
 
     def _data(self) -> dict:
+        if self._own is not None:
+            if not self._own:
+                self._own.update(self._cells())
+            return self._own
         got = self._recent.get(self.doc_id)
         if got is None:
-            got = {(c.get("table"), c.get("row"), c.get("col")): c.get("value")
-                   for c in self._load().get("cells") or [] if c.get("value") is not None}
+            got = self._cells()
             self._recent[self.doc_id] = got
             if len(self._recent) > self.KEEP:
                 self._recent.popitem(last=False)
         else:
             self._recent.move_to_end(self.doc_id)
         return got
+
+    def _cells(self) -> dict:
+        return {(c.get("table"), c.get("row"), c.get("col")): c.get("value")
+                for c in self._load().get("cells") or [] if c.get("value") is not None}
 
     def __getitem__(self, k):
         return self._data()[k]
