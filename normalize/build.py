@@ -13,12 +13,13 @@ import csv
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import re
 import traceback
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import is_not, itemgetter
+from itertools import groupby, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -872,30 +873,37 @@ class _Inserter:
 
     Binding a None costs pysqlite3 about 2 µs (it looks for an adapter each time), eight times a
     number's cost: the cells alone bind four per row, 13 million rows at 100,000 reports. So each run of
-    consecutive rows with the same NULL columns is inserted by a statement that leaves those columns
-    out, which stores the same NULL (the columns left out have no DEFAULT: those with one are always
-    bound). Rows keep their order and so their rowids."""
+    consecutive rows with the same value types is inserted by one statement that leaves the None
+    columns out, which stores the same NULL (columns with a DEFAULT are always bound). Rows keep their
+    order and so their rowids. The types of a row are read in C (no Python call per row); values that
+    are not plain are converted as sqlite-utils does (_plain)."""
 
     def __init__(self, db: sqlite_utils.Database, table: str, columns, replace: bool = False):
         self.db, self.table, self.columns, self.replace = db, table, tuple(columns), replace
         defaults = {r[1] for r in db.conn.execute(f"PRAGMA table_info([{table}])") if r[4] is not None}
         self.always = tuple(c in defaults for c in self.columns)  # columns bound even when None
-        self.nones = (None,) * len(self.columns)
         self.plans: dict[tuple, tuple] = {}
 
-    def _plan(self, bound: tuple) -> tuple:
-        plan = self.plans.get(bound)
+    def _plan(self, types: tuple) -> tuple:
+        plan = self.plans.get(types)
         if plan is None:
-            keep = [i for i, (b, a) in enumerate(zip(bound, self.always)) if b or a] or [0]
-            getter = itemgetter(*keep) if len(keep) > 1 else (lambda r, k=keep[0]: (r[k],))
-            plan = self.plans[bound] = (_insert_sql(self.table, [self.columns[i] for i in keep], self.replace), getter)
+            keep = [i for i, (t, a) in enumerate(zip(types, self.always)) if t is not _NONE or a] or [0]
+            pick = itemgetter(*keep) if len(keep) > 1 else (lambda r, k=keep[0]: (r[k],))
+            if not _PLAIN_TYPES.issuperset(types):
+                pick = (lambda r, p=pick: p(_plain(r)))
+            plan = self.plans[types] = (_insert_sql(self.table, [self.columns[i] for i in keep], self.replace), pick)
         return plan
 
     def insert(self, rows) -> None:
-        execute, nones = self.db.conn.executemany, self.nones
-        for bound, run in groupby(map(_plain, rows), key=lambda r: tuple(map(is_not, r, nones))):
-            sql, getter = self._plan(bound)
-            execute(sql, map(getter, run))
+        execute = self.db.conn.executemany
+        types = map(tuple, map(map, repeat(type), rows))
+        for key, run in groupby(zip(types, rows), key=_first):
+            sql, pick = self._plan(key)
+            execute(sql, map(pick, map(_second, run)))
+
+
+_NONE = type(None)
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 def _insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict], *, replace: bool = False) -> None:
@@ -962,7 +970,15 @@ _to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(v, ensure_a
 
 
 def _s(v) -> Optional[str]:
-    if v is None or type(v) is str or isinstance(v, str):
+    """A check's value as text: a string as it is, anything else as JSON (json.dumps, ensure_ascii=False)."""
+    t = type(v)
+    if v is None or t is str:
+        return v
+    if t is int:  # what the JSON encoder writes for an int (and a finite float), without its set-up per call
+        return int.__repr__(v)
+    if t is float and math.isfinite(v):
+        return float.__repr__(v)
+    if isinstance(v, str):
         return v
     return _to_json(v)
 

@@ -42,3 +42,30 @@ def test_vacuum_runs_only_when_pages_are_free(tmp_path):
     assert db.execute("PRAGMA freelist_count").fetchone()[0] > 0
     assert vacuum_if_needed(db) is True
     assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+
+
+def test_rows_written_without_binding_nulls_equal_sqlite_utils_insert_all(tmp_path):
+    """_insert_rows / _Inserter leave None columns out of the statement (pysqlite3 binds a None slowly):
+    the stored rows, their rowids and types equal sqlite-utils' insert_all, including a column with a
+    DEFAULT (bound, so an explicit None stays NULL), Decimal, dict/list (JSON) and bool values, and rows
+    whose None columns change from row to row."""
+    from decimal import Decimal
+
+    from normalize.build import _insert_rows
+
+    ddl = ("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b NUMERIC, c INTEGER, d TEXT DEFAULT 'dflt', "
+           "e REAL, f TEXT)")
+    rows = [{"a": "x", "b": 1, "c": None, "d": None, "e": 1.5, "f": None},
+            {"a": None, "b": None, "c": 2, "d": "y", "e": None, "f": None},
+            {"a": "z", "b": Decimal("2.50"), "c": True, "d": None, "e": None, "f": {"k": ["中", 1]}},
+            {"a": None, "b": None, "c": None, "d": None, "e": None, "f": None},
+            {"a": "w", "b": 7, "c": 3, "d": "v", "e": 2.0, "f": [1, 2]},
+            {"a": "w", "b": 8, "c": 4, "d": "u", "e": 3.0, "f": "plain"}]
+    got, want = sqlite_utils.Database(tmp_path / "got.db"), sqlite_utils.Database(tmp_path / "want.db")
+    for db in (got, want):
+        db.execute(ddl)
+    _insert_rows(got, "t", rows)
+    want["t"].insert_all(rows)
+    q = "select id, a, typeof(a), b, typeof(b), c, typeof(c), d, typeof(d), e, typeof(e), f from t order by id"
+    assert got.execute(q).fetchall() == want.execute(q).fetchall()
+    assert got.execute("select count(*) from t where d is null").fetchone()[0] == 3  # None stays NULL, not 'dflt'
