@@ -12,7 +12,9 @@ parse_cache=...)` runs in a child process, the real build path (every document i
 the figures are the build's own: agencies, rows, finish steps, downloads, VACUUM, inspect file). While it
 runs, the resident memory of the child and every process under it (parse workers, LibreOffice) is
 summed from /proc every 0.2 s; the peak of that sum is the build's peak RSS. The child's own peak
-(ru_maxrss) is printed too. Bounded memory means: the peak does not grow with N.
+(ru_maxrss) is printed too, and its peak in each step of the build (parse, agencies, reports, finish,
+downloads, inspect: the `progress` steps of normalize.build.build), sampled in the child every 0.1 s.
+Bounded memory means: the peak does not grow with N.
 
 Prints one line per size and a table at the end; the database is deleted after each build.
 """
@@ -31,16 +33,38 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 sys.path.insert(0, {root!r})
 from normalize.build import build
+PAGE = os.sysconf("SC_PAGE_SIZE")
+phase, peaks, order = ["start"], {{}}, []
+
+def rss():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * PAGE
+
+def sample():
+    while True:
+        r = rss()
+        if r > peaks.get(phase[0], 0):
+            peaks[phase[0]] = r
+        time.sleep(0.1)
+
+def progress(step, i, n):
+    if step != phase[0]:
+        peaks[step] = max(peaks.get(step, 0), rss())
+        phase[0] = step
+        if step not in order:
+            order.append(step)
+
+threading.Thread(target=sample, daemon=True).start()
 t = time.perf_counter()
-counts = build({archive!r}, {db!r}, parse_cache={cache!r})
+counts = build({archive!r}, {db!r}, parse_cache={cache!r}, progress=progress)
 counts["seconds"] = time.perf_counter() - t
 counts["child_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+counts["phase_peaks_mb"] = [[p, peaks.get(p, 0) / 2**20] for p in order]
 print("BUILD-COUNTS " + json.dumps(counts), flush=True)
 """
-
 
 def _children() -> dict[int, list[int]]:
     kids: dict[int, list[int]] = {}
@@ -113,7 +137,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.documents.split(",") if s.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, phases = [], []
     for n in sizes:
         out = ensure_archive(args.work, n, args.src.resolve())
         db = args.work / f"build-{n}.db"
@@ -127,9 +151,12 @@ def main(argv=None) -> int:
         per = n / 10_000
         rows.append((n, c["reports"], c["from_cache"], c["seconds"], c["seconds"] / per, c["tree_peak_mb"],
                      c["tree_peak_mb"] / per, c["child_maxrss_mb"]))
+        phases.append((n, c["phase_peaks_mb"]))
         print(f"{n:,} documents ({c['reports']:,} reports, {c['from_cache']:,} from the parse cache): build "
               f"{c['seconds']:.0f} s, peak RSS of the build's process tree {c['tree_peak_mb']:,.0f} MB "
               f"(build process alone {c['child_maxrss_mb']:,.0f} MB)", flush=True)
+        print("  peak RSS of the build process by step: " + ", ".join(
+            f"{step} {mb:,.0f} MB" for step, mb in c["phase_peaks_mb"]), flush=True)
         if not args.keep:
             shutil.rmtree(out)
     print()
@@ -137,6 +164,14 @@ def main(argv=None) -> int:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r[0]:,} | {r[1]:,} | {r[2]:,} | {r[3]:.0f} | {r[4]:.0f} | {r[5]:,.0f} | {r[6]:,.0f} | {r[7]:,.0f} |")
+    steps = list(dict.fromkeys(step for _, peaks in phases for step, _ in peaks))
+    print()
+    print("Peak RSS (MB) of the build process in each step (sampled every 0.1 s; the step's start included):")
+    print("| documents | " + " | ".join(steps) + " |")
+    print("|---:|" + "---:|" * len(steps))
+    for n, peaks in phases:
+        got = dict(peaks)
+        print(f"| {n:,} | " + " | ".join(f"{got[s]:,.0f}" if s in got else "" for s in steps) + " |")
     return 0
 
 

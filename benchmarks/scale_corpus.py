@@ -311,8 +311,10 @@ def main(argv=None) -> int:
             for t in ("reports", "documents", "sections", "cells", "checks", "issues")}
     print(f"scale corpus: {n:,} reports -> {args.out} ({args.out.stat().st_size / 2**30:.2f} GiB) in {total:.0f} s; "
           f"peak RSS {rss_mb():.0f} MB")
+    print(f"  {'phase':<34} {'seconds':>10} {'share':>6}  per report")
     for name, secs in phases.items():
-        print(f"  {name:<34} {secs:8.1f} s")
+        print(f"  {name:<34} {secs:8.1f} s {secs / total:6.1%}  {secs / max(n, 1) * 1000:7.2f} ms")
+    print(f"  {'total':<34} {total:8.1f} s {1:6.1%}  {total / max(n, 1) * 1000:7.2f} ms")
     if profile:
         print("  slowest statements of finish_database:\n" + profile.report())
     print("rows: " + ", ".join(f"{t} {c:,}" for t, c in rows.items()))

@@ -25,7 +25,7 @@ from typing import Callable, Optional
 
 import sqlite_utils
 
-from . import exports, identity, site_tables
+from . import exports, heap, identity, site_tables
 from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
@@ -111,6 +111,7 @@ def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> t
             continue
         if is_rejected(f.meta, f.url, legacy):  # the crawler's verdict (negative, noise): rejected_pages only
             continue
+        f.meta = heap.compact(f.meta)  # kept for every document of the corpus: keys shared
         docs.append(f)
         if f.role == "report_page":
             for u in {f.url, f.final_url}:
@@ -263,8 +264,10 @@ def open_database(path: Path) -> sqlite_utils.Database:
     return db
 
 
-# A build's own connection: a larger page cache and temporary b-trees (index sorts, FTS merges) in memory.
-BUILD_PRAGMAS = ("PRAGMA cache_size=-262144", "PRAGMA temp_store=MEMORY")
+# A build's own connection: a larger page cache. Temporary b-trees (index sorts, FTS merges) stay in that
+# cache while they fit and spill to temporary files beyond it: with temp_store=MEMORY the deferred index
+# sorts held every cell in RAM (13 million at 100,000 reports), so the build's peak grew with the corpus.
+BUILD_PRAGMAS = ("PRAGMA cache_size=-262144", "PRAGMA temp_store=FILE")
 # Tables written in bulk by write_reports: their secondary indexes are made once, after the last row
 # (one sort instead of millions of random b-tree inserts), at the start of finish_database.
 BULK_TABLES = ("cells", "checks", "sections", "indicators", "issues")
@@ -314,6 +317,7 @@ def finish_database(db: sqlite_utils.Database, report_ids: Optional[list[str]] =
     from . import incremental
 
     db.conn.commit()
+    heap.trim()
     _create_deferred_indexes(db)
     from .indicators_wide import fill_indicators_wide
 
@@ -423,8 +427,9 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     out: list[Optional[ParsedDoc]] = [None] * len(jobs)
     for i, (f, hints, key, cached) in enumerate(jobs):
         if cached is not None:
-            out[i] = ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
-                               cached["pages"], list(cached["issues"] or []), key=key)
+            out[i] = ParsedDoc(f, document_id(f), cached["format"], heap.compact(cached["result"]),
+                               cached["text_sha256"], cached["pages"], heap.compact(list(cached["issues"] or [])),
+                               key=key)
     for (i, f, _), res in zip(todo, _map(_parse_job, args, workers=_workers(len(todo)))):
         real_fmt, result, pages_n, text_sha, issues = res
         doc_id = document_id(f)
@@ -433,7 +438,8 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
                                    "issues": issues})
         else:
             spill.put(doc_id, result)
-        out[i] = ParsedDoc(f, doc_id, real_fmt, light_result(result), text_sha, pages_n, list(issues), key=jobs[i][2])
+        out[i] = ParsedDoc(f, doc_id, real_fmt, heap.compact(light_result(result)), text_sha, pages_n, list(issues),
+                           key=jobs[i][2])
         done += 1
         say("parse", done, len(jobs))
     return out
@@ -824,6 +830,7 @@ def write_plan(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], sa
     for rids in batches:
         say("reports", done, total)
         w.batch(rids)
+        heap.trim()  # the batch's full results are gone: their pages go back to the system
         done += len(rids)
     w.unassigned()
     say("reports", total, total)
