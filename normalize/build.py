@@ -152,6 +152,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache, spill)
         from_cache = cache.hits  # the writer reads full results back from the cache: not counted
         del fetches, pages
+        heap.trim()
         regions.use_cache(Path(parse_cache) / "regions.json" if parse_cache else None)
         operator = load_operator_file(aliases)
         state = incremental.global_state(operator)
@@ -169,6 +170,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
             say("finish", 0, 1)
             finish_database(db)
             db.close()
+            heap.trim()
         regions.save_cache()
         counts["rejected_pages"] = len(rejected)
         say("downloads", 0, 1)
@@ -387,7 +389,11 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
         hints = _hints(f, parent, sites.get(f.site or ""))
         images = sequences.get(f.url) if f.role == "report_page" else None
         key = cache_key(sequence_key(f.sha256, images), hints)
-        jobs.append((f, hints, key, cache.get_light(key)))
+        cached = cache.get_light(key)
+        if cached is not None:  # kept for every document of the corpus: only its compacted summary, no hints
+            cached = dict(cached, result=heap.compact(cached["result"]), issues=heap.compact(list(cached["issues"] or [])))
+            hints = None
+        jobs.append((f, hints, key, cached))
 
     # DOC/WPS still to parse go through LibreOffice in one batch (its start-up dominates).
     kinds: dict[str, str] = {}
@@ -427,9 +433,8 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     out: list[Optional[ParsedDoc]] = [None] * len(jobs)
     for i, (f, hints, key, cached) in enumerate(jobs):
         if cached is not None:
-            out[i] = ParsedDoc(f, document_id(f), cached["format"], heap.compact(cached["result"]),
-                               cached["text_sha256"], cached["pages"], heap.compact(list(cached["issues"] or [])),
-                               key=key)
+            out[i] = ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
+                               cached["pages"], cached["issues"], key=key)
     for (i, f, _), res in zip(todo, _map(_parse_job, args, workers=_workers(len(todo)))):
         real_fmt, result, pages_n, text_sha, issues = res
         doc_id = document_id(f)
