@@ -127,6 +127,8 @@ def preload() -> None:
     import pypdfium2  # noqa: F401
     import pypdfium2.raw  # noqa: F401
 
+    from . import lattice  # noqa: F401  (imported by every page with ruling lines)
+
 
 # --------------------------------------------------------------------------- opening
 
