@@ -200,3 +200,33 @@ def test_ogi_parse_of_several_files_prints_what_one_file_each_prints(tmp_path):
     assert [json.loads(line) for line in lines] == [{"path": str(pdf), "result": singles[0]},
                                                     {"path": str(html), "result": singles[1]}]
     assert singles[0]["cells"] and "child" not in children._WARM
+
+
+def _extract_bounded(data: bytes, timeout: float, max_memory_mb: int):
+    from normalize.extract import Limits
+
+    doc = extract_bytes(data, "report.pdf", limits=Limits(timeout=timeout, max_memory_mb=max_memory_mb))
+    return [i.rule for i in doc.issues if i.level == "error"], len(doc.tables)
+
+
+def test_hostile_pdfs_in_a_small_build_are_stopped_by_their_limits_and_cost_only_themselves():
+    """A Flate bomb (memory limit) and a page that takes PDFium too long (time limit), among real reports,
+    in the warm child of a build parsing in its own process: each becomes an issue, the others are whole."""
+    import sys
+    from pathlib import Path
+
+    from normalize import build as build_mod
+
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "tests"))
+    sys.path.insert(0, str(root / "benchmarks"))
+    import hostile_documents
+    import render_formats as rf
+
+    report = rf.render_reportlab_pdf(rf.seed_case("004_f46a9f797d970bff"))
+    bomb = hostile_documents.pdf_page_content(300, b"\0" * 64)  # 300 MB inflated, 120 MB allowed
+    slow = hostile_documents.pdf_page_content(60)  # 60 MB of path operators: seconds of PDFium
+    jobs = [(report, 60.0, 2048), (bomb, 60.0, 120), (report, 60.0, 2048), (slow, 1.0, 2048), (report, 60.0, 2048)]
+    out = list(build_mod._map(_extract_bounded, jobs, workers=1))
+    assert [rules for rules, _t in out] == [[], ["memory_limit"], [], ["timeout"], []]
+    assert out[0][1] == out[2][1] == out[4][1] > 0
