@@ -5,7 +5,7 @@
     ogi nightly the scheduled run: locked incremental crawl, build, atomic publish, summary
     ogi serve   serve data/ogi.db with Datasette
     ogi demo    start the bundled demo portal, crawl it, build, serve
-    ogi parse   parse one document and print its tables (or --json)
+    ogi parse   parse documents and print their tables (or --json)
     ogi sources list and validate the registry; review and accept discovered candidates
     ogi discover walk a portal's navigation for subordinate sites and their 年报 columns, trial-crawl them
 """
