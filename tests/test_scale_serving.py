@@ -106,3 +106,72 @@ def test_dashboard_and_requests_by_year_never_read_cells(corpus):
         assert not re.search(r"\b(from|join)\s+(cells|reports|checks)\b", sql, re.I), sql
         assert plan(corpus, sql)  # and it compiles against the real schema
     assert corpus.execute("select sum(reports) from dashboard_cube").fetchone()[0] == 60
+
+
+def _db_path(conn) -> Path:
+    return Path(conn.execute("pragma database_list").fetchone()[2])
+
+
+def _pages(db: Path, paths: list[str], template_dir=None) -> dict:
+    """HTML of each path from the Datasette `ogi serve` runs, made in this process."""
+    import asyncio
+
+    from ogi.serve import datasette_app
+
+    async def go():
+        ds = datasette_app(db, template_dir=template_dir)
+        await ds.invoke_startup()
+        out = {}
+        for p in paths:
+            r = await ds.client.get(p.replace("/ogi/", f"/{db.stem}/", 1))
+            assert r.status_code == 200, (p, r.text[:300])
+            out[p] = r.text
+        return out
+
+    return asyncio.run(go())
+
+
+def test_table_rows_written_in_python_equal_datasettes_template(corpus, tmp_path):
+    """ogi/site/templates/_table.html writes its rows with table_html.rows_html: the page equals the one
+    Datasette's own _table.html gives (a --template-dir comes first), up to whitespace between tags."""
+    import re
+
+    import datasette
+
+    stock = tmp_path / "stock"
+    stock.mkdir()
+    (stock / "_table.html").write_text(
+        (Path(datasette.__file__).parent / "templates" / "_table.html").read_text("utf-8"), "utf-8")
+    db = _db_path(corpus)
+    rid = corpus.execute("select id from reports where year >= 2021 limit 1").fetchone()[0]
+    paths = ["/ogi/reports", "/ogi/reports?_sort=agency", f"/ogi/cells?report_id={rid}", "/ogi/checks?status=fail",
+             "/ogi/sections", "/ogi/documents", "/ogi/t3_wide", f"/ogi/reports/{rid}"]
+    ours, theirs = _pages(db, paths), _pages(db, paths, template_dir=stock)
+    def squeeze(h):  # whitespace between tags, and the page's own timing ("queries took 13.1ms")
+        return re.sub(r"took [0-9.]+ms", "took ms", re.sub(r">\s+<", "><", h)).strip()
+
+    for p in paths:
+        assert ours[p].count("<td ") > 0, p
+        assert squeeze(ours[p]) == squeeze(theirs[p]), p
+        assert len(ours[p]) < len(theirs[p]), p  # and it is the short version that was served
+
+
+def test_plugin_config_is_looked_up_once_and_stays_right(corpus):
+    """page_speed.remember_plugin_config: the same answers as Datasette's own look-up, copies handed out."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from ogi.serve import datasette_app
+
+    ds = datasette_app(_db_path(corpus))
+    asyncio.run(ds.invoke_startup())
+    name = _db_path(corpus).stem
+    for plugin in ("datasette-dashboards", "datasette-render-markdown", "nope"):
+        for table in (None, "reports", "cells"):
+            want = Datasette.plugin_config(ds, plugin, database=name, table=table)
+            assert ds.plugin_config(plugin, database=name, table=table) == want
+    assert ds.plugin_config("datasette-dashboards") is not None
+    ds.plugin_config("datasette-dashboards")["overview"] = "changed by a caller"
+    assert ds.plugin_config("datasette-dashboards")["overview"] != "changed by a caller"
+    assert len(ds._ogi_plugin_config) >= 7
