@@ -175,3 +175,38 @@ def test_plugin_config_is_looked_up_once_and_stays_right(corpus):
     ds.plugin_config("datasette-dashboards")["overview"] = "changed by a caller"
     assert ds.plugin_config("datasette-dashboards")["overview"] != "changed by a caller"
     assert len(ds._ogi_plugin_config) >= 7
+
+
+def test_table_permissions_are_worked_out_once_and_still_deny(corpus, tmp_path):
+    """page_speed.remember_table_permissions: the same answers as Datasette's own look-up, and an `allow`
+    block in the metadata still keeps visitors out of that table on every request (not only the first)."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from ogi.serve import METADATA, datasette_app
+
+    db = _db_path(corpus)
+    meta = json.loads(METADATA.read_text("utf-8"))
+    meta["databases"]["ogi"]["tables"]["cells"]["allow"] = {"id": "nobody-logs-in"}
+    locked = tmp_path / "metadata.json"
+    locked.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+
+    async def go():
+        ds = datasette_app(db, metadata=locked)
+        await ds.invoke_startup()
+        tables = await ds.databases[db.stem].table_names()
+        for t in tables:
+            assert ds._table_permission_allows(db.stem, t) == Datasette._table_permission_allows(ds, db.stem, t), t
+        assert ds._table_permission_allows(db.stem, "cells") == [{"id": "nobody-logs-in"}]
+        statuses = []
+        for _ in range(2):
+            for path in (f"/{db.stem}/cells", f"/{db.stem}/reports", f"/{db.stem}/cells.json"):
+                statuses.append((await ds.client.get(path)).status_code)
+        home = (await ds.client.get(f"/{db.stem}")).text
+        assert len(ds._ogi_table_allows) >= len(tables)
+        return statuses, home
+
+    statuses, home = asyncio.run(go())
+    assert statuses == [403, 200, 403] * 2
+    assert f"/{db.stem}/reports" in home and f'href="/{db.stem}/cells"' not in home
