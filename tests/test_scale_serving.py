@@ -210,3 +210,77 @@ def test_table_permissions_are_worked_out_once_and_still_deny(corpus, tmp_path):
     statuses, home = asyncio.run(go())
     assert statuses == [403, 200, 403] * 2
     assert f"/{db.stem}/reports" in home and f'href="/{db.stem}/cells"' not in home
+
+
+def _facets(db: Path, path: str) -> dict:
+    """{column: [(value, count), …]} of a table page's facets, as the served JSON gives them."""
+    import asyncio
+
+    from ogi.serve import datasette_app
+
+    async def go():
+        ds = datasette_app(db)
+        await ds.invoke_startup()
+        r = await ds.client.get(path.replace("/ogi/", f"/{db.stem}/", 1))
+        assert r.status_code == 200, r.text[:300]
+        return r.json()
+
+    data = asyncio.run(go())
+    assert not data.get("facets_timed_out"), data.get("facets_timed_out")
+    return {name: [(v["value"], v["count"]) for v in f["results"]] for name, f in data["facet_results"].items()}
+
+
+def _live(conn, tbl: str, col: str, where: str = "", args=(), limit: int = 31) -> list:
+    """Datasette's facet query, run on the rows."""
+    return [tuple(r) for r in conn.execute(
+        f"select [{col}] as value, count(*) as count from (select * from [{tbl}] {where}) where [{col}] is not null "
+        f"group by [{col}] order by count desc, value limit {limit}", args)][:limit - 1]
+
+
+def test_facet_counts_equal_the_group_by_over_the_rows(corpus):
+    from normalize.site_tables import FACETED
+
+    meta = json.loads((ROOT / "metadata.json").read_text("utf-8"))["databases"]["ogi"]["tables"]
+    stored = 0
+    for tbl, cols in FACETED.items():
+        assert meta[tbl]["facets"] == list(cols)  # the metadata's default facets are the ones counted
+        have = {r[1] for r in corpus.execute(f"pragma table_info([{tbl}])")}
+        for col in cols:
+            assert col in have, (tbl, col)
+            want = sorted(map(tuple, corpus.execute(
+                f"select [{col}], count(*) from [{tbl}] where [{col}] is not null group by [{col}]")), key=repr)
+            got = sorted(map(tuple, corpus.execute(
+                "select value, n from facet_counts where tbl = ? and col = ?", (tbl, col))), key=repr)
+            assert got == want, (tbl, col)
+            stored += len(got)
+    assert stored > 30
+    # values keep their type (year is an integer, as in the table)
+    assert {type(v) for (v,) in corpus.execute("select value from facet_counts where tbl = 'reports' and col = 'year'")} == {int}
+
+
+def test_unfiltered_pages_show_the_live_facets_from_the_build_counts(corpus, tmp_path):
+    """The unfiltered page's facets equal Datasette's live GROUP BY (values, counts, order); they come from
+    `facet_counts` (a copy whose counts are changed shows the change), a filtered page counts its rows."""
+    import shutil
+
+    from normalize.site_tables import FACETED
+
+    db = _db_path(corpus)
+    for tbl, cols in FACETED.items():
+        shown = _facets(db, f"/ogi/{tbl}.json")
+        assert set(shown) == set(cols), tbl
+        for col in cols:
+            assert shown[col] == _live(corpus, tbl, col), (tbl, col)
+    assert _facets(db, "/ogi/reports.json?_facet_size=3")["province"] == _live(corpus, "reports", "province", limit=4)
+    year = corpus.execute("select year from reports group by year order by count(*) desc limit 1").fetchone()[0]
+
+    tampered = tmp_path / db.name
+    shutil.copy(db, tampered)
+    conn = sqlite3.connect(tampered)
+    conn.execute("update facet_counts set n = n + 1000")
+    conn.commit()
+    conn.close()
+    shown = _facets(tampered, "/ogi/reports.json")
+    assert shown["year"] == [(v, n + 1000) for v, n in _live(corpus, "reports", "year")]
+    filtered = _facets(tampered, f"/ogi/reports.json?year={year}")
+    assert filtered["level"] == _live(corpus, "reports", "level", "where year = ?", (year,))
