@@ -408,7 +408,7 @@ QUERIES = {
         "title": "自相矛盾的报告 Reports that contradict themselves",
         "description": "Hard identities that fail, with the printed and the expected value: the newest 100 (all of them: the checks table, status = fail; rendering 500 rows took 300 ms).",
         "sql": ("select c.report_id, r.agency, r.year, c.rule, c.scope, c.expected, c.found, c.page, c.message_zh, c.message\n"
-                "from reports r join checks c on c.report_id = r.id\n"
+                "from reports r cross join checks c on c.report_id = r.id\n"
                 "where r.checks_failed > 0 and c.level = 'hard' and c.status = 'fail' order by r.year desc, r.agency\n"
                 "limit 100"),
     },
