@@ -21,6 +21,10 @@
     and `fill_dashboard_rule_cube(db)`: each deletes and rewrites its whole table from per-report
     tables (≈ 1 s at 100,000 reports), so a build re-runs them after any report changed.
 
+  - `facet_counts` (migration `facet_counts`): for each table and column of `FACETED` (the metadata's
+    default facets), every value and its row count; the unfiltered table pages show their facets from it
+    (ogi/site/facet_counts.py). Filled by `fill_facet_counts(db)` (≈ 1 s at 100,000 reports).
+
   `PER_REPORT_TABLES` and `CORPUS_AGGREGATES` list these functions: an incremental build calls every
   `PER_REPORT_TABLES` function for the changed reports, then every `CORPUS_AGGREGATES` function
   (`refresh_aggregates(db)`): `finish(db, report_ids=...)` does both, after refreshing the older
