@@ -298,3 +298,30 @@ def test_facets_of_failing_checks_read_an_index_only(corpus):
         steps = plan(corpus, f"select {col} as value, count(*) as count from ({inner}) where {col} is not null "
                              f"group by {col} order by count desc, value limit 31", {"p0": "fail"})
         assert any("COVERING INDEX" in s for s in steps), (col, steps)
+
+
+# the agency page's cells of a measure as its template wrote them before table_html.year_cells
+YEAR_CELLS_LOOP = (
+    "{% for r in reports %}{% set v = ind['values'].get(r.id) %}<td class=\"ogi-value\">{{ v.raw if v and v.raw is "
+    "not none else '' }}</td>{% if not loop.first %}{% set d = ind.changes[loop.index0] %}<td class=\"ogi-delta"
+    "{% if d is not none and d > 0 %} ogi-up{% elif d is not none and d < 0 %} ogi-down{% endif %}\">"
+    "{% if d is not none %}{{ '%+g'|format(d) }}{% endif %}</td>{% endif %}{% endfor %}")
+
+
+def test_agency_page_year_cells_equal_the_template_loop(corpus, tmp_path):
+    from ogi.site.plugin import TEMPLATES
+
+    ours = (TEMPLATES / "ogi_agency.html").read_text("utf-8")
+    assert ours.count("{{ ogi_year_cells(ind, reports) }}") == 2
+    loop = tmp_path / "loop"
+    loop.mkdir()
+    (loop / "ogi_agency.html").write_text(ours.replace("{{ ogi_year_cells(ind, reports) }}", YEAR_CELLS_LOOP), "utf-8")
+    db = _db_path(corpus)
+    agencies = [r[0] for r in corpus.execute(
+        "select agency_id from reports group by agency_id order by count(*) desc, agency_id limit 3")]
+    paths = [f"/agency?agency_id={a}" for a in agencies]
+    got, want = _pages(db, paths), _pages(db, paths, template_dir=loop)
+    for p in paths:
+        assert got[p] == want[p], p
+        assert got[p].count('class="ogi-delta') > 0 and got[p].count('class="ogi-value"') > 10, p
+    assert any('<td class="ogi-delta ogi-up">+' in got[p] or '<td class="ogi-delta ogi-down">-' in got[p] for p in paths)

@@ -30,3 +30,24 @@ def rows_html(display_rows) -> Markup:
                        f'{escape(cell["value"])}</td>')
         out.append("</tr>\n")
     return Markup("".join(out))
+
+
+def year_cells(ind: dict, reports: list) -> Markup:
+    """The agency page's cells of one measure across the agency's reports (ogi_agency.html): each year's
+    printed value, then its change from the previous year. The page has a few hundred measures × years
+    (~18,000 template chunks at 100,000 reports); this writes what the template's loop wrote:
+
+        {% for r in reports %}<td class="ogi-value">{{ raw or '' }}</td>{% if not loop.first %}
+        <td class="ogi-delta[ ogi-up| ogi-down]">{{ '%+g'|format(d) if d is not none }}</td>{% endif %}{% endfor %}
+    """
+    values, changes = ind["values"], ind["changes"]
+    out = []
+    for i, r in enumerate(reports):
+        v = values.get(r["id"])
+        raw = v.get("raw") if v else None
+        out.append(f'<td class="ogi-value">{escape(raw) if raw is not None else ""}</td>')
+        if i:
+            d = changes[i]
+            cls = " ogi-up" if d is not None and d > 0 else " ogi-down" if d is not None and d < 0 else ""
+            out.append(f'<td class="ogi-delta{cls}">{escape("%+g" % d) if d is not None else ""}</td>')
+    return Markup("".join(out))
