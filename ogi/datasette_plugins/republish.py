@@ -74,9 +74,9 @@ class PublishedDatabase(Database):
             if swap is not None:
                 sql, params = swap
         if counts is not None and "escape_fts(:search)" in sql and counts.on_table_page():
-            from ogi.site.fts_pages import bounded
+            from ogi.site.fts_pages import bounded, bounded_count
 
-            sql = bounded(sql) or sql
+            sql = bounded(sql) or bounded_count(sql) or sql
         schema = not self.is_mutable and _is_schema_sql(sql) and len(self._ogi_schema) < SCHEMA_CACHE_MAX
         key = ("sql", sql, repr(params), truncate, page_size)
         if schema and key in self._ogi_schema:
