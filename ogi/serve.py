@@ -23,17 +23,25 @@ METADATA = REPO / "metadata.json"
 PLUGINS = Path(__file__).resolve().parent / "datasette_plugins"
 
 
-def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
+def metadata_data(db: Path, metadata: Path = METADATA) -> dict:
     """metadata.json describes the database "ogi"; Datasette names a database after its file, so a
-    database served from another file name gets a copy of the metadata under its own name."""
-    if db.stem == "ogi":
-        return metadata
+    database served from another file name gets the metadata under its own name."""
     data = json.loads(metadata.read_text("utf-8"))
+    if db.stem == "ogi":
+        return data
     data["databases"] = {db.stem: data["databases"]["ogi"]}
     for dash in (data.get("plugins", {}).get("datasette-dashboards") or {}).values():
         for item in [*dash.get("charts", {}).values(), *dash.get("filters", {}).values()]:
             if item.get("db") == "ogi":
                 item["db"] = db.stem
+    return data
+
+
+def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
+    """The metadata file to give `datasette serve` for `db` (metadata_data, written when renamed)."""
+    if db.stem == "ogi":
+        return metadata
+    data = metadata_data(db, metadata)
     # one file per served database, rewritten on each start (a fresh temp file per start piled up in /tmp)
     tag = hashlib.sha1(str(Path(db).resolve()).encode()).hexdigest()[:10]
     out = Path(tempfile.gettempdir()) / f"ogi-metadata-{db.stem}-{tag}.json"
@@ -101,7 +109,7 @@ def datasette_app(db: Path, *, metadata: Path = METADATA, template_dir: Optional
 
     db = Path(db)
     inspect = read_inspect(db)
-    return Datasette(files=[], immutables=[str(db)], metadata=json.loads(metadata_for(db, metadata).read_text("utf-8")),
+    return Datasette(files=[], immutables=[str(db)], metadata=metadata_data(db, metadata),
                      plugins_dir=str(PLUGINS), template_dir=str(template_dir) if template_dir else None,
                      inspect_data=json.loads(Path(inspect).read_text("utf-8")) if inspect else None,
                      settings={**SETTINGS, "default_cache_ttl": 86400})
