@@ -19,11 +19,11 @@ same file: parts are content-named and never overwritten); any other part is wri
 signatures (a database not made by `normalize.build`) parts have no key and are always written.
 
 Each part is two files in `downloads/`: `panel-part-<sha12>.csv` (rows only: no BOM, no header) and
-`panel-part-<sha12>.arrow` (the same rows typed, Arrow IPC, lz4: read back to assemble the Parquet).
+`panel-part-<sha12>.parquet` (the same rows typed: read back to assemble the one Parquet download).
 The manifest `panel-<sha12>.csv.parts.json` (sha12 of the whole download) lists the BOM + header and
 the parts in order with rows, bytes and sha256; the site streams head + parts as one `panel.csv`
 whose bytes, sha256 and size are those a full build writes. `panel-<sha12>.parquet` is one file,
-assembled from the parts' Arrow files by C++ code (no Python per row) in row groups of whole parts.
+assembled from the parts' typed files by C++ code (no Python per row) in row groups of whole parts.
 """
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def published_parts(out_dir: Path, files: set[str]) -> dict[str, dict]:
         except (OSError, ValueError):
             continue
         for p in manifest.get("parts", []):
-            if p.get("key") and all((out_dir / p[k]).is_file() for k in ("csv", "arrow")) \
+            if p.get("key") and all((out_dir / p[k]).is_file() for k in ("csv", "typed")) \
                     and (out_dir / p["csv"]).stat().st_size == p["bytes"]:
                 out[p["key"]] = p
     return out
@@ -148,7 +148,7 @@ def referenced(out_dir: Path, files: set[str]) -> set[str]:
                 manifest = json.loads((out_dir / name).read_text("utf-8"))
             except (OSError, ValueError):
                 continue
-            out |= {p[k] for p in manifest.get("parts", []) for k in ("csv", "arrow")}
+            out |= {p[k] for p in manifest.get("parts", []) for k in ("csv", "typed")}
     return out
 
 
@@ -197,7 +197,7 @@ class _ParquetAssembler:
 def write_part(source, part: Part, schema: pa.Schema, out_dir: Path, whole) -> tuple[dict, pa.Table]:
     """Write one part's CSV and Arrow files; returns its manifest entry and its table."""
     tmp_csv = out_dir / f".panel-part.csv.tmp-{os.getpid()}"
-    tmp_arrow = out_dir / f".panel-part.arrow.tmp-{os.getpid()}"
+    tmp_arrow = out_dir / f".panel-part.parquet.tmp-{os.getpid()}"
     sha, n, batches = hashlib.sha256(), 0, []
     try:
         with open(tmp_csv, "wb") as fh:
@@ -212,15 +212,13 @@ def write_part(source, part: Part, schema: pa.Schema, out_dir: Path, whole) -> t
                 n += rows
         t = time.perf_counter()
         table = pa.Table.from_batches(batches, schema=schema)
-        with pa.OSFile(str(tmp_arrow), "wb") as sink:
-            with pa.ipc.new_file(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as w:
-                w.write_table(table)
-        _took("Arrow part write", t)
+        pq.write_table(table, tmp_arrow, compression="zstd", write_statistics=False)
+        _took("typed part write (Parquet)", t)
         csv_sha = sha.hexdigest()
         entry = {"key": part.key, "rows": n, "bytes": tmp_csv.stat().st_size, "sha256": csv_sha,
                  "agencies": [part.agencies[0], part.agencies[-1]],
                  "csv": _place(tmp_csv, out_dir, "panel-part", "csv", csv_sha),
-                 "arrow": _place(tmp_arrow, out_dir, "panel-part", "arrow", _sha256_file(tmp_arrow))}
+                 "typed": _place(tmp_arrow, out_dir, "panel-part", "parquet", _sha256_file(tmp_arrow))}
         return entry, table
     finally:
         for p in (tmp_csv, tmp_arrow):
@@ -228,9 +226,8 @@ def write_part(source, part: Part, schema: pa.Schema, out_dir: Path, whole) -> t
                 p.unlink()
 
 
-def read_part_table(out_dir: Path, entry: dict) -> pa.Table:
-    with pa.memory_map(str(out_dir / entry["arrow"]), "r") as src:
-        return pa.ipc.open_file(src).read_all()
+def read_part_table(out_dir: Path, entry: dict, schema: pa.Schema) -> pa.Table:
+    return pq.read_table(out_dir / entry["typed"], schema=schema)
 
 
 def write_panel(source, parts: list[Part], schema: pa.Schema, out_dir: Path,
@@ -247,7 +244,7 @@ def write_panel(source, parts: list[Part], schema: pa.Schema, out_dir: Path,
             if old is not None:
                 t = time.perf_counter()
                 _sha256_file(out_dir / old["csv"], also=whole)
-                entry, table = dict(old), read_part_table(out_dir, old)
+                entry, table = dict(old), read_part_table(out_dir, old, schema)
                 _took("reused parts (sha256, read)", t)
             else:
                 entry, table = write_part(source, part, schema, out_dir, whole)
