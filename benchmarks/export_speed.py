@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/scale_corpus.py --reports 20000 --out /tmp/x/20k.db --no-downloads
     .venv/bin/python benchmarks/export_speed.py --db /tmp/x/20k.db [--src OTHER_CHECKOUT] [--again]
 
-Runs `normalize.exports.write_downloads` on a copy-free read of DB into a fresh temporary folder, in a
-child process (its own peak RSS), and prints rows, rows/s, seconds by step and the files' sizes.
+Runs `normalize.exports.write_downloads` on DB (only read) into a fresh temporary folder, in a child
+process (its own peak RSS), and prints rows, rows/s, CPU seconds (less sensitive than wall time to the
+other jobs on a shared machine), seconds by step and the files' sizes.
 `--src` runs another checkout's exporter (e.g. main before this change) for comparison.
 `--again` then runs it a second time into the same folder with the first run's files as the published
 generation: every part is reused (what a nightly run with no changed agency pays for the downloads).
@@ -30,6 +31,8 @@ sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from normalize import exports
 keep = set(json.loads(sys.argv[4]))
+ru0 = resource.getrusage(resource.RUSAGE_SELF)
+cpu0 = ru0.ru_utime + ru0.ru_stime
 t = time.perf_counter()
 stats = {}
 try:
@@ -42,8 +45,9 @@ try:
     times = {k: round(v, 1) for k, v in export_parts.TIMES.items()}
 except ImportError:
     times = {}
+ru = resource.getrusage(resource.RUSAGE_SELF)
 print("RESULT " + json.dumps({"rows": rows, "seconds": secs, "stats": stats, "times": times,
-                              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                              "cpu": ru.ru_utime + ru.ru_stime - cpu0, "peak_rss_mb": ru.ru_maxrss / 1024}))
 """
 
 
@@ -57,8 +61,9 @@ def run(src: Path, db: Path, out: Path, keep: list[str]) -> dict:
 
 def show(label: str, r: dict) -> None:
     n = r["rows"][0]["rows"]
-    print(f"{label}: {n:,} rows in {r['seconds']:.1f} s ({n / max(r['seconds'], 1e-9):,.0f} rows/s), "
-          f"peak RSS {r['peak_rss_mb']:,.0f} MB {r['stats'] or ''}")
+    print(f"{label}: {n:,} rows in {r['seconds']:.1f} s ({n / max(r['seconds'], 1e-9):,.0f} rows/s; "
+          f"CPU {r['cpu']:.1f} s = {r['cpu'] / max(n, 1) * 1e6:.2f} µs a row), peak RSS {r['peak_rss_mb']:,.0f} MB "
+          f"{r['stats'] or ''}")
     for step, secs in r["times"].items():
         print(f"  {step:<30} {secs:7.1f} s")
     for d in r["rows"]:

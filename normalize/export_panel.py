@@ -74,6 +74,14 @@ class Assembler:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
         self.labels = {(t, k, c, tpl): (zh, en) for t, k, c, tpl, zh, en in conn.execute(_LABELS)}
+        self.four: dict[tuple, tuple] = {}  # (tbl, row, col, template) → the row's and the column's labels
+
+    def _four(self, t, r, c, tpl) -> tuple:
+        if len(self.four) > 200_000:  # bounded: codes are few, but a corrupt table could print many
+            self.four.clear()
+        none2 = (None, None)
+        out = self.four[(t, r, c, tpl)] = self.labels.get((t, "row", r, tpl), none2) + self.labels.get((t, "column", c, tpl), none2)
+        return out
 
     def batches(self, report_ids: list[str], schema: pa.Schema, batch_rows: int) -> Iterator[tuple[pa.RecordBatch, bytes, int]]:
         report_at = [schema.get_field_index(c) for c in REPORT_COLUMNS]
@@ -82,14 +90,14 @@ class Assembler:
         rows: list[tuple] = []
         index: list[int] = []
         reports: list[tuple] = []
-        labels, none2 = self.labels, (None, None)
+        four = self.four
         for rid in report_ids:
             rep = self.conn.execute(_REPORTS, (rid,)).fetchone()
             if rep is None:
                 continue
             tpl, k = rep[tpl_i], len(reports)
-            cells = [(t, r, c) + labels.get((t, "row", r, tpl), none2) + labels.get((t, "column", c, tpl), none2)
-                     + (v, u, raw, d, p) for t, r, c, v, u, raw, d, p in self.conn.execute(_CELLS, (rid,))]
+            cells = [(t, r, c) + (four.get((t, r, c, tpl)) or self._four(t, r, c, tpl)) + (v, u, raw, d, p)
+                     for t, r, c, v, u, raw, d, p in self.conn.execute(_CELLS, (rid,))]
             cells += self.conn.execute(_PRE2019, (rid,)).fetchall()
             if not cells:
                 continue
