@@ -44,7 +44,7 @@ from . import export_format
 EXPORT_FORMAT = "panel-parts-1"  # bump when what a part holds or how it is written changes
 PART_AGENCIES = 16  # expected agencies per part
 BATCH_ROWS = 50_000  # rows converted at a time
-ROW_GROUP_ROWS = 1 << 18  # Parquet row groups: whole parts up to this many rows (bounded memory)
+ROW_GROUP_ROWS = 1 << 17  # Parquet row groups: whole parts up to this many rows (bounded memory)
 MANIFEST_SUFFIX = ".parts.json"
 TIMES: dict[str, float] = {}  # seconds by step of the last export (benchmarks/export_speed.py prints them)
 
@@ -78,7 +78,7 @@ def plan_parts(conn: sqlite3.Connection, schema: pa.Schema) -> list[Part]:
     part, keyed, current, statuses = Part(), [], None, []
 
     def close_agency():
-        if current is not None:
+        if current is not None and statuses:
             sig = signatures.get(current) if current else None
             keyed.append(None if sig is None else [current, sig, statuses])
 
@@ -92,13 +92,18 @@ def plan_parts(conn: sqlite3.Connection, schema: pa.Schema) -> list[Part]:
             "select coalesce(agency_id, ''), id, status from reports order by 1, year, id"):
         if aid != current:
             close_agency()
-            if current is not None and boundary(current):
+            if current is not None and (boundary(current) or not current):  # (the no-agency group stands alone)
                 close_part()
                 part, keyed = Part(), []
             current, statuses = aid, []
+        if not part.agencies or part.agencies[-1] != aid:
             part.agencies.append(aid)
         part.reports.append(rid)
         statuses.append([rid, status])
+        if not aid and boundary(rid):  # reports of no agency: cut by report, so no part grows with the corpus
+            close_agency()
+            close_part()
+            part, keyed, statuses = Part(), [], []
     close_agency()
     close_part()
     _took("plan parts", t0)

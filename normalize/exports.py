@@ -145,12 +145,15 @@ def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset(), 
     tmp_parquet = out_dir / f".panel.parquet.tmp-{pid}"
     conn = sqlite3.connect(db_file)
     try:
-        sql, what = panel_sql(conn)
+        source = export_panel.assembler(conn)  # the known panel view, assembled a report at a time
+        sql, what = (None, PANEL_SOURCES["panel"]) if source else panel_sql(conn)
         if what == PANEL_SOURCES["panel"]:
             declared = _declared(conn, "panel")
-            names = [d[0] for d in conn.execute(f"select * from ({sql}) limit 0").description]
-            source = export_panel.assembler(conn) or export_parts.ReportQuery(
-                conn, f"select * from ({sql}) where report_id = ?")
+            if source:
+                names = list(export_panel.COLUMNS)
+            else:  # another panel view: read through it a report at a time
+                names = [d[0] for d in conn.execute(f"select * from ({sql}) limit 0").description]
+                source = export_parts.ReportQuery(conn, f"select * from ({sql}) where report_id = ?")
             schema = export_format.declared_schema(names, declared)
             reusable = export_parts.published_parts(out_dir, set(keep)) if reuse else {}
             while True:

@@ -101,3 +101,35 @@ def test_a_source_without_the_panel_is_written_whole_and_widened(tmp_path):
     table = pq.read_table(tmp_path / "downloads" / out["parquet"]["file"])
     assert table.column("value").type == pa.string()  # text among the numbers: the column is text, nothing dropped
     assert table.column("value").to_pylist() == [str(r[names.index("value")]) for r in want_rows]
+
+
+def test_parts_are_ranges_of_agencies_cut_where_an_id_hashes_to_zero(tmp_path, monkeypatch):
+    """Content-defined parts: a new agency changes only its own part's key; reports of no agency are cut
+    by report id, so no part holds the whole corpus."""
+    from normalize import export_parts
+
+    monkeypatch.setattr(export_parts, "PART_AGENCIES", 4)
+    db = tmp_path / "p.db"
+    conn = sqlite3.connect(db)
+    conn.executescript("""create table reports (id text primary key, agency_id text, year integer, status text);
+        create table _build_state (agency_id text primary key, signature text);
+        create table _build_info (key text primary key, value text);
+        insert into _build_info values ('parser_version', 'x');""")
+    agencies = [f"a{i:03d}" for i in range(60)]
+    conn.executemany("insert into reports values (?,?,?,?)", [(f"{a}-{y}", a, y, "current") for a in agencies for y in (2020, 2021)]
+                     + [(f"none-{i}", None, 2020, "current") for i in range(200)])
+    conn.executemany("insert into _build_state values (?,?)", [(a, "sig-" + a) for a in agencies])
+    conn.commit()
+    schema = export_format.declared_schema(["report_id"], {})
+    before = export_parts.plan_parts(conn, schema)
+    no_agency = [p for p in before if p.agencies == [""]]
+    assert len(no_agency) > 10 and all(p.key is None for p in no_agency)  # cut by report, never reused
+    keyed = [p for p in before if "" not in p.agencies]
+    assert all(p.key for p in keyed) and [a for p in keyed for a in p.agencies] == agencies
+    assert all(export_parts.boundary(p.agencies[-1]) for p in keyed[:-1])
+    conn.executemany("insert into reports values (?,?,?,?)", [("a0305-2020", "a0305", 2020, "current")])
+    conn.execute("insert into _build_state values ('a0305', 'sig-new')")
+    conn.execute("update reports set status = 'removed' where id = 'a050-2021'")
+    after = export_parts.plan_parts(conn, schema)
+    changed = {tuple(p.agencies) for p in after if p.key not in {q.key for q in before}}
+    assert len(changed) == 2 and any("a0305" in c for c in changed) and any("a050" in c for c in changed)
