@@ -231,6 +231,17 @@ def write_part(source, part: Part, schema: pa.Schema, out_dir: Path, whole) -> t
                 p.unlink()
 
 
+def _reuse(out_dir: Path, entry: dict, schema: pa.Schema) -> Optional[tuple[bytes, pa.Table]]:
+    """A published part's CSV bytes and typed table, or None when a file no longer matches its entry."""
+    try:
+        data = (out_dir / entry["csv"]).read_bytes()  # one part: a few MB
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            return None
+        return data, read_part_table(out_dir, entry, schema)
+    except (OSError, pa.ArrowException):
+        return None
+
+
 def read_part_table(out_dir: Path, entry: dict, schema: pa.Schema) -> pa.Table:
     return pq.read_table(out_dir / entry["typed"], schema=schema)
 
@@ -248,10 +259,14 @@ def write_panel(source, parts: list[Part], schema: pa.Schema, out_dir: Path,
             old = reusable.get(part.key) if part.key else None
             if old is not None:
                 t = time.perf_counter()
-                _sha256_file(out_dir / old["csv"], also=whole)
-                entry, table = dict(old), read_part_table(out_dir, old, schema)
+                reused = _reuse(out_dir, old, schema)
                 _took("reused parts (sha256, read)", t)
-            else:
+                if reused is None:  # damaged on disk: written again
+                    old = None
+                else:
+                    whole.update(reused[0])
+                    entry, table = dict(old), reused[1]
+            if old is None:
                 entry, table = write_part(source, part, schema, out_dir, whole)
                 written += 1
             entries.append(entry)

@@ -168,16 +168,17 @@ def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset(), 
                        "bytes": manifest["bytes"], "sha256": manifest["sha256"]}
         else:
             tmp_csv = out_dir / f".panel.csv.tmp-{pid}"
-            source = "indicators_wide" if what == PANEL_SOURCES["indicators_wide"] else ""
-            n = _write_single(conn, sql, _declared(conn, source) if source else {}, tmp_csv, tmp_parquet)
+            table = "indicators_wide" if what == PANEL_SOURCES["indicators_wide"] else ""
+            n = _write_single(conn, sql, _declared(conn, table) if table else {}, tmp_csv, tmp_parquet)
             final, sha = _place(tmp_csv, out_dir, "panel", "csv")
             csv_row = {"file": final.name, "rows": n, "bytes": final.stat().st_size, "sha256": sha}
             counts = {"parts": 1, "written": 1, "reused": 0}
+    except BaseException:
+        for p in out_dir.glob(f".panel*.tmp-{pid}"):  # this export's unfinished files
+            p.unlink()
+        raise
     finally:
         conn.close()
-        for p in (tmp_parquet,):
-            if p.exists() and p.stat().st_size == 0:
-                p.unlink()
     if stats is not None:
         stats.update(counts)
     final, sha = _place(tmp_parquet, out_dir, "panel", "parquet")
