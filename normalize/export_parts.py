@@ -243,8 +243,12 @@ def _reuse(out_dir: Path, entry: dict, schema: pa.Schema) -> Optional[tuple[byte
 
 
 def read_part_table(out_dir: Path, entry: dict, schema: pa.Schema) -> pa.Table:
-    # one thread: parts are small, and on 2 busy cores the thread pool costs twice the CPU (measured)
-    return pq.read_table(out_dir / entry["typed"], schema=schema, use_threads=False)
+    # ParquetFile.read, one thread: parts are small; read_table's dataset layer and the thread pool cost
+    # more than the read on 2 busy cores (measured: 1.4 s against 2.3–3.3 s for 461 parts)
+    table = pq.ParquetFile(out_dir / entry["typed"]).read(use_threads=False)
+    if not table.schema.equals(schema):
+        raise pa.ArrowInvalid("a part's typed file has another schema")
+    return table
 
 
 def write_panel(source, parts: list[Part], schema: pa.Schema, out_dir: Path,
