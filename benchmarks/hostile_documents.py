@@ -5,7 +5,8 @@
 Each case is extracted in a fresh process with the build's limits (`extract_bytes`, default Limits:
 120 s and 2 GB per isolated extraction); peak memory is the largest resident set of that process and
 of the children it forked. The 48 MB HTML of 12.6 M <p> is the case of issue 10 (164 s and 6 GB before
-extraction was isolated for HTML).
+extraction was isolated for HTML). The PDFs are a one-page PDF whose content stream inflates to 3 GB (a Flate
+bomb) and one with 300 MB of path operators.
 """
 from __future__ import annotations
 
@@ -62,6 +63,30 @@ def docx_zip_bomb() -> bytes:
     return out.getvalue()
 
 
+def pdf_page_content(mb: int, unit: bytes = b"0 0 m 1 1 l S\n") -> bytes:
+    """A one-page PDF whose content stream inflates to `mb` MB of `unit` (path operators by default): a
+    Flate bomb when mb is large, a page that takes PDFium long to parse when mb is moderate."""
+    import zlib
+
+    comp = zlib.compressobj(1)
+    chunk = unit * (65536 // len(unit))
+    parts = [comp.compress(chunk) for _ in range(mb * 1024 * 1024 // len(chunk))]
+    parts.append(comp.flush())
+    stream = b"".join(parts)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
 def mhtml_of(html: bytes) -> bytes:
     return (b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"B\"\r\n\r\n--B\r\n"
             b"Content-Type: text/html; charset=utf-8\r\nContent-Location: http://x.gov.cn/a.html\r\n\r\n"
@@ -90,6 +115,8 @@ CASES = {
     "docx_1M_paragraphs": ("r.docx", lambda: docx_paragraphs(1_000_000)),
     "docx_zip_bomb_150MB": ("r.docx", docx_zip_bomb),
     "xlsx_1M_rows": ("r.xlsx", lambda: xlsx_cells(1_000_000)),
+    "pdf_flate_bomb_3GB": ("r.pdf", lambda: pdf_page_content(3072, b"\0" * 64)),
+    "pdf_paths_300MB": ("r.pdf", lambda: pdf_page_content(300)),
 }
 
 CHILD = r"""

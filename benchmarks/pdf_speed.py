@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/pdf_speed.py                  (rendered golden PDFs, 7 rounds)
     .venv/bin/python benchmarks/pdf_speed.py --rounds 9 --portal --render-dir /tmp/ogi-render
+    .venv/bin/python benchmarks/pdf_speed.py --cli 3               (also `ogi parse` as a command)
 
 Files: every golden real report (the five seeds and the Pingtan report, tests/render_formats.py) as
 LibreOffice renders it from its DOCX and as the portal's ReportLab generator draws it — real report text
@@ -13,13 +14,20 @@ under the same load on a shared machine; per file the median over the rounds is 
 first). Totals are the sums of the per-file medians.
 
     pdftotext       `pdftotext -layout FILE -` (poppler), a subprocess per file: text only, no tables
-    build           what a build's parse worker does with a PDF (builds of 24+ documents): `extract_bytes`
-                    + `parse_document`, the extraction in the process's warm isolated child (memory cap,
-                    time limit; forked once, not per document: normalize/extract/children.py), this
-                    process set up as a worker is (`reuse_children()`)
-    fork/doc        the same with a new forked child per document (`ogi parse`, builds under 24 documents)
+    build           what the product does with the PDFs of a build (in its parse workers, and in the build's
+                    own process under 24 documents) and of `ogi parse FILE…`: `extract_bytes` +
+                    `parse_document`, the extraction in the process's warm isolated child (memory cap,
+                    time limit; forked once, not per document: normalize/extract/children.py,
+                    `limits.reuse_children` / `limits.warm_children`)
+    fork/doc        the same with a new forked child per document: what a process pays for its first (or
+                    only) document, e.g. a one-file `ogi parse` (no mode of the product forks per document
+                    any more)
     in-process      `extract_pdf` + `parse_document` without isolation (the floor), in a process of its own
                     (timed there), so that PDFium's caches it warms are not inherited by the forked children
+
+`--cli` adds whole commands, a subprocess each, over the same files: `ogi parse FILE` once per file and
+`ogi parse FILE…` once for all (both include the interpreter's start and the imports), next to
+`pdftotext -layout` once per file and `python -c pass` once per file (the interpreter's start alone).
 
 ratio = our time ÷ pdftotext's time on the same file.
 """
@@ -104,11 +112,37 @@ class _InProcess:
         self.proc.join(30)
 
 
+def cli_times(files: list[tuple[str, Path]], rounds: int) -> dict[str, float]:
+    """Median over rounds of the total wall time of each command set (see module doc)."""
+    ogi = Path(sys.executable).with_name("ogi")
+    ogi_cmd = [str(ogi)] if ogi.exists() else [sys.executable, "-m", "ogi.cli"]
+    paths = [str(p) for _n, p in files]
+    sets = {
+        "pdftotext -layout FILE (a run per file)": [["pdftotext", "-layout", p, "-"] for p in paths],
+        "python -c pass (a run per file)": [[sys.executable, "-c", "pass"] for _p in paths],
+        "ogi parse FILE (a run per file)": [ogi_cmd + ["parse", p] for p in paths],
+        "ogi parse FILE... (one run for all)": [ogi_cmd + ["parse"] + paths],
+    }
+    times: dict[str, list[float]] = {k: [] for k in sets}
+    for rnd in range(rounds + 1):
+        for label, cmds in sets.items():
+            t0 = time.perf_counter()
+            for cmd in cmds:
+                proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, cwd=ROOT)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"{' '.join(cmd[:3])}… failed: {proc.stderr.decode()[-500:]}")
+            if rnd:  # round 0 warms the file cache
+                times[label].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=7, help="timed rounds (the median per file is kept)")
     ap.add_argument("--portal", action="store_true", help="add the demo portal's PDFs")
     ap.add_argument("--render-dir", type=Path, help="keep the renderings here (reused while unchanged)")
+    ap.add_argument("--cli", type=int, default=0, metavar="ROUNDS",
+                    help="also time `ogi parse` as a command (a process per file, and one for all) in ROUNDS rounds")
     args = ap.parse_args(argv)
     if not shutil.which("pdftotext"):
         print("pdftotext (poppler-utils) is not installed: no baseline")
@@ -165,6 +199,7 @@ def main(argv=None) -> int:
         reuse_children(False)
         stop_warm_child()
         floor.close()
+        cli = cli_times(files, args.cli) if args.cli else None
 
     med = {s: {n: statistics.median(v) for n, v in per.items()} for s, per in times.items()}
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -186,10 +221,16 @@ def main(argv=None) -> int:
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     for r in [head, ["-" * w for w in widths]] + rows:
         print("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))
-    print("\nbuild = extract_bytes + parse_document as a build worker runs them (extraction in the worker's warm "
-          "isolated child,\nforked once; the fork is not paid per document); fork/doc = a new isolated child per "
-          "document (fork included);\nin-process = extract_pdf + parse_document without isolation. "
-          "ratio = ours ÷ pdftotext -layout (a subprocess per file); text = non-space characters pdftotext printed.")
+    print("\nbuild = extract_bytes + parse_document as builds and `ogi parse FILE…` run them (extraction in the "
+          "process's warm\nisolated child, forked once; the fork is not paid per document); fork/doc = a new isolated "
+          "child per document\n(fork included: a process's first or only document); in-process = extract_pdf + "
+          "parse_document without isolation.\nratio = ours ÷ pdftotext -layout (a subprocess per file); text = non-space characters pdftotext printed.")
+    if cli:
+        print(f"\nAs commands, a subprocess each, over the same {len(files)} files; median of {args.cli} rounds (ms):")
+        base = cli["pdftotext -layout FILE (a run per file)"]
+        width = max(len(k) for k in cli)
+        for label, took in cli.items():
+            print(f"  {label.ljust(width)}  {took * 1000:8.0f}  {took / base:6.2f}×")
     blind = [name for name, n in base_chars.items() if n < 100]
     if blind:
         print(f"\nWARNING: pdftotext read (almost) no text from {len(blind)} file(s), e.g. {blind[0]}: its time is no "

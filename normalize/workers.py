@@ -5,6 +5,9 @@ future fails with `BrokenProcessPool`. `map_in_workers` then runs each job whose
 more in a forked child of its own (`limits.run_isolated`, memory and time bounded); a job that kills that
 child too gets `on_lost(args, message)` as its result. So one document can never sink a whole build.
 
+With workers <= 1 the jobs run in this process, their isolated extractions in one warm child
+(`limits.warm_children`, stopped when the map ends) rather than a fork per document.
+
 Results come back in input order. Workers come from a forkserver: the build may run in a process that
 has threads (after an in-process crawl), and forking such a process can deadlock.
 """
@@ -18,8 +21,11 @@ def map_in_workers(fn: Callable, args: Sequence[tuple], *, workers: int, on_lost
                    timeout: float = 600.0, max_memory_mb: int = 4096, chunk: int = 64) -> Iterator:
     """Yield fn(*a) for every a in args, in order (see module doc)."""
     if workers <= 1:
-        for a in args:
-            yield fn(*a)
+        from .extract.limits import warm_children
+
+        with warm_children():  # one warm isolated child for the documents of this map, as in a worker
+            for a in args:
+                yield fn(*a)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

@@ -22,6 +22,7 @@ import select
 import signal
 import time
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -228,6 +229,26 @@ def reuse_children(enabled: bool = True) -> None:
     build's parse workers. Off by default: a warm child does not see later changes to its parent
     (a test's monkeypatch)."""
     _REUSE[0] = enabled
+
+
+@contextmanager
+def warm_children():
+    """Within this block, the process's isolated extractions run in one warm child (`reuse_children`),
+    forked at the first and stopped when the block ends: for a process that extracts several documents
+    in a row (a build parsing in its own process, `ogi parse` of several files). The child is forked
+    inside the block, so it sees the parent as it is then. Nested in a process where reuse is already on
+    (a build worker), it changes nothing."""
+    if _REUSE[0]:
+        yield
+        return
+    reuse_children(True)
+    try:
+        yield
+    finally:
+        reuse_children(False)
+        from .children import stop_warm_child
+
+        stop_warm_child()
 
 
 def _run_forked(fn: Callable, args: tuple, *, timeout: float, max_memory_mb: int):

@@ -48,6 +48,7 @@ import struct
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter
 from typing import Optional
 
@@ -126,6 +127,8 @@ def preload() -> None:
     import pdfplumber.table  # noqa: F401
     import pypdfium2  # noqa: F401
     import pypdfium2.raw  # noqa: F401
+
+    from . import lattice  # noqa: F401  (imported by every page with ruling lines)
 
 
 # --------------------------------------------------------------------------- opening
@@ -416,7 +419,8 @@ def _text_missing(text_boxes: list[tuple], chars: list[_Char]) -> bool:
             continue
         x0, top, x1, bottom = x0 - 1, top - 1, x1 + 1, bottom + 1
         found = False
-        for k in range(max(0, at - 16), min(n, at + 32)):  # from a little back: adjacent objects touch
+        # from the last one found on, then a little back (adjacent objects touch): any overlap answers
+        for k in chain(range(at, min(n, at + 32)), range(max(0, at - 16), min(at, n))):
             ch = inked[k]
             if ch.x1 >= x0 and ch.x0 <= x1 and ch.top <= bottom and ch.bottom >= top:
                 found = True
