@@ -86,9 +86,11 @@ def pages(db: Path) -> list[tuple[str, list]]:
         ("cells ?tbl=t3&row_code=granted", [f"/{s}/cells?tbl=t3&row_code=granted"]),
         ("t3_wide one report", [f"/{s}/t3_wide?report_id={q(r)}" for r in rids]),
         ("t3_wide unfiltered", [f"/{s}/t3_wide"]),
+        ("checks unfiltered", [f"/{s}/checks"]),
         ("checks ?status=fail", [f"/{s}/checks?status=fail"]),
         ("checks of a report", [f"/{s}/checks?report_id={q(r)}" for r in rids]),
         ("sections of a report", [f"/{s}/sections?report_id={q(r)}" for r in rids]),
+        ("documents unfiltered", [f"/{s}/documents"]),
     ]
     for k, words in WORDS.items():
         out.append((f"sections ?_search= {k} char", [f"/{s}/sections?_search={q(w)}" for w in words]))

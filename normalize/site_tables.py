@@ -21,6 +21,10 @@
     and `fill_dashboard_rule_cube(db)`: each deletes and rewrites its whole table from per-report
     tables (≈ 1 s at 100,000 reports), so a build re-runs them after any report changed.
 
+  - `facet_counts` (migration `facet_counts`): for each table and column of `FACETED` (the metadata's
+    default facets), every value and its row count; the unfiltered table pages show their facets from it
+    (ogi/site/facet_counts.py). Filled by `fill_facet_counts(db)` (≈ 1 s at 100,000 reports).
+
   `PER_REPORT_TABLES` and `CORPUS_AGGREGATES` list these functions: an incremental build calls every
   `PER_REPORT_TABLES` function for the changed reports, then every `CORPUS_AGGREGATES` function
   (`refresh_aggregates(db)`): `finish(db, report_ids=...)` does both, after refreshing the older
@@ -244,8 +248,38 @@ def fill_dashboard_rule_cube(db) -> None:
                     f"where k.status in ('fail', 'warn') group by {CUBE_KEYS}, k.rule")
 
 
+# the default facets of the table pages (ogi/metadata_source.py takes them from here): their counts over
+# the whole table are made once per build, for the unfiltered pages (ogi/site/facet_counts.py)
+FACETED = {
+    "reports": ("year", "template", "level", "province", "status", "scope"),
+    "checks": ("status", "rule", "level"),
+    "issues": ("rule", "level"),
+    "documents": ("format", "role", "parse_status"),
+    "agencies": ("kind", "level", "scope", "province"),
+    "indicators_wide": ("year", "template", "scope", "source"),
+}
+
+
+def fill_facet_counts(db) -> None:
+    """`facet_counts`: for each table and column of FACETED, every non-null value and its row count (the
+    GROUP BY of Datasette's facet query without its ORDER BY / LIMIT, which are applied when served)."""
+    names = set(db.table_names())
+    if "facet_counts" not in names:
+        return  # a database from before migration facet_counts
+    db.conn.execute("delete from facet_counts")
+    for tbl, cols in FACETED.items():
+        if tbl not in names:
+            continue
+        have = {c.name for c in db[tbl].columns}
+        for col in cols:
+            if col in have:
+                db.conn.execute(f"insert into facet_counts (tbl, col, value, n) select ?, ?, [{col}], count(*) "
+                                f"from [{tbl}] where [{col}] is not null group by [{col}]", (tbl, col))
+
+
 PER_REPORT_TABLES = {"report_totals": fill_report_totals}
-CORPUS_AGGREGATES = {"dashboard_cube": fill_dashboard_cube, "dashboard_rule_cube": fill_dashboard_rule_cube}
+CORPUS_AGGREGATES = {"dashboard_cube": fill_dashboard_cube, "dashboard_rule_cube": fill_dashboard_rule_cube,
+                     "facet_counts": fill_facet_counts}
 
 
 def refresh_aggregates(db) -> None:

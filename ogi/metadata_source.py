@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ogi.site.dashboards import DASHBOARDS
 from ogi.site.search import prose_then_tables
+from normalize.site_tables import FACETED
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -308,6 +309,11 @@ TABLES = {
         "rule": ("规则", "Check rule (rules.id)"),
         "n": ("条数", "Checks with status fail or warn"),
     }),
+    "facet_counts": ("分面计数", "Per table and column of the default facets, every value and its row count over the whole table "
+                     "(made at build time; the unfiltered table pages show their facets from it)", {
+        "tbl": ("表", "Table"), "col": ("列", "Column"), "value": ("值", "Value (of the column's own type)"),
+        "n": ("行数", "Rows of the table with this value"),
+    }),
     "_migrations": ("数据库版本", "Schema migrations applied to this database", {
         "version": ("版本", "Migration number"), "name": ("名称", "Migration name"),
         "applied_at": ("应用时间", "When it was applied (UTC)"),
@@ -402,7 +408,7 @@ QUERIES = {
         "title": "自相矛盾的报告 Reports that contradict themselves",
         "description": "Hard identities that fail, with the printed and the expected value: the newest 100 (all of them: the checks table, status = fail; rendering 500 rows took 300 ms).",
         "sql": ("select c.report_id, r.agency, r.year, c.rule, c.scope, c.expected, c.found, c.page, c.message_zh, c.message\n"
-                "from reports r join checks c on c.report_id = r.id\n"
+                "from reports r cross join checks c on c.report_id = r.id\n"
                 "where r.checks_failed > 0 and c.level = 'hard' and c.status = 'fail' order by r.year desc, r.agency\n"
                 "limit 100"),
     },
@@ -455,14 +461,10 @@ def build_metadata() -> dict:
     for name, (zh, en, cols) in {**TABLES, **VIEWS}.items():
         t = {"description": f"{zh} — {en}", "columns": {c: f"{czh} — {cen}" for c, (czh, cen) in cols.items()}}
         tables[name] = t
-    tables["reports"]["facets"] = ["year", "template", "level", "province", "status"]
     tables["reports"]["sort_desc"] = "year"
     tables["reports"]["label_column"] = "label"
     # no default facets on cells: three GROUP BYs over every cell of the corpus on each page (issue 9);
     # ?_facet=tbl still works on a filtered page
-    tables["checks"]["facets"] = ["status", "rule", "level"]
-    tables["issues"]["facets"] = ["rule", "level"]
-    tables["documents"]["facets"] = ["format", "role", "parse_status"]
     # the search box: one token per character (ogi/site/search.py), prose only on `sections`
     tables["sections"]["fts_table"] = "passages_grams"
     tables["sections"]["fts_pk"] = "id"
@@ -479,12 +481,12 @@ def build_metadata() -> dict:
         tables[bookkeeping]["hidden"] = True
     for name, facets in ind.FACETS.items():
         tables[name]["facets"] = facets
-    tables["agencies"]["facets"] = ["kind", "level", "scope", "province"]
     tables["agencies"]["label_column"] = "name"
     tables["agency_aliases"]["facets"] = ["source", "rule"]
     tables["rejected_pages"]["facets"] = ["verdict", "reason", "site_id"]
-    tables["indicators_wide"]["facets"] = ["year", "template", "scope", "source"]
-    tables["reports"]["facets"].append("scope")
+    # default facets of the big tables: counted at build time for their unfiltered pages (issue 9)
+    for name, facets in FACETED.items():
+        tables[name]["facets"] = list(facets)
     return {
         "title": "ogi-reports: 政府信息公开工作年度报告数据库",
         "description": (

@@ -23,17 +23,25 @@ METADATA = REPO / "metadata.json"
 PLUGINS = Path(__file__).resolve().parent / "datasette_plugins"
 
 
-def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
+def metadata_data(db: Path, metadata: Path = METADATA) -> dict:
     """metadata.json describes the database "ogi"; Datasette names a database after its file, so a
-    database served from another file name gets a copy of the metadata under its own name."""
-    if db.stem == "ogi":
-        return metadata
+    database served from another file name gets the metadata under its own name."""
     data = json.loads(metadata.read_text("utf-8"))
+    if db.stem == "ogi":
+        return data
     data["databases"] = {db.stem: data["databases"]["ogi"]}
     for dash in (data.get("plugins", {}).get("datasette-dashboards") or {}).values():
         for item in [*dash.get("charts", {}).values(), *dash.get("filters", {}).values()]:
             if item.get("db") == "ogi":
                 item["db"] = db.stem
+    return data
+
+
+def metadata_for(db: Path, metadata: Path = METADATA) -> Path:
+    """The metadata file to give `datasette serve` for `db` (metadata_data, written when renamed)."""
+    if db.stem == "ogi":
+        return metadata
+    data = metadata_data(db, metadata)
     # one file per served database, rewritten on each start (a fresh temp file per start piled up in /tmp)
     tag = hashlib.sha1(str(Path(db).resolve()).encode()).hexdigest()[:10]
     out = Path(tempfile.gettempdir()) / f"ogi-metadata-{db.stem}-{tag}.json"
@@ -59,6 +67,26 @@ def site_options(db: Path, extra: tuple[str, ...] = ()) -> list[str]:
     ]
 
 
+SETTINGS = {
+    "sql_time_limit_ms": 5000,
+    "max_returned_rows": 5000,
+    "facet_time_limit_ms": 100,  # a facet that costs more is dropped, not waited for
+    "suggest_facets": False,  # suggestions ran ~60 queries a table page (issue 9)
+    "default_page_size": 50,
+    # a table page shows the first 300 characters of a long text (a section is ~2,000): the full text
+    # is on the row page, the report page and in .json/.csv (rendering 50 whole sections cost ~100 ms)
+    "truncate_cells_html": 300,
+    "allow_download": True,
+}
+
+
+def _setting_args() -> list[str]:
+    out = []
+    for k, v in SETTINGS.items():
+        out += ["--setting", k, ("on" if v else "off") if isinstance(v, bool) else str(v)]
+    return out
+
+
 def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, metadata: Path = METADATA,
                       extra: tuple[str, ...] = ()) -> list[str]:
     metadata = metadata_for(db, metadata)
@@ -67,17 +95,24 @@ def datasette_command(db: Path, *, host: str = "127.0.0.1", port: int = 8001, me
         "--metadata", str(metadata), "--host", host, "--port", str(port),
         "--static", f"ogi-static:{Path(__file__).resolve().parent / 'static'}",
         "--plugins-dir", str(PLUGINS),
-        "--setting", "sql_time_limit_ms", "5000",
-        "--setting", "max_returned_rows", "5000",
-        "--setting", "facet_time_limit_ms", "100",  # a facet that costs more is dropped, not waited for
-        "--setting", "suggest_facets", "off",  # suggestions ran ~60 queries a table page (issue 9)
-        "--setting", "default_page_size", "50",
-        # a table page shows the first 300 characters of a long text (a section is ~2,000): the full text
-        # is on the row page, the report page and in .json/.csv (rendering 50 whole sections cost ~100 ms)
-        "--setting", "truncate_cells_html", "300",
-        "--setting", "allow_download", "on",
+        *_setting_args(),
         *site_options(db, extra),
     ]
+
+
+def datasette_app(db: Path, *, metadata: Path = METADATA, template_dir: Optional[Path] = None):
+    """The Datasette `ogi serve` runs, made in this process (tests and profiling call it with
+    `await ds.invoke_startup()` then `ds.client.get(...)`): same metadata, plugins, settings and inspect file."""
+    from datasette.app import Datasette
+
+    from normalize.exports import read_inspect
+
+    db = Path(db)
+    inspect = read_inspect(db)
+    return Datasette(files=[], immutables=[str(db)], metadata=metadata_data(db, metadata),
+                     plugins_dir=str(PLUGINS), template_dir=str(template_dir) if template_dir else None,
+                     inspect_data=json.loads(Path(inspect).read_text("utf-8")) if inspect else None,
+                     settings={**SETTINGS, "default_cache_ttl": 86400})
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -67,10 +67,16 @@ class PublishedDatabase(Database):
             raise QueryInterrupted(None, sql, params)
         if policy is not None:
             custom_time_limit = policy
-        if counts is not None and "escape_fts(:search)" in sql and counts.on_table_page():
-            from ogi.site.fts_pages import bounded
+        if counts is not None and " as value, count(*) as count from (" in sql and counts.on_table_page():
+            from ogi.site.facet_counts import facet_query
 
-            sql = bounded(sql) or sql
+            swap = facet_query(sql, params, await self._facet_counts())
+            if swap is not None:
+                sql, params = swap
+        if counts is not None and "escape_fts(:search)" in sql and counts.on_table_page():
+            from ogi.site.fts_pages import bounded, bounded_count
+
+            sql = bounded(sql) or bounded_count(sql) or sql
         schema = not self.is_mutable and _is_schema_sql(sql) and len(self._ogi_schema) < SCHEMA_CACHE_MAX
         key = ("sql", sql, repr(params), truncate, page_size)
         if schema and key in self._ogi_schema:
@@ -85,6 +91,16 @@ class PublishedDatabase(Database):
         if getattr(self, "_ogi_views", None) is None:
             self._ogi_views = set(await self.view_names())
         return self._ogi_views
+
+    async def _facet_counts(self) -> set:
+        """(table, column) pairs whose facet the build counted (ogi/site/facet_counts.py); none in a
+        database made before the table existed."""
+        if getattr(self, "_ogi_facet_counts", None) is None:
+            counted = set()
+            if await self.table_exists("facet_counts"):
+                counted = {(r[0], r[1]) for r in await super().execute("select distinct tbl, col from facet_counts")}
+            self._ogi_facet_counts = counted
+        return self._ogi_facet_counts
 
     async def execute_fn(self, fn):
         if self.ds.executor is None:

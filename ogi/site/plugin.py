@@ -16,6 +16,7 @@ from markupsafe import Markup
 from . import pages
 from .labels import label_for
 from .search import grams_match, phrase_match
+from .table_html import rows_html, year_cells
 
 
 @hookimpl
@@ -113,6 +114,8 @@ def prepare_jinja2_environment(env, datasette):
 
     first = [FileSystemLoader(datasette.template_dir)] if datasette.template_dir else []
     env.loader = ChoiceLoader([*first, FileSystemLoader(str(TEMPLATES)), env.loader])
+    env.globals["ogi_rows_html"] = rows_html
+    env.globals["ogi_year_cells"] = year_cells
 
 
 
