@@ -115,6 +115,7 @@ def main() -> None:
           f"({inc.get('agencies_rewritten', '-')} agencies), {inc.get('nightly_columns_updated', '-')} nightly "
           f"columns updated: {inc['seconds']} s, peak RSS {inc['peak_rss_mb']:,} MB")
     print(f"  seconds by step (from the start to the first step: reading the archive): {inc['steps']}")
+    print(f"  panel download parts (normalize/export_parts.py): {inc.get('download_parts')}")
     if args.compare_full:
         full_db = args.dir / "full.db"
         full = timed_build(archive, full_db, cache, full=True)

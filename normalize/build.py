@@ -176,8 +176,11 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         say("downloads", 0, 1)
         db = sqlite_utils.Database(tmp)
         db["downloads"].delete_where()
+        parts: dict = {}  # an incremental build reuses the published panel parts of unchanged agencies
         db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(db_path),
-                                                           keep=exports.published_files(db_path)))
+                                                           keep=exports.published_files(db_path),
+                                                           reuse=counts["mode"] == "incremental", stats=parts))
+        counts["download_parts"] = parts
         db.conn.commit()
         db.conn.execute("PRAGMA journal_mode=DELETE")
         vacuum_if_needed(db)  # a file written once, or a copy with a few agencies rewritten, has few free pages

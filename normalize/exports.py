@@ -7,15 +7,15 @@ CSV is UTF-8 with a BOM (Chinese Excel reads it without mojibake); Parquet keeps
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import re
 import sqlite3
 from pathlib import Path
 from typing import Optional
+
+from . import export_format, export_panel, export_parts
 
 # The panel researchers download: the agency × year panel of issue 7 where the database has it,
 # else every printed number with its report's identity (long form).
@@ -101,134 +101,104 @@ def _place(tmp: Path, out_dir: Path, stem: str, ext: str) -> tuple[Path, str]:
     return final, sha
 
 
-BATCH_ROWS = 50_000  # rows fetched, written to CSV and typed for Parquet at a time
-ROW_GROUP_ROWS = 1 << 20  # Parquet row group size (pyarrow's default for a whole table)
-
-
-def _arrow_column(values: list):
-    """The column as pyarrow infers it; text mixed with numbers stays text (str of each value)."""
-    import pyarrow as pa
-
+def _declared(conn, name: str) -> dict[str, str]:
     try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+        return {r[1]: r[2] for r in conn.execute(f"pragma table_info([{name}])")}
+    except sqlite3.Error:
+        return {}
 
 
-def _unified_type(types: set):
-    """The type pyarrow would infer for the whole column from the types of its batches."""
-    import pyarrow as pa
-
-    kinds = {t for t in types if not pa.types.is_null(t)}
-    if not kinds:
-        return pa.string()  # all blank: keep a type
-    if len(kinds) == 1:
-        return next(iter(kinds))
-    if kinds <= {pa.int64(), pa.float64()}:
-        return pa.float64()
-    return None  # text mixed with numbers: str of each value
-
-
-def _cast_column(arr, target):
-    import pyarrow as pa
-
-    if target is None:
-        if pa.types.is_string(arr.type):
-            return arr
-        return pa.array([None if v is None else str(v) for v in arr.to_pylist()], type=pa.string())
-    return arr if arr.type == target else arr.cast(target)
-
-
-def write_csv_and_parquet(cursor, csv_path: Path, parquet_path: Path) -> int:
-    """One pass over the query, BATCH_ROWS rows at a time (memory does not grow with the panel: at
-    100,000 reports it has ~14 M rows). CSV rows are written as they come; each batch's Parquet columns
-    are typed as pyarrow infers them and spilled to an Arrow IPC file, then cast to the type pyarrow
-    would infer for the whole column (int64 with float64 → float64; text with numbers → text) and
-    written to Parquet."""
-    import pyarrow as pa
+def _write_single(conn, sql: str, declared: dict, csv_path: Path, parquet_path: Path) -> int:
+    """The whole query as one CSV and one Parquet file (sources without the per-report panel)."""
     import pyarrow.parquet as pq
 
-    names = [d[0] for d in cursor.description]
-    spill = parquet_path.with_name(parquet_path.name + ".arrows")
-    seen: list[set] = [set() for _ in names]
-    ipc = pa.ipc.IpcWriteOptions(compression="lz4")  # the spill is read once: fast compression
-    n = 0
-    writer = writer_schema = None
-    try:
-        with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
-            buf = io.StringIO(newline="")  # a batch is encoded and written at once, not row by row
-            w = csv.writer(buf)
-            w.writerow(names)
-            while True:
-                rows = cursor.fetchmany(BATCH_ROWS)
-                if not rows:
-                    break
-                w.writerows(rows)  # None is written as ""
-                fh.write(buf.getvalue())
-                buf.seek(0)
-                buf.truncate()
-                n += len(rows)
-                cols = [_arrow_column(list(c)) for c in zip(*rows)]
-                for s, c in zip(seen, cols):
-                    s.add(c.type)
-                batch = pa.RecordBatch.from_arrays(cols, names=names)
-                if writer is None or writer_schema != batch.schema:  # a new spill file per schema
-                    if writer is not None:
-                        writer.close()
-                    writer, writer_schema = pa.ipc.new_stream(str(spill) + f".{n}", batch.schema, options=ipc), batch.schema
-                writer.write_batch(batch)
-            fh.write(buf.getvalue())  # the header when there were no rows
-        if writer is not None:
-            writer.close()
-            writer = None
-        targets = [_unified_type(s) for s in seen]
-        schema = pa.schema([pa.field(nm, t if t is not None else pa.string()) for nm, t in zip(names, targets)])
-        parts = sorted(spill.parent.glob(spill.name + ".*"), key=lambda p: int(p.suffix[1:]))
-        with pq.ParquetWriter(parquet_path, schema, compression="zstd") as out:
-            pending: list = []
-            size = 0
-            for part in parts:
-                with pa.OSFile(str(part), "rb") as src:
-                    for batch in pa.ipc.open_stream(src):
-                        pending.append(pa.Table.from_arrays(
-                            [_cast_column(batch.column(i), t) for i, t in enumerate(targets)], schema=schema))
-                        size += batch.num_rows
-                        if size >= ROW_GROUP_ROWS:
-                            out.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
-                            pending, size = [], 0
-            if pending or n == 0:
-                out.write_table(pa.concat_tables(pending) if pending else schema.empty_table(),
-                                row_group_size=ROW_GROUP_ROWS)
-    finally:
-        if writer is not None:
-            writer.close()
-        for part in spill.parent.glob(spill.name + ".*"):
-            part.unlink()
-    return n
+    names = [d[0] for d in conn.execute(f"select * from ({sql}) limit 0").description]
+    schema = export_format.declared_schema(names, declared)
+    while True:
+        n = 0
+        try:
+            with open(csv_path, "wb") as fh, pq.ParquetWriter(parquet_path, schema, compression="zstd") as out:
+                fh.write(export_format.header(names))
+                cur = conn.execute(sql)
+                while rows := cur.fetchmany(export_parts.BATCH_ROWS):
+                    rb, text = export_format.batch(rows, schema)
+                    fh.write(text)
+                    out.write_batch(rb, row_group_size=export_parts.ROW_GROUP_ROWS)
+                    n += len(rows)
+                if n == 0:
+                    out.write_table(schema.empty_table())
+            return n
+        except export_format.Widen as w:
+            schema = export_format.widened(schema, w)
 
 
-def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset()) -> list[dict]:
+def write_downloads(db_file: Path, out_dir: Path, keep: set[str] = frozenset(), reuse: bool = True,
+                    stats: Optional[dict] = None) -> list[dict]:
     """Write the bulk downloads of the database at `db_file` into `out_dir`; returns `downloads` rows.
-    Files of earlier builds are removed unless named in `keep` (what the published database lists)."""
+
+    The panel is written as parts (normalize/export_parts.py); with `reuse`, parts whose key the
+    published generation's manifest lists (the files named in `keep`) are taken as they are. Files of
+    earlier builds are removed unless named in `keep` or listed by a manifest named there.
+    `stats` (a dict) receives parts / written / reused counts."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    pid = os.getpid()
+    tmp_parquet = out_dir / f".panel.parquet.tmp-{pid}"
     conn = sqlite3.connect(db_file)
     try:
-        sql, what = panel_sql(conn)
-        tmp = {fmt: out_dir / f".panel.{fmt}.tmp-{os.getpid()}" for fmt in ("csv", "parquet")}
-        n = write_csv_and_parquet(conn.execute(sql), tmp["csv"], tmp["parquet"])
+        source = export_panel.assembler(conn)  # the known panel view, assembled a report at a time
+        sql, what = (None, PANEL_SOURCES["panel"]) if source else panel_sql(conn)
+        if what == PANEL_SOURCES["panel"]:
+            declared = _declared(conn, "panel")
+            if source:
+                names = list(export_panel.COLUMNS)
+            else:  # another panel view: read through it a report at a time
+                names = [d[0] for d in conn.execute(f"select * from ({sql}) limit 0").description]
+                source = export_parts.ReportQuery(conn, f"select * from ({sql}) where report_id = ?")
+            schema = export_format.declared_schema(names, declared)
+            reusable = export_parts.published_parts(out_dir, set(keep)) if reuse else {}
+            while True:
+                try:
+                    parts = export_parts.plan_parts(conn, schema)
+                    manifest, counts = export_parts.write_panel(source, parts, schema, out_dir,
+                                                                reusable, tmp_parquet)
+                    break
+                except export_format.Widen as w:  # a value that does not fit its declared type
+                    schema = export_format.widened(schema, w)
+            csv_row = {"file": export_parts.write_manifest(out_dir, manifest), "rows": manifest["rows"],
+                       "bytes": manifest["bytes"], "sha256": manifest["sha256"]}
+        else:
+            tmp_csv = out_dir / f".panel.csv.tmp-{pid}"
+            table = "indicators_wide" if what == PANEL_SOURCES["indicators_wide"] else ""
+            n = _write_single(conn, sql, _declared(conn, table) if table else {}, tmp_csv, tmp_parquet)
+            final, sha = _place(tmp_csv, out_dir, "panel", "csv")
+            csv_row = {"file": final.name, "rows": n, "bytes": final.stat().st_size, "sha256": sha}
+            counts = {"parts": 1, "written": 1, "reused": 0}
+    except BaseException:
+        for p in out_dir.glob(f".panel*.tmp-{pid}"):  # this export's unfinished files
+            p.unlink()
+        raise
     finally:
         conn.close()
-    rows = []
-    for fmt in ("csv", "parquet"):
-        final, sha = _place(tmp[fmt], out_dir, "panel", fmt)
-        rows.append({"name": f"panel.{fmt}", "file": final.name, "format": fmt, "rows": n,
-                     "bytes": final.stat().st_size, "sha256": sha,
-                     "description": f"Panel: {what}" + (" — UTF-8 with BOM for Excel" if fmt == "csv" else "")})
-    current = {r["file"] for r in rows} | set(keep)
+    if stats is not None:
+        stats.update(counts)
+    final, sha = _place(tmp_parquet, out_dir, "panel", "parquet")
+    rows = [{"name": "panel.csv", "format": "csv", **csv_row,
+             "description": f"Panel: {what} — UTF-8 with BOM for Excel"},
+            {"name": "panel.parquet", "file": final.name, "format": "parquet", "rows": csv_row["rows"],
+             "bytes": final.stat().st_size, "sha256": sha, "description": f"Panel: {what}"}]
+    remove_unreferenced(out_dir, {r["file"] for r in rows} | set(keep))
+    return rows
+
+
+def remove_unreferenced(out_dir: Path, files: set[str]) -> int:
+    """Remove download files (panel-*) that neither `files` nor a manifest among them lists."""
+    current = export_parts.referenced(out_dir, files)
+    removed = 0
     for f in out_dir.iterdir():
         if f.is_file() and f.name.startswith("panel-") and f.name not in current:
             f.unlink()
-    return rows
+            removed += 1
+    return removed
 
 
 def published_files(db_path: Path) -> set[str]:

@@ -40,7 +40,8 @@ EXIT_LOCKED = 75  # EX_TEMPFAIL: another `ogi nightly` is running
 
 LIST_AT_MOST = 10
 # what the build says about itself (normalize/build.py): incremental or full, and why full
-BUILD_KEYS = ("mode", "full_because", "agencies_rewritten", "agencies_removed", "reports_rewritten", "reports_removed")
+BUILD_KEYS = ("mode", "full_because", "agencies_rewritten", "agencies_removed", "reports_rewritten", "reports_removed",
+              "download_parts")
 
 
 class Locked(RuntimeError):
@@ -263,6 +264,9 @@ def format_summary(s: dict) -> str:
                          f"({b.get('agencies_rewritten', 0)} agencies), {b.get('reports_removed', 0)} removed")
         elif b.get("mode"):
             lines.append(f"  build             full ({b.get('full_because')})")
+        d = b.get("download_parts")
+        if d:  # the panel download's parts (normalize/export_parts.py): unchanged agencies' parts are reused
+            lines.append(f"  panel download    {d['parts']} parts: {d['written']} written, {d['reused']} reused")
     else:
         lines.append("  NOT published: the previous database is still served")
     c = s.get("cleaned") or {}

@@ -12,7 +12,7 @@ from typing import Optional
 
 from datasette.utils.asgi import NotFound, Response, asgi_send_file
 
-from . import layout, search
+from . import downloads, layout, search
 from .labels import build_labels
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -363,6 +363,9 @@ async def download(request, datasette):
     if path.parent != root or not path.is_file():
         raise NotFound("the download file is missing on this server")
     ctype = "text/csv; charset=utf-8" if rows[0]["format"] == "csv" else "application/vnd.apache.parquet"
+    if downloads.is_manifest(path.name):  # a download made of parts (normalize/export_parts.py)
+        return downloads.PartsResponse(*downloads.part_paths(root, path), ctype, filename=name,
+                                       headers={"Cache-Control": "public, max-age=3600"})
     return FileResponse(path, ctype, filename=name, headers={"Cache-Control": "public, max-age=3600"})
 
 

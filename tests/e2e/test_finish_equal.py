@@ -5,17 +5,22 @@ and fills t3_wide a chunk of reports at a time; `exports.panel_sql` answers the 
 and hard-check look-ups from temporary tables. Here the demo build (real documents, cells with pages)
 is finished again and every derived row is compared with the straightforward definitions:
 `_check_update` per check over every cell's page, `passage_rows` with one token per non-space
-character, `T3_WIDE_SELECT` in one statement, and `select * from panel` (rows, order and file bytes).
+character, `T3_WIDE_SELECT` in one statement, and `select * from panel` (rows; the download's order and bytes:
+the csv module over the view a report at a time, normalize/export_panel.py).
 """
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import shutil
 import sqlite3
 
+import pyarrow.parquet as pq
 import pytest
 import sqlite_utils
 
-from normalize import exports, site_tables
+from normalize import export_panel, export_parts, exports, site_tables
 
 DERIVED = ("passages", "t3_wide", "report_totals", "dashboard_cube", "dashboard_rule_cube", "rules")
 
@@ -92,7 +97,7 @@ def test_t3_wide_is_the_single_statement(refinished):
     assert len(got) > 20 and got == want
 
 
-def test_panel_export_reads_the_views_rows_in_its_order(built_demo, tmp_path):
+def test_panel_export_reads_the_views_rows_in_its_order(built_demo, tmp_path, monkeypatch):
     db_file = tmp_path / "ogi.db"
     shutil.copy(built_demo["db"], db_file)
     conn = sqlite3.connect(db_file)
@@ -101,19 +106,43 @@ def test_panel_export_reads_the_views_rows_in_its_order(built_demo, tmp_path):
         assert "_panel_labels" in sql and "_panel_hard" in sql  # the fast path is the one compared
         fast = conn.execute(sql)
         view = conn.execute("select * from panel")
-        assert [d[0] for d in fast.description] == [d[0] for d in view.description]
+        names = [d[0] for d in view.description]
+        assert [d[0] for d in fast.description] == names
         rows = fast.fetchall()
         assert rows == view.fetchall() and len(rows) > 100
         assert {r[19] for r in rows} >= {"pass", "fail"}  # check_status from the hard-check table
         assert any(r[12] is not None for r in rows) and any(r[14] is not None for r in rows)  # labels
-        # the files: write_downloads (fast query) and the view written the same way are the same bytes
-        ref = exports.write_csv_and_parquet(conn.execute("select * from panel"), tmp_path / "ref.csv", tmp_path / "ref.parquet")
+        assert any(r[9] == "pre2019" for r in rows)  # both branches of the view
+        # the download's order: agencies by id, their reports by (year, id), each report's rows of the view
+        assert export_panel.assembler(conn) is not None  # the demo's view is the one the assembler was written from
+        order = [r[0] for r in conn.execute("select id from reports order by coalesce(agency_id, ''), year, id")]
+        want = [row for rid in order for row in conn.execute("select * from panel where report_id = ?", (rid,))]
     finally:
         conn.close()
+    assert sorted(want, key=repr) == sorted(rows, key=repr)
     out = {r["format"]: r for r in exports.write_downloads(db_file, tmp_path / "downloads")}
-    assert out["csv"]["rows"] == ref == len(rows)
-    assert (tmp_path / "downloads" / out["csv"]["file"]).read_bytes() == (tmp_path / "ref.csv").read_bytes()
-    assert (tmp_path / "downloads" / out["parquet"]["file"]).read_bytes() == (tmp_path / "ref.parquet").read_bytes()
+    data = _download(tmp_path / "downloads", out["csv"]["file"])
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows([names] + want)
+    assert data == buf.getvalue().encode("utf-8-sig")  # the csv module's bytes
+    assert (out["csv"]["rows"], out["csv"]["bytes"], out["csv"]["sha256"]) == (len(want), len(data), hashlib.sha256(data).hexdigest())
+    table = pq.read_table(tmp_path / "downloads" / out["parquet"]["file"])
+    assert table.column_names == names and table.num_rows == out["parquet"]["rows"] == len(want)
+    value = names.index("value")
+    assert [tuple(r.values()) for r in table.to_pylist()] == [
+        r[:value] + (None if r[value] is None else float(r[value]),) + r[value + 1:] for r in want]
+    # the view read a report at a time (used for any other panel view) writes the same bytes
+    monkeypatch.setattr(export_panel, "assembler", lambda conn: None)
+    again = {r["format"]: r for r in exports.write_downloads(db_file, tmp_path / "generic")}
+    assert {f: r["sha256"] for f, r in again.items()} == {f: r["sha256"] for f, r in out.items()}
+
+
+def _download(folder, file) -> bytes:
+    """The bytes the site sends for a downloads row: a file, or a manifest's head + parts."""
+    if not file.endswith(export_parts.MANIFEST_SUFFIX):
+        return (folder / file).read_bytes()
+    manifest = export_parts.read_manifest(folder / file)
+    return manifest["head"].encode("utf-8") + b"".join((folder / p["csv"]).read_bytes() for p in manifest["parts"])
 
 
 def test_indicators_wide_reads_every_measure_from_all_of_a_reports_cells(refinished):

@@ -200,6 +200,9 @@ def test_day2_database_has_the_new_report_and_keeps_the_taken_down_one_as_remove
     of_agency = _q(db2, "select count(*) from reports where agency_id = ?", agency_id)[0][0]
     assert build["mode"] == "incremental" and build["reports_rewritten"] == of_agency < n1
     assert "build             incremental" in p.stdout
+    parts = build["download_parts"]  # the new report's agency's part is written again, the rest reused
+    assert parts["written"] >= 1 and parts["written"] + parts["reused"] == parts["parts"]
+    assert f"panel download    {parts['parts']} parts: {parts['written']} written" in p.stdout
 
 
 def test_full_run_picks_up_the_revised_bytes(nights):
@@ -217,7 +220,9 @@ def test_full_run_picks_up_the_revised_bytes(nights):
               ch["taken_down"]["agency"], ch["taken_down"]["year"]) == [("removed",)]
     s3 = json.loads((nights["archive"] / "runs" / nights["full_run"] / "nightly.json").read_text("utf-8"))
     assert s3["mode"] == "full" and s3["still_listed"] == 0
-    assert s3["published"]["build"] == {"mode": "full", "full_because": "requested"}  # `--full`: a full build too
+    build = s3["published"]["build"]
+    assert {k: build[k] for k in ("mode", "full_because")} == {"mode": "full", "full_because": "requested"}  # `--full`: a full build too
+    assert build["download_parts"]["reused"] == 0 and build["download_parts"]["written"] == build["download_parts"]["parts"] > 0
     assert {d["report_id"] for d in s3["changed_documents"]} == {rid} and s3["new_reports"] == []
 
 

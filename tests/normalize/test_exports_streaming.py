@@ -1,5 +1,6 @@
 """The panel download is written in batches (bounded memory) and is the same as written in one piece:
-CSV rows as csv.writer writes them, Parquet columns typed as pyarrow infers the whole column."""
+CSV rows as csv.writer writes them, Parquet columns typed by their declared types, widened when a value
+does not fit (integers then decimals: float64; text among numbers: text)."""
 import csv
 import io
 import sqlite3
@@ -7,19 +8,12 @@ import sqlite3
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from normalize import exports
-
-
-def _whole_column(values: list):
-    try:
-        return pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+from normalize import export_parts, exports
 
 
 def test_batched_panel_equals_the_panel_written_at_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(exports, "BATCH_ROWS", 7)
-    monkeypatch.setattr(exports, "ROW_GROUP_ROWS", 20)
+    monkeypatch.setattr(export_parts, "BATCH_ROWS", 7)
+    monkeypatch.setattr(export_parts, "ROW_GROUP_ROWS", 20)
     rows = [(i,                                        # integers throughout
              i if i < 30 else i + 0.25,                # integers, then decimals: float64 for the whole column
              None if i < 40 else ("—" if i % 3 else i),  # blank, then text mixed with numbers: text
@@ -27,9 +21,10 @@ def test_batched_panel_equals_the_panel_written_at_once(tmp_path, monkeypatch):
              f"青屿市{i}")                              # text
             for i in range(53)]
     conn = sqlite3.connect(":memory:")
-    conn.execute("create table t (a, b, c, d, e)")
+    conn.execute("create table t (a INTEGER, b INTEGER, c INTEGER, d TEXT, e TEXT)")  # b and c do not fit
     conn.executemany("insert into t values (?, ?, ?, ?, ?)", rows)
-    n = exports.write_csv_and_parquet(conn.execute("select * from t"), tmp_path / "p.csv", tmp_path / "p.parquet")
+    declared = {r[1]: r[2] for r in conn.execute("pragma table_info(t)")}
+    n = exports._write_single(conn, "select * from t", declared, tmp_path / "p.csv", tmp_path / "p.parquet")
     assert n == 53
     buf = io.StringIO(newline="")
     w = csv.writer(buf)
@@ -37,10 +32,10 @@ def test_batched_panel_equals_the_panel_written_at_once(tmp_path, monkeypatch):
     w.writerows(rows)
     assert (tmp_path / "p.csv").read_bytes().decode("utf-8-sig") == buf.getvalue()
     got = pq.read_table(tmp_path / "p.parquet")
-    cols = [_whole_column(list(c)) for c in zip(*rows)]
-    cols = [c.cast(pa.string()) if pa.types.is_null(c.type) else c for c in cols]
-    assert got.equals(pa.Table.from_arrays(cols, names=["a", "b", "c", "d", "e"]))
-    assert [str(t) for t in got.schema.types] == ["int64", "double", "string", "string", "string"]
+    want = pa.table({"a": pa.array([r[0] for r in rows], pa.int64()), "b": pa.array([float(r[1]) for r in rows]),
+                     "c": pa.array([None if r[2] is None else str(r[2]) for r in rows], pa.string()),
+                     "d": pa.array([None] * 53, pa.string()), "e": pa.array([r[4] for r in rows])})
+    assert got.equals(want)
     meta = pq.ParquetFile(tmp_path / "p.parquet").metadata
     assert meta.num_row_groups > 1 and all(meta.row_group(i).num_rows <= 20 for i in range(meta.num_row_groups))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv", "p.parquet"]  # no spill file left

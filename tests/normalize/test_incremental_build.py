@@ -1,6 +1,7 @@
 """Incremental build (issue 9, normalize/incremental.py): after a second crawl brings new documents, the
 database updated in a copy equals a full build of the same archive row for row, and the reports of
 agencies whose documents did not change were not rewritten (their rows keep their rowids)."""
+import hashlib
 import json
 import sqlite3
 from collections import Counter
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.archive import Archive
+from normalize import export_parts
 from normalize.build import build
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,6 +63,12 @@ def _rowids(db: Path, table: str, report_id: str) -> list:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(export_parts, "PART_AGENCIES", 1)  # a part per agency: the demo has four
+        yield _builds(tmp_path_factory)
+
+
+def _builds(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("incremental")
     a = Archive(tmp / "archive")
     cache = tmp / "parse-cache"
@@ -75,6 +83,7 @@ def builds(tmp_path_factory):
                  "r1", "2026-01-01T00:00:03+00:00")
     published = tmp / "ogi.db"
     first = build(a.root, published, parse_cache=cache)
+    first_files = _download_files(published)
     before = {rid: _rowids(published, "cells", rid) for rid in _report_ids(published)}
 
     # the next night: everything still listed (touched), a new report, a revised attachment of another
@@ -88,9 +97,33 @@ def builds(tmp_path_factory):
             site="ex", run_id="r2", fetched_at="2026-01-02T00:00:07+00:00",
             meta={"role": "attachment", "parent_url": f"{SITE}202102/t2021_2.html"})
     nightly = build(a.root, published, parse_cache=cache, full=False)
-    reference = build(a.root, tmp / "full.db", parse_cache=cache)
+    first_kept = {f: (published.parent / "downloads" / f).is_file() for f in first_files}
+    reference = build(a.root, tmp / "ref" / "full.db", parse_cache=cache)  # its own downloads folder
     return {"first": first, "nightly": nightly, "reference": reference, "before": before,
-            "published": published, "full": tmp / "full.db", "archive": a.root, "cache": cache, "tmp": tmp}
+            "published": published, "full": tmp / "ref" / "full.db", "archive": a.root, "cache": cache, "tmp": tmp,
+            "first_files": first_files, "first_kept": first_kept}
+
+
+def _downloads(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return {r["name"]: dict(r) for r in conn.execute("select * from downloads")}
+    finally:
+        conn.close()
+
+
+def _download_files(db: Path) -> set[str]:
+    """Every file the database's downloads need: the listed files and the parts their manifests list."""
+    return export_parts.referenced(db.parent / "downloads", {d["file"] for d in _downloads(db).values()})
+
+
+def _download_bytes(db: Path, name: str) -> bytes:
+    folder, file = db.parent / "downloads", _downloads(db)[name]["file"]
+    if not file.endswith(export_parts.MANIFEST_SUFFIX):
+        return (folder / file).read_bytes()
+    manifest = export_parts.read_manifest(folder / file)
+    return manifest["head"].encode("utf-8") + b"".join((folder / p["csv"]).read_bytes() for p in manifest["parts"])
 
 
 def _report_ids(db: Path) -> list[str]:
@@ -156,3 +189,33 @@ def test_a_global_change_means_a_full_build_and_says_why(builds, tmp_path):
     assert again["mode"] == "full" and "aliases" in again["full_because"]
     same = build(builds["archive"], builds["published"], parse_cache=builds["cache"], aliases=aliases, full=False)
     assert same["mode"] == "incremental" and same["reports_rewritten"] == 0
+
+
+def test_the_nightly_panel_download_rewrites_only_changed_agencies_and_equals_a_full_builds(builds):
+    parts = builds["nightly"]["download_parts"]
+    assert parts["parts"] == 4 and parts["written"] == 2 and parts["reused"] == 2  # the new and the revised agency
+    assert builds["first"]["download_parts"]["written"] == 3  # a full build writes every part
+    got, want = _downloads(builds["published"]), _downloads(builds["full"])
+    for name in ("panel.csv", "panel.parquet"):  # what the user downloads: the same rows, bytes and sha256
+        assert {k: got[name][k] for k in ("rows", "bytes", "sha256")} == {k: want[name][k] for k in ("rows", "bytes", "sha256")}
+        data = _download_bytes(builds["published"], name)
+        assert data == _download_bytes(builds["full"], name)
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (got[name]["bytes"], got[name]["sha256"])
+    text = _download_bytes(builds["published"], "panel.csv").decode("utf-8-sig")
+    assert text.count("\r\n") == got["panel.csv"]["rows"] + 1 > 100 and "金安区" in text
+    # the unchanged agencies' part files are the first generation's, not copies
+    reused = _download_files(builds["published"]) & builds["first_files"]
+    assert len([f for f in reused if f.startswith("panel-part-") and f.endswith(".csv")]) == 2
+
+
+def test_old_generation_files_stay_until_no_published_database_lists_them(builds, tmp_path):
+    assert all(builds["first_kept"].values())  # the nightly build kept what the replaced database listed
+    folder = builds["published"].parent / "downloads"
+    old_only = builds["first_files"] - _download_files(builds["published"])
+    assert old_only  # its manifest, the parts of the two rewritten agencies, its Parquet
+    for _ in range(2):  # the first may be a full one (the test above changed the aliases file and back)
+        again = build(builds["archive"], builds["published"], parse_cache=builds["cache"], full=False)
+    assert again["mode"] == "incremental" and again["download_parts"] == {"parts": 4, "written": 0, "reused": 4}
+    left = {f.name for f in folder.iterdir() if f.name.startswith("panel-")}
+    assert left == _download_files(builds["published"])  # the first generation is no longer listed: removed
+    assert not old_only & left
