@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import hashlib
 import json
 import math
@@ -162,11 +163,13 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
             "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
         if why_full is None:
             counts = _update_copy(db_path, tmp, parsed, sites, runs, say, operator, load, state, rejected)
+            release(parsed)
         else:
             db = open_database(tmp)
             _write_run_tables(db, sites, runs, rejected)
             counts = _write_reports(db, parsed, sites, runs, say, operator, load=load, state=state)
             counts.update({"mode": "full", "full_because": why_full})
+            release(parsed)  # the rows are written: finish and downloads start from a small heap
             say("finish", 0, 1)
             finish_database(db)
             db.close()
@@ -197,6 +200,16 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         spill.remove()
     counts.update({"sites": len(sites), "runs": len(runs), "from_cache": from_cache, "db": str(db_path)})
     return counts
+
+
+def release(parsed: list[ParsedDoc]) -> None:
+    """Drop the light summaries of every document (the only per-document data the build keeps after its
+    write path) and give their pages back to the system, so the steps after the write (finish, downloads)
+    do not carry memory that grows with the corpus."""
+    parsed.clear()
+    LazyCells._recent.clear()
+    gc.collect()
+    heap.trim()
 
 
 def _write_run_tables(db: sqlite_utils.Database, sites: dict[str, dict], runs: list[dict], rejected: list[dict]) -> None:

@@ -7,9 +7,12 @@ followed by the agency name (for agencies named without their city, e.g. 区数�
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Optional
@@ -93,11 +96,29 @@ def lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
 
 
 def _lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
-    empty = {k: None for k in FIELDS}
-    try:
-        import cnloc
-    except ImportError:  # the pinned dependency is missing: leave the columns empty
-        return [dict(empty) for _ in queries]
+    """cnloc runs in a child process: its division tables, automata and pandas frames take 0.2-0.4 GB
+    that glibc does not give back, and the build process would carry them through its write path,
+    finish and downloads (issue 9: the build's peak memory)."""
+    if not _cnloc_available():  # the pinned dependency is missing: leave the columns empty
+        return [{k: None for k in FIELDS} for _ in queries]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1])] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    proc = subprocess.run([sys.executable, "-m", "normalize.regions"], input=json.dumps(queries, ensure_ascii=False),
+                          capture_output=True, text=True, encoding="utf-8", env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the region lookup (cnloc) failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def _cnloc_available() -> bool:
+    if "cnloc" in sys.modules:
+        return sys.modules["cnloc"] is not None
+    return importlib.util.find_spec("cnloc") is not None
+
+
+def _lookup_here(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
+    import cnloc
+
     years = [max(1980, min(2024, int(y))) for _, y, _ in queries]
     first = _run(cnloc, [a for a, _, _ in queries], years)
     out = []
@@ -124,3 +145,16 @@ def _run(cnloc, names: list[str], years: list[int]) -> list[dict]:
             "region_code": next((c for c in codes if c), None),
         })
     return out
+
+
+def _main() -> None:
+    """The child process of `_lookup`: queries (JSON) on stdin, answers (JSON) on stdout."""
+    queries = [tuple(q) for q in json.loads(sys.stdin.read())]
+    out, sys.stdout = sys.stdout, sys.stderr  # whatever cnloc prints does not mix with the answer
+    places = _lookup_here(queries)
+    out.write(json.dumps(places, ensure_ascii=False))
+    out.flush()
+
+
+if __name__ == "__main__":
+    _main()
