@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 FIELDS = ("province", "city", "county", "region_code")
+CHUNK = 500  # names placed per cnloc call in the lookup process (each name is matched on its own)
 
 
 def _clean(v) -> Optional[str]:
@@ -151,7 +152,9 @@ def _main() -> None:
     """The child process of `_lookup`: queries (JSON) on stdin, answers (JSON) on stdout."""
     queries = [tuple(q) for q in json.loads(sys.stdin.read())]
     out, sys.stdout = sys.stdout, sys.stderr  # whatever cnloc prints does not mix with the answer
-    places = _lookup_here(queries)
+    places = []
+    for i in range(0, len(queries), CHUNK):  # cnloc's frames grow with the names of one call
+        places.extend(_lookup_here(queries[i:i + CHUNK]))
     out.write(json.dumps(places, ensure_ascii=False))
     out.flush()
 
