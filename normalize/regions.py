@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Optional
 
 FIELDS = ("province", "city", "county", "region_code")
-CHUNK = 500  # names placed per cnloc call in the lookup process (each name is matched on its own)
 
 
 def _clean(v) -> Optional[str]:
@@ -152,9 +151,7 @@ def _main() -> None:
     """The child process of `_lookup`: queries (JSON) on stdin, answers (JSON) on stdout."""
     queries = [tuple(q) for q in json.loads(sys.stdin.read())]
     out, sys.stdout = sys.stdout, sys.stderr  # whatever cnloc prints does not mix with the answer
-    places = []
-    for i in range(0, len(queries), CHUNK):  # cnloc's frames grow with the names of one call
-        places.extend(_lookup_here(queries[i:i + CHUNK]))
+    places = _lookup_here(queries)
     out.write(json.dumps(places, ensure_ascii=False))
     out.flush()
 
