@@ -26,37 +26,31 @@ def _static_metadata() -> bool:
     return not pm.hook.get_metadata.get_hookimpls()
 
 
-def remember_plugin_config(datasette) -> None:
-    if getattr(datasette, "_ogi_plugin_config", None) is not None or not _static_metadata():
+def _remember(datasette, method: str, store: str) -> None:
+    """Replace `datasette.<method>` by a version that asks the original once per argument list and hands
+    out a copy of the answer after that (the answers are kept in `datasette.<store>`)."""
+    if getattr(datasette, store, None) is not None or not _static_metadata():
         return
-    looked_up: dict = {}
-    datasette._ogi_plugin_config = looked_up
-    plain = datasette.plugin_config
+    answers: dict = {}
+    setattr(datasette, store, answers)
+    plain = getattr(datasette, method)
 
-    def plugin_config(plugin_name, database=None, table=None, fallback=True):
-        key = (plugin_name, database, table, fallback)
-        if key not in looked_up:
-            looked_up[key] = plain(plugin_name, database=database, table=table, fallback=fallback)
-        value = looked_up[key]
+    def remembered(*args, **kwargs):
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in answers:
+            answers[key] = plain(*args, **kwargs)
+        value = answers[key]
         return value if value is None or isinstance(value, (str, int, float, bool)) else copy.deepcopy(value)
 
-    datasette.plugin_config = plugin_config
+    setattr(datasette, method, remembered)
+
+
+def remember_plugin_config(datasette) -> None:
+    _remember(datasette, "plugin_config", "_ogi_plugin_config")
 
 
 def remember_table_permissions(datasette) -> None:
-    if getattr(datasette, "_ogi_table_allows", None) is not None or not _static_metadata():
-        return
-    answers: dict = {}
-    datasette._ogi_table_allows = answers
-    plain = datasette._table_permission_allows
-
-    def table_permission_allows(database, table):
-        key = (database, table)
-        if key not in answers:
-            answers[key] = plain(database, table)
-        return copy.deepcopy(answers[key])
-
-    datasette._table_permission_allows = table_permission_allows
+    _remember(datasette, "_table_permission_allows", "_ogi_table_allows")
 
 
 @hookimpl
