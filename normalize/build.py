@@ -282,10 +282,16 @@ def open_database(path: Path) -> sqlite_utils.Database:
     return db
 
 
-# A build's own connection: a larger page cache. Temporary b-trees (index sorts, FTS merges) stay in that
-# cache while they fit and spill to temporary files beyond it: with temp_store=MEMORY the deferred index
-# sorts held every cell in RAM (13 million at 100,000 reports), so the build's peak grew with the corpus.
+# A build's own connection: a larger page cache. (temp_store=FILE is asked for, but pysqlite3-binary is
+# compiled with SQLITE_TEMP_STORE=3, "always in memory", which ignores the pragma: its sorts never spill to
+# a file. The big ones, the deferred index sorts, are therefore made on another connection: SORT_PRAGMAS.)
 BUILD_PRAGMAS = ("PRAGMA cache_size=-262144", "PRAGMA temp_store=FILE")
+# The connection that makes the deferred indexes (issue 9, flat build memory): the standard library's
+# sqlite3, whose SQLite honours temp_store=FILE. Its sorter keeps one run of at most cache_size bytes in
+# memory and merges the sorted runs from temporary files, so an index over 13 million cells costs about
+# 2 x 64 MB, not every key of the table in RAM (≈ 0.8 GB at 100,000 reports through pysqlite3).
+SORT_PRAGMAS = ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF", "PRAGMA temp_store=FILE",
+                "PRAGMA cache_size=-65536")
 # Tables written in bulk by write_reports: their secondary indexes are made once, after the last row
 # (one sort instead of millions of random b-tree inserts), at the start of finish_database.
 BULK_TABLES = ("cells", "checks", "sections", "indicators", "issues")
@@ -307,10 +313,33 @@ def _defer_indexes(db: sqlite_utils.Database) -> None:
 def _create_deferred_indexes(db: sqlite_utils.Database) -> None:
     if not db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'deferred_indexes'").fetchone():
         return
-    for _name, sql in db.execute("SELECT name, sql FROM temp.deferred_indexes ORDER BY name").fetchall():
-        db.conn.execute(sql)
+    statements = [sql for _name, sql in db.execute("SELECT name, sql FROM temp.deferred_indexes ORDER BY name")]
+    db.conn.commit()
+    run_sorting(db, statements)
     db.conn.execute("DROP TABLE temp.deferred_indexes")
     db.conn.commit()
+
+
+def run_sorting(db: sqlite_utils.Database, statements: list[str]) -> None:
+    """Run statements that sort a whole table (CREATE INDEX) on the database file of `db` through the
+    standard library's sqlite3 with SORT_PRAGMAS, so their sorts spill to temporary files (see
+    SORT_PRAGMAS); `db` must have no transaction open. A database without a file (in memory) runs them on
+    its own connection."""
+    import sqlite3
+
+    path = next((file for _seq, name, file in db.execute("PRAGMA database_list") if name == "main"), "")
+    if not path:
+        for sql in statements:
+            db.conn.execute(sql)
+        return
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for pragma in SORT_PRAGMAS:
+            conn.execute(pragma)
+        for sql in statements:
+            conn.execute(sql)
+    finally:
+        conn.close()
 
 
 def vacuum_if_needed(db: sqlite_utils.Database, free_share: float = 0.02) -> bool:
