@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/finish_memory.py --make 10000 --db /tmp/m/w10k.db   # a written, unfinished database
     .venv/bin/python benchmarks/finish_memory.py --db /tmp/m/w10k.db [--src /tmp/main-src] [--top 25]
+    .venv/bin/python benchmarks/finish_memory.py --db /tmp/m/w10k.db --sort-ab 2   # index sorts: old vs new
 
 --make N writes N synthetic reports through the build's own write path (benchmarks/scale_corpus.py:
 open_database + write_reports) and stops before finish_database; the deferred secondary indexes are
@@ -222,6 +223,37 @@ def profile(src: Path, path: Path, top: int) -> None:
             print(f"  {mb(p - base):8.0f} {mb(s - base):9.0f} {mb(e - base):8.0f} {mb(used):9.0f} {sec:7.1f}  {'  ' * lvl}{label}")
 
 
+def sort_ab(path: Path, rounds: int) -> None:
+    """The deferred CREATE INDEX statements alone, on copies, back to back: through the build connection
+    (pysqlite3, whose sorts stay in memory) and through normalize.build.run_sorting."""
+    sys.path.insert(0, str(ROOT))
+    import sqlite_utils
+
+    from normalize import build
+
+    work = Path(tempfile.mkdtemp(prefix="sort-ab-", dir=path.parent))
+    try:
+        for _ in range(rounds):
+            for mode in ("build connection", "run_sorting"):
+                copy = work / "ab.db"
+                shutil.copy(path, copy)
+                db = sqlite_utils.Database(copy)
+                for pragma in ("PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF") + build.BUILD_PRAGMAS:
+                    db.conn.execute(pragma)
+                statements = [r[0] for r in db.execute(f"SELECT sql FROM {SAVED} ORDER BY name")]
+                t = time.perf_counter()
+                if mode == "run_sorting":
+                    build.run_sorting(db, statements)
+                else:
+                    for sql in statements:
+                        db.conn.execute(sql)
+                print(f"  {mode:<17} {time.perf_counter() - t:6.1f} s ({len(statements)} indexes)", flush=True)
+                db.close()
+                copy.unlink()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _shape(sql: str) -> str:
     sql = LITERALS.sub("?", sql)
     return " ".join(sql.split())[:100]
@@ -236,8 +268,12 @@ def main(argv=None) -> int:
     ap.add_argument("--make", type=int, help="write this many synthetic reports into --db (no finish)")
     ap.add_argument("--src", type=Path, default=ROOT, help="checkout whose normalize/ runs (default: this one)")
     ap.add_argument("--top", type=int, default=20)
+    ap.add_argument("--sort-ab", type=int, metavar="ROUNDS",
+                    help="only time the deferred index statements: build connection vs run_sorting, ROUNDS times")
     args = ap.parse_args(argv)
-    if args.make:
+    if args.sort_ab:
+        sort_ab(args.db, args.sort_ab)
+    elif args.make:
         sys.path.insert(0, str(ROOT))
         make(args.make, args.db)
     else:
