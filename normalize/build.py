@@ -122,6 +122,7 @@ def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> t
 
 
 _NO_HEADERS: dict = {}
+_RUN_IDS: dict = {}  # one tuple for the documents seen by the same crawl runs
 
 
 def _compact_fetch(f: Fetch) -> Fetch:
@@ -138,7 +139,8 @@ def _compact_fetch(f: Fetch) -> Fetch:
         f.final_url = f.url
     f.site = sys.intern(f.site) if type(f.site) is str else f.site
     f.kind, f.fetched_at, f.last_seen_at = sys.intern(f.kind), sys.intern(f.fetched_at), sys.intern(f.last_seen_at)
-    f.run_ids = [sys.intern(r) if type(r) is str else r for r in f.run_ids]
+    runs = tuple(f.run_ids)
+    f.run_ids = _RUN_IDS.setdefault(runs, runs)
     return f
 
 
@@ -691,7 +693,8 @@ def plan_reports(parsed, sites: dict[str, dict], runs: list[dict], say: Progress
         key = res.key_of[sg.item]
         rid = f"{ids[key]}-{sg.year}"
         agency_of_report[rid] = key
-        sighting_of.setdefault(rid, []).append(Seen(sg.item, sg.name, sg.printed, sg.source))
+        sighting_of.setdefault(rid, []).append(Seen(sg.item, sys.intern(sg.name), sg.printed and sys.intern(sg.printed),
+                                                    sys.intern(sg.source)))
         report_items.setdefault(rid, []).append(sg.item)
         report_of_item[sg.item] = rid
     del sightings

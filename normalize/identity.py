@@ -140,7 +140,7 @@ def agency_rows(res: Resolution, ids: dict[str, str], places: dict[str, dict], r
             if k in seen:
                 continue
             seen.add(k)
-            aliases.append(dict(al, agency_id=aid))
+            aliases.append(dict(al._asdict(), agency_id=aid))
     return rows, aliases
 
 
