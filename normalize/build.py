@@ -118,6 +118,10 @@ def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> t
             for u in {f.url, f.final_url}:
                 if u not in pages or pages[u].last_seen_at < f.last_seen_at:
                     pages[u] = f
+    for f in docs:  # an attachment's parent URL: the page's own string
+        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
+        if parent is not None:
+            f.meta["parent_url"] = parent.url if parent.url == f.meta["parent_url"] else parent.final_url
     return docs, pages
 
 
@@ -131,9 +135,9 @@ def _compact_fetch(f: Fetch) -> Fetch:
     strings many documents share (site, times, run ids, keys, a final URL equal to the URL) shared."""
     from .incremental import META_KEYS
 
-    pool: dict = {}
-    f.meta = {sys.intern(k): pool.setdefault(v, v) if type(v) is str else v
-              for k, v in f.meta.items() if k in META_KEYS}
+    pool: dict = {}  # a title printed twice (title, listed_title) kept once; short values (roles, verdicts,
+    f.meta = {sys.intern(k): (sys.intern(v) if len(v) <= 24 else pool.setdefault(v, v)) if type(v) is str else v
+              for k, v in f.meta.items() if k in META_KEYS}  # agencies, dates) shared by every document
     f.headers, f.referrer = _NO_HEADERS, None
     if f.final_url == f.url:
         f.final_url = f.url
