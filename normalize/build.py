@@ -180,6 +180,9 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         sites = _load_sites(reader, runs)
         legacy = identity.legacy_verdicts(reader.root)
         fetches, pages = collect_documents(reader, legacy)
+        rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
+            "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
+        del legacy  # a URL's verdict from the run items: read by collect_documents and rejected_rows only
         cache = ParseCache(parse_cache)
         store = ResultStore(cache, spill)
         parsed = DocStore(spill)  # the documents' light summaries, on disk (issue 9)
@@ -192,8 +195,6 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         state = incremental.global_state(operator)
         why_full = "requested" if full else incremental.why_full(db_path, state)
         load = lambda p: store.load(p.id, p.key)  # noqa: E731  (p: a ParsedDoc or a DocRef)
-        rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
-            "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
         if why_full is None:
             counts = _update_copy(db_path, tmp, parsed, sites, runs, say, operator, load, state, rejected, item_keys)
             release(parsed)

@@ -31,6 +31,9 @@ def is_rejected(meta: dict, url: Optional[str] = None, legacy: Optional[dict] = 
     return bool(legacy and url and (legacy.get(url) or {}).get("verdict") in REJECTED_VERDICTS)
 
 
+_REPORT_VERDICT = {"verdict": "report", "verdict_reason": None}
+
+
 def legacy_verdicts(root) -> dict[str, dict]:
     """{url: {verdict, verdict_reason}} from the runs' items.jsonl (the latest run's item of a URL wins),
     for archives whose sidecars predate `meta.verdict`."""
@@ -49,7 +52,7 @@ def legacy_verdicts(root) -> dict[str, dict]:
             except json.JSONDecodeError:
                 continue
             if item.get("type") == "report" and item.get("url"):
-                out[item["url"]] = {"verdict": "report", "verdict_reason": None}
+                out[item["url"]] = _REPORT_VERDICT  # one dict for every report (read only)
             elif item.get("type") == "negative" and item.get("url"):
                 out[item["url"]] = {"verdict": "negative", "verdict_reason": item.get("reason")}
     return out
