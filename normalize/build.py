@@ -56,6 +56,21 @@ class ParsedDoc:
     key: Optional[str] = None  # parse-cache key (content, hints, parser version)
 
 
+_FETCH_FIELDS = tuple(f.name for f in dataclasses.fields(Fetch))
+
+
+def _doc_tuple(p: ParsedDoc) -> tuple:
+    """A ParsedDoc as plain tuples, as the DocStore pickles it (half the bytes and load time of the
+    dataclasses' own state)."""
+    f = p.fetch
+    return (tuple(map(f.__getattribute__, _FETCH_FIELDS)), p.id, p.format, p.result, p.text_sha256, p.pages,
+            p.issues, p.report_id, p.key)
+
+
+def _doc_from_tuple(t: tuple) -> ParsedDoc:
+    return ParsedDoc(Fetch(*t[0]), *t[1:])
+
+
 def document_id(fetch: Fetch) -> str:
     return hashlib.sha1(f"{fetch.url}\n{fetch.sha256}".encode()).hexdigest()[:16]
 
@@ -185,7 +200,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         del legacy  # a URL's verdict from the run items: read by collect_documents and rejected_rows only
         cache = ParseCache(parse_cache)
         store = ResultStore(cache, spill)
-        parsed = DocStore(spill)  # the documents' light summaries, on disk (issue 9)
+        parsed = DocStore(spill, _doc_tuple, _doc_from_tuple)  # the documents' light summaries, on disk (issue 9)
         item_keys = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache, spill, parsed)
         from_cache = cache.hits  # the writer reads full results back from the cache: not counted
         del fetches, pages
@@ -967,9 +982,12 @@ def _write_reports(db: sqlite_utils.Database, parsed, sites: dict[str, dict], ru
     from . import incremental
 
     plan = plan_reports(parsed, sites, runs, say, operator, load, item_keys)
+    # signatures first: they read every report's documents, and the region look-up before the first batch
+    # uses the primaries' sites they found (Plan.primary_site) instead of reading them all again
+    signatures = incremental.agency_signatures(plan, sites) if state is not None else None
     counts, written = write_plan(db, plan, sites, say, load)
     if state is not None:
-        incremental.store_state(db, incremental.agency_signatures(plan, sites), state)
+        incremental.store_state(db, signatures, state)
     agency_rows, alias_rows = agency_tables(plan, sites, written)
     _insert_rows(db, "agencies", agency_rows, replace=True)
     _insert_rows(db, "agency_aliases", alias_rows)

@@ -70,8 +70,10 @@ class DocStore:
     A document read from the spill is a new object: what a reader changes on it is lost unless `put`
     back (the plan does so for what it decides over a crawl item; report roles are recomputed on reading)."""
 
-    def __init__(self, spill: Optional[Spill] = None):
+    def __init__(self, spill: Optional[Spill] = None, pack: Callable = None, unpack: Callable = None):
+        """pack / unpack: a document to and from what is pickled (plain values pickle fastest)."""
         self.spill = spill
+        self.pack, self.unpack = pack or (lambda d: d), unpack or (lambda d: d)
         self._list: Optional[list] = [] if spill is None else None
         self.n = 0
 
@@ -89,7 +91,7 @@ class DocStore:
             self._list[i] = doc
         else:
             self.spill._db().execute("INSERT OR REPLACE INTO docs VALUES (?, ?)",
-                                     (i, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)))
+                                     (i, pickle.dumps(self.pack(doc), protocol=pickle.HIGHEST_PROTOCOL)))
         self.n = max(self.n, i + 1)
 
     def get_many(self, idx: list[int]) -> list:
@@ -99,12 +101,12 @@ class DocStore:
         conn = self.spill._db()
         if len(idx) == 1:
             row = conn.execute("SELECT data FROM docs WHERE i = ?", (idx[0],)).fetchone()
-            return [pickle.loads(row[0])]
+            return [self.unpack(pickle.loads(row[0]))]
         got: dict[int, bytes] = {}
         for start in range(0, len(idx), 500):
             part = idx[start:start + 500]
             got.update(conn.execute(f"SELECT i, data FROM docs WHERE i IN ({','.join('?' * len(part))})", part))
-        return [pickle.loads(got[i]) for i in idx]
+        return [self.unpack(pickle.loads(got[i])) for i in idx]
 
     def __iter__(self) -> Iterator:
         """Every document, in index order."""
@@ -115,7 +117,7 @@ class DocStore:
             rows = self.spill._db().execute("SELECT data FROM docs WHERE i >= ? AND i < ? ORDER BY i",
                                             (start, start + 2_000)).fetchall()
             for (data,) in rows:
-                yield pickle.loads(data)
+                yield self.unpack(pickle.loads(data))
 
     def __len__(self) -> int:
         return self.n

@@ -5,7 +5,8 @@ import copy
 
 from normalize.agencies import Alias
 from normalize.archive_reader import Fetch
-from normalize.build import ParsedDoc, _compact_fetch, collect_documents, document_id, plan_reports
+from normalize.build import (ParsedDoc, _compact_fetch, _doc_from_tuple, _doc_tuple, collect_documents, document_id,
+                             plan_reports)
 from normalize.incremental import META_KEYS, agency_signatures
 from normalize.result_store import DocStore, Spill
 
@@ -67,7 +68,7 @@ def _decided(plan) -> dict:
 
 def test_doc_store_in_the_spill_returns_what_was_put(tmp_path):
     spill = Spill(tmp_path / "spill.tmp").open()
-    store = DocStore(spill)
+    store = DocStore(spill, _doc_tuple, _doc_from_tuple)  # as the build stores them
     docs = _corpus()
     for i in (3, 0, 5, 1, 4, 2):  # out of order, as parse results come back from the workers
         store.put(i, docs[i])
@@ -89,7 +90,7 @@ def test_the_plan_over_documents_on_disk_decides_what_the_plan_in_memory_decides
     sites = {"qy": SITE}
     in_memory = plan_reports(_corpus(), sites, RUNS, lambda *a: None)
     spill = Spill(tmp_path / "spill.tmp").open()
-    store = DocStore(spill)
+    store = DocStore(spill, _doc_tuple, _doc_from_tuple)  # as the build stores them
     for i, d in enumerate(_corpus()):
         store.put(i, d)
     on_disk = plan_reports(store, sites, RUNS, lambda *a: None)
