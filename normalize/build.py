@@ -193,7 +193,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         spill.open()
         runs = reader.runs()
         sites = _load_sites(reader, runs)
-        legacy = identity.legacy_verdicts(reader.root)
+        legacy = identity.LegacyVerdicts(reader.root)
         fetches, pages = collect_documents(reader, legacy)
         rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
             "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)

@@ -2,11 +2,13 @@
 the spill file (normalize/result_store.py DocStore) and are read back a crawl item or a report at a time.
 The plan made that way must decide exactly what the plan over documents held in memory decides."""
 import copy
+import json
 
 from normalize.agencies import Alias
 from normalize.archive_reader import Fetch
 from normalize.build import (ParsedDoc, _compact_fetch, _doc_from_tuple, _doc_tuple, collect_documents, document_id,
                              plan_reports)
+from normalize.identity import LegacyVerdicts
 from normalize.incremental import META_KEYS, agency_signatures
 from normalize.result_store import DocStore, Spill
 
@@ -140,8 +142,14 @@ def test_collect_documents_returns_compact_fetches(tmp_path):
 
     a = Archive(tmp_path / "archive")
     a.store(b"<html>report</html>", url="http://qy.gov.cn/r.html", kind="report_page", site="qy", run_id="r1",
-            meta={"role": "report_page", "title": "青屿市财政局2023年政府信息公开工作年度报告", "listing": "x"})
-    docs, pages = collect_documents(ArchiveReader(a.root))
+            meta={"role": "report_page", "title": "青屿市财政局2023年政府信息公开工作年度报告", "listing": "x",
+                  "verdict": "report"})
+    a.run_dir("r1").mkdir(parents=True, exist_ok=True)
+    (a.run_dir("r1") / "items.jsonl").write_text(json.dumps({"type": "negative", "url": "http://qy.gov.cn/n.html"}))
+    legacy = LegacyVerdicts(a.root)
+    docs, pages = collect_documents(ArchiveReader(a.root), legacy)
+    assert legacy._data is None  # every sidecar carries its verdict: the run items are not read
+    assert legacy.get("http://qy.gov.cn/n.html")["verdict"] == "negative" and legacy._data is not None
     assert [d.url for d in docs] == ["http://qy.gov.cn/r.html"]
     assert set(docs[0].meta) <= set(META_KEYS) and docs[0].meta["title"].startswith("青屿市")
     assert pages["http://qy.gov.cn/r.html"] is docs[0]
