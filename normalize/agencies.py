@@ -28,10 +28,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 from .agency_names import base_of, clean_name, is_relative, kind_of, level_of_place, name_key, qualify
 from .meta import is_abbreviation, region_of
@@ -41,7 +42,7 @@ SOURCE_TRUST = {"operator": 0, "site": 1, "publisher": 2, "channel": 2, "title":
 DEFAULT_ALIASES = Path(__file__).with_name("aliases.yaml")
 
 
-@dataclass
+@dataclass(slots=True)
 class Sighting:
     item: str  # crawl item key (report page URL)
     name: str  # agency name of the parse (cleaned; a title abbreviation already expanded by its context)
@@ -69,7 +70,29 @@ class Agency:
     region: Optional[str]
     parent_key: Optional[str] = None
     site_ids: list = field(default_factory=list)
-    aliases: list = field(default_factory=list)  # dicts: alias, key, source, rule, document_id, site_id, url
+    aliases: list = field(default_factory=list)  # Alias: alias, key, source, rule, document_id, site_id, url
+
+
+class Alias(NamedTuple):
+    """One spelling of an agency where it was seen (a row of `agency_aliases`): a tuple, since a build keeps
+    one per crawl item of the corpus until the agency tables are written (issue 9). Read like the dict
+    it replaces (al["alias"]); `_asdict()` gives that dict."""
+    alias: str
+    key: str
+    source: str
+    rule: str
+    document_id: Optional[str]
+    site_id: Optional[str]
+    url: Optional[str]
+
+    def __getitem__(self, k):
+        return getattr(self, k) if type(k) is str else tuple.__getitem__(self, k)
+
+
+def _alias(alias: str, key: str, source: str, rule: str, document_id, site_id, url) -> Alias:
+    """An Alias with the strings many crawl items share (names, keys, sources, rules, sites) interned."""
+    i = sys.intern
+    return Alias(i(alias), i(key), i(source), i(rule), document_id, i(site_id) if site_id else site_id, url)
 
 
 @dataclass
@@ -185,12 +208,11 @@ def resolve(sightings: list[Sighting], *, operator: Optional[dict] = None,
                                        region=None)
         if s.site_id and s.site_id not in a.site_ids:
             a.site_ids.append(s.site_id)
-        a.aliases.append({"alias": s.name, "key": name_key(s.name, s.scope), "source": s.source, "rule": rule,
-                          "document_id": s.document_id, "site_id": s.site_id, "url": s.url})
+        a.aliases.append(_alias(s.name, name_key(s.name, s.scope), s.source, rule, s.document_id, s.site_id, s.url))
         if s.printed and s.printed != s.name:  # the title's short name, expanded by the page or the registry
-            a.aliases.append({"alias": s.printed, "key": name_key(s.printed, s.scope), "source": "title",
-                              "rule": f"abbreviation_of_{'site_agency' if s.source == 'site' else 'publisher'}",
-                              "document_id": s.document_id, "site_id": s.site_id, "url": s.url})
+            a.aliases.append(_alias(s.printed, name_key(s.printed, s.scope), "title",
+                                    f"abbreviation_of_{'site_agency' if s.source == 'site' else 'publisher'}",
+                                    s.document_id, s.site_id, s.url))
 
     # canonical name: the spelling printed most often, then the most trusted source, the longest, lexical
     for key, a in agencies.items():
@@ -213,8 +235,7 @@ def resolve(sightings: list[Sighting], *, operator: Optional[dict] = None,
             a = agencies[key] = Agency(key=key, name=nm, kind=kind_of(nm), level=None, scope="own", region=None)
         if row.get("id") and row["id"] not in a.site_ids:
             a.site_ids.append(row["id"])
-        a.aliases.append({"alias": nm, "key": key, "source": "site", "rule": "registry_row", "document_id": None,
-                          "site_id": row.get("id"), "url": None})
+        a.aliases.append(_alias(nm, key, "site", "registry_row", None, row.get("id"), None))
 
     # rule 5: abbreviations of another agency of the same site are reported, never merged
     years = {key: {s.year for s, _ in m} for key, m in members.items()}

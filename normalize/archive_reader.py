@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 
-@dataclass
+@dataclass(slots=True)
 class Fetch:
+    """One sidecar. `slots`: the build keeps one per document of the corpus while it parses (issue 9)."""
     sha256: str
     url: str
     final_url: str

@@ -17,12 +17,13 @@ import json
 import math
 import os
 import re
+import sys
 import traceback
 from dataclasses import dataclass, field
 from itertools import groupby, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import sqlite_utils
 
@@ -31,7 +32,7 @@ from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key, light_result
-from .result_store import LazyCells, ResultStore, Spill
+from .result_store import DocStore, LazyCells, ResultStore, Spill
 from . import regions
 from .regions import lookup
 from .indicators import db as indicators_db
@@ -42,7 +43,7 @@ OFFICE = {"doc", "wps"}
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedDoc:
     fetch: Fetch
     id: str
@@ -53,6 +54,21 @@ class ParsedDoc:
     issues: list[dict] = field(default_factory=list)
     report_id: Optional[str] = None
     key: Optional[str] = None  # parse-cache key (content, hints, parser version)
+
+
+_FETCH_FIELDS = tuple(f.name for f in dataclasses.fields(Fetch))
+
+
+def _doc_tuple(p: ParsedDoc) -> tuple:
+    """A ParsedDoc as plain tuples, as the DocStore pickles it (half the bytes and load time of the
+    dataclasses' own state)."""
+    f = p.fetch
+    return (tuple(map(f.__getattribute__, _FETCH_FIELDS)), p.id, p.format, p.result, p.text_sha256, p.pages,
+            p.issues, p.report_id, p.key)
+
+
+def _doc_from_tuple(t: tuple) -> ParsedDoc:
+    return ParsedDoc(Fetch(*t[0]), *t[1:])
 
 
 def document_id(fetch: Fetch) -> str:
@@ -112,13 +128,44 @@ def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> t
             continue
         if is_rejected(f.meta, f.url, legacy):  # the crawler's verdict (negative, noise): rejected_pages only
             continue
-        f.meta = heap.compact(f.meta)  # kept for every document of the corpus: keys shared
-        docs.append(f)
+        docs.append(_compact_fetch(f))
         if f.role == "report_page":
             for u in {f.url, f.final_url}:
                 if u not in pages or pages[u].last_seen_at < f.last_seen_at:
                     pages[u] = f
+    for f in docs:  # an attachment's parent URL: the page's own string
+        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
+        if parent is not None:
+            f.meta["parent_url"] = parent.url if parent.url == f.meta["parent_url"] else parent.final_url
     return docs, pages
+
+
+_NO_HEADERS: dict = {}
+_RUN_IDS: dict = {}  # one tuple for the documents seen by the same crawl runs
+
+
+def _compact_fetch(f: Fetch) -> Fetch:
+    """The sidecar as the build keeps it for every document while it parses (issue 9): only the meta keys
+    the build reads (incremental.META_KEYS), no HTTP headers or referrer (no row reads them), and the
+    strings many documents share (site, times, run ids, keys, a final URL equal to the URL) shared."""
+    from .incremental import META_KEYS
+
+    pool: dict = {}  # a title printed twice (title, listed_title) kept once; short values (roles, verdicts,
+    f.meta = {sys.intern(k): (sys.intern(v) if len(v) <= 24 else pool.setdefault(v, v)) if type(v) is str else v
+              for k, v in f.meta.items() if k in META_KEYS}  # agencies, dates) shared by every document
+    f.headers, f.referrer = _NO_HEADERS, None
+    if f.final_url == f.url:
+        f.final_url = f.url
+    f.site = sys.intern(f.site) if type(f.site) is str else f.site
+    f.kind, f.fetched_at, f.last_seen_at = sys.intern(f.kind), sys.intern(f.fetched_at), sys.intern(f.last_seen_at)
+    runs = tuple(f.run_ids)
+    f.run_ids = _RUN_IDS.setdefault(runs, runs)
+    return f
+
+
+def item_key(f: Fetch) -> str:
+    """The crawl item of a document: its report page's URL (an attachment's parent page)."""
+    return (f.meta.get("parent_url") if f.role == "attachment" else f.url) or f.url
 
 
 def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Progress] = None,
@@ -146,11 +193,15 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         spill.open()
         runs = reader.runs()
         sites = _load_sites(reader, runs)
-        legacy = identity.legacy_verdicts(reader.root)
+        legacy = identity.LegacyVerdicts(reader.root)
         fetches, pages = collect_documents(reader, legacy)
+        rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
+            "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
+        del legacy  # a URL's verdict from the run items: read by collect_documents and rejected_rows only
         cache = ParseCache(parse_cache)
         store = ResultStore(cache, spill)
-        parsed = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache, spill)
+        parsed = DocStore(spill, _doc_tuple, _doc_from_tuple)  # the documents' light summaries, on disk (issue 9)
+        item_keys = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache, spill, parsed)
         from_cache = cache.hits  # the writer reads full results back from the cache: not counted
         del fetches, pages
         heap.trim()
@@ -158,16 +209,14 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         operator = load_operator_file(aliases)
         state = incremental.global_state(operator)
         why_full = "requested" if full else incremental.why_full(db_path, state)
-        load = lambda p: store.load(p.id, p.key)  # noqa: E731
-        rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
-            "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
+        load = lambda p: store.load(p.id, p.key)  # noqa: E731  (p: a ParsedDoc or a DocRef)
         if why_full is None:
-            counts = _update_copy(db_path, tmp, parsed, sites, runs, say, operator, load, state, rejected)
+            counts = _update_copy(db_path, tmp, parsed, sites, runs, say, operator, load, state, rejected, item_keys)
             release(parsed)
         else:
             db = open_database(tmp)
             _write_run_tables(db, sites, runs, rejected)
-            counts = _write_reports(db, parsed, sites, runs, say, operator, load=load, state=state)
+            counts = _write_reports(db, parsed, sites, runs, say, operator, load=load, state=state, item_keys=item_keys)
             counts.update({"mode": "full", "full_because": why_full})
             release(parsed)  # the rows are written: finish and downloads start from a small heap
             say("finish", 0, 1)
@@ -202,7 +251,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
     return counts
 
 
-def release(parsed: list[ParsedDoc]) -> None:
+def release(parsed) -> None:
     """Drop the light summaries of every document (the only per-document data the build keeps after its
     write path) and give their pages back to the system, so the steps after the write (finish, downloads)
     do not carry memory that grows with the corpus."""
@@ -222,13 +271,14 @@ def _write_run_tables(db: sqlite_utils.Database, sites: dict[str, dict], runs: l
     _insert_rows(db, "rejected_pages", rejected)
 
 
-def _update_copy(db_path: Path, tmp: Path, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
-                 say: Progress, operator: Optional[dict], load: Loader, state: dict, rejected: list[dict]) -> dict:
+def _update_copy(db_path: Path, tmp: Path, parsed: "DocStore", sites: dict[str, dict], runs: list[dict],
+                 say: Progress, operator: Optional[dict], load: Loader, state: dict, rejected: list[dict],
+                 item_keys: Optional[list[str]] = None) -> dict:
     """The incremental build: a copy of the published database with the rows of changed agencies
     rewritten, the whole-corpus tables rewritten and the nightly columns updated in place."""
     from . import incremental
 
-    plan = plan_reports(parsed, sites, runs, say, operator, load)
+    plan = plan_reports(parsed, sites, runs, say, operator, load, item_keys)
     signatures = incremental.agency_signatures(plan, sites)
     say("copy", 0, 1)
     incremental.copy_database(db_path, tmp)
@@ -244,24 +294,22 @@ def _update_copy(db_path: Path, tmp: Path, parsed: list[ParsedDoc], sites: dict[
     incremental.delete_reports(db, report_ids)
     _write_run_tables(db, sites, runs, rejected)
     counts, _ = write_plan(db, plan, sites, say, load, agencies=changed)
-    written = [{"id": rid, "agency_id": plan.ids[plan.agency_of_report[rid]], "year": int(rid.rsplit("-", 1)[1])}
-               for rid in sorted(plan.groups)]
-    agency_rows, alias_rows = agency_tables(plan, sites, written)
+    agency_rows, alias_rows = agency_tables(plan, sites, plan.written(sorted(plan.report_items)))
     for table in ("agencies", "agency_aliases"):
         db[table].delete_where()
     _insert_rows(db, "agencies", agency_rows, replace=True)
     _insert_rows(db, "agency_aliases", alias_rows)
     say("nightly columns", 0, 1)
     updated = incremental.update_nightly_columns(db, plan)
-    new_ids = sorted(rid for rid in report_ids if rid in plan.groups)
+    new_ids = sorted(rid for rid in report_ids if rid in plan.report_items)
     say("finish", 0, 1)
     finish_database(db, report_ids=new_ids)
     incremental.store_state(db, signatures, state)
     db.conn.commit()
     db.close()
     say("incremental", len(report_ids), len(report_ids))
-    return {"mode": "incremental", "full_because": None, "reports": len(plan.groups),
-            "documents": len(plan.parsed), "agencies": len(agency_rows), "agencies_rewritten": len(changed),
+    return {"mode": "incremental", "full_because": None, "reports": len(plan.report_items),
+            "documents": len(plan.docs), "agencies": len(agency_rows), "agencies_rewritten": len(changed),
             "agencies_removed": len(gone), "reports_rewritten": len(new_ids),
             "reports_removed": len(report_ids) - len(new_ids), "nightly_columns_updated": updated,
             "cells_written": counts["cells"], "documents_written": counts["documents"]}
@@ -417,8 +465,9 @@ def _run_row(run: dict) -> dict:
 
 
 def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fetch], sites: dict[str, dict],
-               say: Progress, convert_cache, cache: ParseCache, spill: Spill) -> list[ParsedDoc]:
-    """Every document parsed (or its light summary read from the cache); returns light summaries."""
+               say: Progress, convert_cache, cache: ParseCache, spill: Spill, docs: DocStore) -> list[str]:
+    """Every document parsed (or its light summary read from the cache), its light summary put into `docs`
+    at its input index; returns the crawl item key (`item_key`) of each document, in input order."""
     from .document import ExtractError
     from .extract import convert_office_batch, sniff
 
@@ -428,22 +477,30 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
     sequences = image_sequences(reader, fetches, pages)
     in_sequence = {(img.url, img.sha256): page_url for page_url, imgs in sequences.items() for img in imgs}
     # What the cache already holds is not parsed again (nightly builds parse only what is new).
-    jobs = []
-    for f in fetches:
+    # Only the crawl item keys stay in memory; light summaries go to `docs` (on disk) as they are made, full
+    # results are in the parse cache or the spill (normalize/result_store.py), read back a batch at a time.
+    jobs = []  # (index, fetch, hints, cache key) of the documents to parse
+    item_keys: list[str] = []
+    pool: dict[str, str] = {}  # one string per crawl item key
+    for i, f in enumerate(fetches):
+        k = item_key(f)
+        item_keys.append(pool.setdefault(k, k))
         parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
         hints = _hints(f, parent, sites.get(f.site or ""))
         images = sequences.get(f.url) if f.role == "report_page" else None
         key = cache_key(sequence_key(f.sha256, images), hints)
         cached = cache.get_light(key)
-        if cached is not None:  # kept for every document of the corpus: only its compacted summary, no hints
-            cached = dict(cached, result=heap.compact(cached["result"]), issues=heap.compact(list(cached["issues"] or [])))
-            hints = None
-        jobs.append((f, hints, key, cached))
+        if cached is not None:
+            docs.put(i, ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
+                                  cached["pages"], list(cached["issues"] or []), key=key))
+        else:
+            jobs.append((i, f, hints, key))
+    del pool
 
     # DOC/WPS still to parse go through LibreOffice in one batch (its start-up dominates).
     kinds: dict[str, str] = {}
-    for f, _, _, cached in jobs:
-        if cached is None and f.sha256 not in kinds:
+    for _, f, _, _ in jobs:
+        if f.sha256 not in kinds:
             try:
                 kinds[f.sha256] = sniff(reader.read_blob(f.sha256))
             except OSError:
@@ -464,35 +521,26 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
         converted = dict(zip(office, outs))
         say("convert", len(office), len(office))
 
-    todo = [(i, f, hints) for i, (f, hints, key, cached) in enumerate(jobs) if cached is None]
     args = [(str(reader.root), f.sha256, f.url, hints, kinds.get(f.sha256),
              converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None,
              _conversion_timeout(kinds.get(f.sha256)) if f.sha256 in timed_out else converter_error,
              [i.sha256 for i in sequences.get(f.url) or []] if f.role == "report_page" else None,
              in_sequence.get((f.url, f.sha256)))
-            for _, f, hints in todo]
-    done = len(jobs) - len(todo)
-    say("parse", done, len(jobs))
-    # Only light summaries stay in memory; full results are in the parse cache or the spill
-    # (normalize/result_store.py), read back a batch of agencies at a time by the writer.
-    out: list[Optional[ParsedDoc]] = [None] * len(jobs)
-    for i, (f, hints, key, cached) in enumerate(jobs):
-        if cached is not None:
-            out[i] = ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
-                               cached["pages"], cached["issues"], key=key)
-    for (i, f, _), res in zip(todo, _map(_parse_job, args, workers=_workers(len(todo)))):
+            for _, f, hints, _ in jobs]
+    done = len(fetches) - len(jobs)
+    say("parse", done, len(fetches))
+    for (i, f, _, key), res in zip(jobs, _map(_parse_job, args, workers=_workers(len(jobs)))):
         real_fmt, result, pages_n, text_sha, issues = res
         doc_id = document_id(f)
         if not issues and cache.root is not None:  # failed conversions, missing blobs and crashes are tried again
-            cache.put(jobs[i][2], {"format": real_fmt, "result": result, "text_sha256": text_sha, "pages": pages_n,
-                                   "issues": issues})
+            cache.put(key, {"format": real_fmt, "result": result, "text_sha256": text_sha, "pages": pages_n,
+                            "issues": issues})
         else:
             spill.put(doc_id, result)
-        out[i] = ParsedDoc(f, doc_id, real_fmt, heap.compact(light_result(result)), text_sha, pages_n, list(issues),
-                           key=jobs[i][2])
+        docs.put(i, ParsedDoc(f, doc_id, real_fmt, light_result(result), text_sha, pages_n, list(issues), key=key))
         done += 1
-        say("parse", done, len(jobs))
-    return out
+        say("parse", done, len(fetches))
+    return item_keys
 
 
 PARALLEL_MIN_DOCUMENTS = 24  # below this, worker start-up costs more than it saves
@@ -561,106 +609,50 @@ def _identity(p: ParsedDoc) -> tuple[Optional[str], Optional[int]]:
 Loader = Callable[[ParsedDoc], dict]  # the full parse result of a document whose `result` is light
 
 
+class DocRef(NamedTuple):
+    """What a Loader reads of a document (its id and parse-cache key): kept instead of the document."""
+    id: str
+    key: Optional[str]
+
+
+class Seen(NamedTuple):
+    """What the writer and the build state keep of a sighting once agencies are resolved."""
+    item: str
+    name: str
+    printed: Optional[str]
+    source: str
+
+
 @dataclass
 class Plan:
-    """What the build writes, decided from light summaries over the whole corpus (issue 9): crawl items,
-    agency resolution, each report's documents, primary and roles. Rows are then written a batch of
-    whole agencies at a time, loading full results for that batch only."""
-    groups: dict  # report id -> its documents (ParsedDoc, light or full)
+    """What the build writes, decided over the whole corpus (issue 9): crawl items, agency resolution, each
+    report's crawl items. The documents stay in `docs` (on disk in a build): a report's documents, with the
+    primary and roles of identity.roles, are read back when its batch is written (`documents`). Rows are
+    written a batch of whole agencies at a time, loading full results for that batch only."""
+    docs: DocStore  # every document (light summaries), in input order
+    items: dict  # crawl item key -> indexes of its documents in `docs`
+    report_items: dict  # report id -> its crawl item keys
     res: object  # agencies.Resolution
     ids: dict  # agency key -> agency id
     agency_of_report: dict  # report id -> agency key
-    item_of: dict  # document id -> crawl item key
-    sighting_of: dict  # report id -> its sightings
-    primary_of: dict  # report id -> primary document id
+    sighting_of: dict  # report id -> its sightings (Seen)
     merge_issues: dict  # report id -> issue rows of the agency resolution
     latest_run_by_site: dict
-    parsed: list  # every document, in input order (those of no report keep report_id None)
+    unassigned: list  # indexes of the documents of no report (no agency or year found)
+    primary_site: dict = field(default_factory=dict)  # report id -> its primary document's site (once read)
 
-    def reports_by_agency(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for rid in sorted(self.groups):
-            out.setdefault(self.ids[self.agency_of_report[rid]], []).append(rid)
-        return dict(sorted(out.items()))
+    def n_documents(self, rid: str) -> int:
+        return sum(len(self.items[item]) for item in self.report_items[rid])
 
-    def seen(self, rid: str) -> tuple[str, str]:
-        """(last_seen, status) of a report: the columns that change every night (updated in place by
-        an incremental build, normalize/incremental.py)."""
-        docs = self.groups[rid]
-        primary = next(d for d in docs if d.id == self.primary_of[rid])
-        latest = self.latest_run_by_site.get(primary.fetch.site or "")
-        seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
-        return max(d.fetch.last_seen_at for d in docs), "current" if seen_now else "removed"
-
-
-def plan_reports(parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict], say: Progress,
-                 operator: Optional[dict] = None, load: Optional[Loader] = None) -> Plan:
-    """Group crawl items, resolve agencies over every sighting, give each report its documents, primary
-    and roles (pure apart from `load`, which reads a document's cells for the agency contradiction
-    checks when its `result` is light)."""
-    # A crawl item is a report page with its attachments. The item's identity comes from its best
-    # document (most cells, then most sections): a page that only says 详见附件 and titles the
-    # report with an abbreviated agency belongs to the report its attachment identifies.
-    # Its agency is resolved over the whole corpus (normalize/agencies.py): report identity is
-    # (agency_id, year) across sites, columns, spellings and formats.
-    items: dict[str, list[ParsedDoc]] = {}
-    for p in parsed:
-        key = p.fetch.meta.get("parent_url") if p.fetch.role == "attachment" else p.fetch.url
-        items.setdefault(key or p.fetch.url, []).append(p)
-    sightings = []
-    for key, docs in items.items():
-        ranked = sorted(docs, key=lambda p: (*identity.counts(p.result), p.fetch.role == "report_page"), reverse=True)
-        _page_defers_to_attachment(docs)
-        best = next((p for p in ranked if _identity(p)[0]), None)
-        year = next((y for _, y in map(_identity, ranked) if y), None)
-        if best is not None and year:
-            page = next((d for d in docs if d.fetch.role == "report_page"), best)
-            if best.result.get("_light") and load:
-                cells = LazyCells(best.id, (lambda b=best: load(b)))
-            else:  # a full result: its cells mapping is made only if the contradiction checks read it
-                cells = LazyCells(best.id, (lambda b=best: b.result), shared=False)
-            sightings.append(identity.sighting(key, docs, best, int(year), sites.get(page.fetch.site or ""), cells))
-        else:
-            for p in docs:
-                p.issues.append({"level": "error", "rule": "no_report_identity",
-                                 "message": f"agency ({best.result.get('agency') if best else '?'}) or report year "
-                                            f"({year or '?'}) not found"})
-    res = resolve(sightings, operator=operator, registry=list(sites.values()))
-    say("agencies", 0, len(res.agencies))
-    ids = agency_ids(res.agencies, lambda names: [p["region_code"] for p in lookup([(n, REFERENCE_YEAR, None) for n in names])])
-    say("agencies", len(res.agencies), len(res.agencies))
-    groups: dict[str, list[ParsedDoc]] = {}
-    agency_of_report: dict[str, str] = {}
-    item_of: dict[str, str] = {}
-    sighting_of: dict[str, list] = {}
-    for sg in sightings:
-        sg.cells = {}  # read by resolve only: not kept
-        key = res.key_of[sg.item]
-        rid = f"{ids[key]}-{sg.year}"
-        agency_of_report[rid] = key
-        sighting_of.setdefault(rid, []).append(sg)
-        for p in items[sg.item]:
-            p.report_id = rid
-            item_of[p.id] = sg.item
-        groups.setdefault(rid, []).extend(items[sg.item])
-    merge_issues: dict[str, list[dict]] = {}
-    for i in res.issues:
-        doc = items[i["item"]][0]
-        merge_issues.setdefault(doc.report_id, []).append(
-            {"document_id": doc.id, "report_id": doc.report_id, "url": doc.fetch.url, "level": i["level"],
-             "rule": i["rule"], "message": i["message"]})
-    # The latest run that saw a site's whole listing decides which of its reports are still listed: a
-    # run whose site was blocked, failed or had failed requests saw only part of it (or nothing), and
-    # must not turn the rest into take-downs.
-    latest_run_by_site: dict[str, str] = {}
-    for run in runs:
-        for row in run.get("sites", []):
-            if row.get("status") == "ok" and not row.get("errors"):
-                latest_run_by_site[row["site"]] = run["run_id"]
-    primary_of: dict[str, str] = {}
-    for rid, docs in groups.items():
+    def documents(self, rid: str) -> tuple[list[ParsedDoc], ParsedDoc]:
+        """(documents, primary) of a report: its crawl items' documents in input order, with report_id,
+        roles (report_role, superseded_by) and duplicate_of set from them (identity.roles)."""
+        pairs = [(item, i) for item in self.report_items[rid] for i in self.items[item]]
+        docs = self.docs.get_many([i for _, i in pairs])
+        item_of = {d.id: item for (item, _), d in zip(pairs, docs)}
+        for d in docs:
+            d.report_id = rid
         primary, doc_roles = identity.roles(docs, item_of)
-        primary_of[rid] = primary.id
         for d in docs:
             d.result["_report_role"], d.result["_superseded_by"] = doc_roles[d.id]
         # re-stamped copies: the primary is the original of its text, else the first fetched (then smallest id)
@@ -670,9 +662,109 @@ def plan_reports(parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dic
                 p.result["_duplicate_of"] = seen_text[p.text_sha256]
             elif p.text_sha256:
                 seen_text[p.text_sha256] = p.id
-    return Plan(groups=groups, res=res, ids=ids, agency_of_report=agency_of_report, item_of=item_of,
-                sighting_of=sighting_of, primary_of=primary_of, merge_issues=merge_issues,
-                latest_run_by_site=latest_run_by_site, parsed=parsed)
+        self.primary_site[rid] = primary.fetch.site
+        return docs, primary
+
+    def reports_by_agency(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for rid in sorted(self.report_items):
+            out.setdefault(self.ids[self.agency_of_report[rid]], []).append(rid)
+        return dict(sorted(out.items()))
+
+    def written(self, rids) -> list[dict]:
+        """(id, agency_id, year) of these reports (normalize/identity.py agency_rows)."""
+        return [{"id": rid, "agency_id": self.ids[self.agency_of_report[rid]], "year": int(rid.rsplit("-", 1)[1])}
+                for rid in rids]
+
+    def seen(self, rid: str, docs: Optional[tuple] = None) -> tuple[str, str]:
+        """(last_seen, status) of a report: the columns that change every night (updated in place by
+        an incremental build, normalize/incremental.py). docs: `documents(rid)` when already read."""
+        docs, primary = docs or self.documents(rid)
+        latest = self.latest_run_by_site.get(primary.fetch.site or "")
+        seen_now = latest is None or any(latest in d.fetch.run_ids for d in docs)
+        return max(d.fetch.last_seen_at for d in docs), "current" if seen_now else "removed"
+
+
+def plan_reports(parsed, sites: dict[str, dict], runs: list[dict], say: Progress,
+                 operator: Optional[dict] = None, load: Optional[Loader] = None,
+                 item_keys: Optional[list[str]] = None) -> Plan:
+    """Group crawl items, resolve agencies over every sighting, give each report its crawl items (pure apart
+    from `load`, which reads a document's cells for the agency contradiction checks when its `result` is
+    light). parsed: a DocStore, or a list of ParsedDoc; item_keys: each document's `item_key` when known.
+    Documents are read a crawl item at a time: only the sightings and the item keys stay in memory."""
+    docs = parsed if isinstance(parsed, DocStore) else DocStore.of(parsed)
+    if item_keys is None:
+        item_keys = [item_key(p.fetch) for p in docs]
+    # A crawl item is a report page with its attachments. The item's identity comes from its best
+    # document (most cells, then most sections): a page that only says 详见附件 and titles the
+    # report with an abbreviated agency belongs to the report its attachment identifies.
+    # Its agency is resolved over the whole corpus (normalize/agencies.py): report identity is
+    # (agency_id, year) across sites, columns, spellings and formats.
+    items: dict[str, list[int]] = {}
+    for i, key in enumerate(item_keys):
+        items.setdefault(key, []).append(i)
+    sightings = []
+    unassigned: list[int] = []
+    for key, idx in items.items():
+        group = docs.get_many(idx)
+        ranked = sorted(group, key=lambda p: (*identity.counts(p.result), p.fetch.role == "report_page"), reverse=True)
+        changed = _page_defers_to_attachment(group)
+        best = next((p for p in ranked if _identity(p)[0]), None)
+        year = next((y for _, y in map(_identity, ranked) if y), None)
+        if best is not None and year:
+            page = next((d for d in group if d.fetch.role == "report_page"), best)
+            if best.result.get("_light") and load:
+                cells = LazyCells(best.id, (lambda b=DocRef(best.id, best.key): load(b)))
+            else:  # a full result: its cells mapping is made only if the contradiction checks read it
+                cells = LazyCells(best.id, (lambda b=best: b.result), shared=False)
+            sightings.append(identity.sighting(key, group, best, int(year), sites.get(page.fetch.site or ""), cells))
+        else:
+            for p in group:
+                p.issues.append({"level": "error", "rule": "no_report_identity",
+                                 "message": f"agency ({best.result.get('agency') if best else '?'}) or report year "
+                                            f"({year or '?'}) not found"})
+            unassigned += idx
+            changed = True
+        if changed:  # what the plan decided over the item is kept with its documents
+            for i, p in zip(idx, group):
+                docs.put(i, p)
+        items[key] = tuple(idx)
+    res = resolve(sightings, operator=operator, registry=list(sites.values()))
+    say("agencies", 0, len(res.agencies))
+    ids = agency_ids(res.agencies, lambda names: [p["region_code"] for p in lookup([(n, REFERENCE_YEAR, None) for n in names])])
+    say("agencies", len(res.agencies), len(res.agencies))
+    report_items: dict[str, list[str]] = {}
+    agency_of_report: dict[str, str] = {}
+    sighting_of: dict[str, list] = {}
+    report_of_item: dict[str, str] = {}
+    for sg in sightings:
+        sg.cells = {}  # read by resolve only: not kept
+        key = res.key_of[sg.item]
+        rid = f"{ids[key]}-{sg.year}"
+        agency_of_report[rid] = key
+        sighting_of.setdefault(rid, []).append(Seen(sg.item, sys.intern(sg.name), sg.printed and sys.intern(sg.printed),
+                                                    sys.intern(sg.source)))
+        report_items.setdefault(rid, []).append(sg.item)
+        report_of_item[sg.item] = rid
+    del sightings
+    merge_issues: dict[str, list[dict]] = {}
+    for i in res.issues:
+        doc = docs.get_many([items[i["item"]][0]])[0]
+        rid = report_of_item[i["item"]]
+        merge_issues.setdefault(rid, []).append(
+            {"document_id": doc.id, "report_id": rid, "url": doc.fetch.url, "level": i["level"],
+             "rule": i["rule"], "message": i["message"]})
+    # The latest run that saw a site's whole listing decides which of its reports are still listed: a
+    # run whose site was blocked, failed or had failed requests saw only part of it (or nothing), and
+    # must not turn the rest into take-downs.
+    latest_run_by_site: dict[str, str] = {}
+    for run in runs:
+        for row in run.get("sites", []):
+            if row.get("status") == "ok" and not row.get("errors"):
+                latest_run_by_site[row["site"]] = run["run_id"]
+    return Plan(docs=docs, items=items, report_items=report_items, res=res, ids=ids,
+                agency_of_report=agency_of_report, sighting_of=sighting_of, merge_issues=merge_issues,
+                latest_run_by_site=latest_run_by_site, unassigned=unassigned)
 
 
 BATCH_DOCUMENTS = 2_000  # documents whose full results are in memory at once (whole agencies)
@@ -687,7 +779,7 @@ def agency_batches(plan: Plan, agency_ids_: Optional[set] = None,
         if agency_ids_ is not None and aid not in agency_ids_:
             continue
         cur += rids
-        n += sum(len(plan.groups[r]) for r in rids)
+        n += sum(plan.n_documents(r) for r in rids)
         if n >= limit:
             batches.append(cur)
             cur, n = [], 0
@@ -714,7 +806,6 @@ class _Writer:
         self.sections = _Sink(db, "sections", SECTION_COLUMNS)
         self.cells, self.checks = _Sink(db, "cells", CELL_COLUMNS), _Sink(db, "checks", CHECK_COLUMNS)
         self.counts = {"documents": 0, "reports": 0, "indicators": 0, "issues": 0}
-        self.written: list[dict] = []  # (id, agency_id, year) of every report written
 
     def batch(self, rids: list[str]) -> None:
         plan, sites = self.plan, self.sites
@@ -726,8 +817,9 @@ class _Writer:
         cross: list[tuple] = []
         agency_id, primaries = None, []
         for rid in rids:
-            docs = [_full(p, self.load) for p in plan.groups[rid]]
-            primary = next(d for d in docs if d.id == plan.primary_of[rid])
+            light = plan.documents(rid)
+            docs = [_full(p, self.load) for p in light[0]]
+            primary = next(d for d in docs if d.id == light[1].id)
             if ids[plan.agency_of_report[rid]] != agency_id:
                 cross += _cross_year_rows(agency_id, primaries)
                 agency_id, primaries = ids[plan.agency_of_report[rid]], []
@@ -738,13 +830,14 @@ class _Writer:
             page = next((d for d in docs if d.fetch.role == "report_page" and d.result.get("_report_role") == "page"),
                         next((d for d in docs if d.fetch.role == "report_page"), primary))
             site_id = primary.fetch.site
-            last_seen, status = plan.seen(rid)
+            last_seen, status = plan.seen(rid, light)
+            primary_item = item_key(primary.fetch)
             checks = r.get("checks") or []
             report_indicators, checks = indicators_db.for_report(rid, docs, primary, checks)  # issue 12
             sightings = plan.sighting_of[rid]
             report_rows.append({
                 "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
-                "agency_as_printed": next((sg.printed or sg.name for sg in sightings if sg.item == plan.item_of[primary.id]),
+                "agency_as_printed": next((sg.printed or sg.name for sg in sightings if sg.item == primary_item),
                                           sightings[0].printed or sightings[0].name),
                 "title": page.result.get("title") or page.fetch.meta.get("title") or r.get("title"),
                 "source_url": page.fetch.url,
@@ -772,6 +865,7 @@ class _Writer:
         cross += _cross_year_rows(agency_id, primaries)
         self.checks.extend(cross)
         places = lookup(_place_queries(plan, sites, rids))
+        plan.primary_site.clear()
         for row, place in zip(report_rows, places):
             row.update(place)
             if not row["province"]:  # cnloc cannot place the name: the registry row of the site knows the region
@@ -784,11 +878,10 @@ class _Writer:
         self.counts["documents"] += len(doc_rows)
         self.counts["indicators"] += len(indicator_rows)
         self.counts["issues"] += len(issue_rows)
-        self.written += [{"id": r["id"], "agency_id": r["agency_id"], "year": r["year"]} for r in report_rows]
 
     def unassigned(self) -> None:
         """Documents of no report (no agency or year found): their rows and issues."""
-        docs = [p for p in self.plan.parsed if p.report_id is None]
+        docs = self.plan.docs.get_many(self.plan.unassigned)
         issue_rows = [row for p in docs for row in _issue_rows(p)]
         _insert_rows(self.db, "documents", [_document_row(p, False) for p in docs], replace=True)
         _insert_rows(self.db, "issues", issue_rows)
@@ -881,7 +974,7 @@ def _place_queries(plan: Plan, sites: dict[str, dict], rids: list[str]) -> list[
     """(agency name, year, site region) of each report: what its region columns are looked up by."""
     out = []
     for rid in rids:
-        site_id = next(p for p in plan.groups[rid] if p.id == plan.primary_of[rid]).fetch.site
+        site_id = plan.primary_site[rid] if rid in plan.primary_site else plan.documents(rid)[1].fetch.site
         out.append((plan.res.agencies[plan.agency_of_report[rid]].name, int(rid.rsplit("-", 1)[1]),
                     (sites.get(site_id or "") or {}).get("region")))
     return out
@@ -896,6 +989,7 @@ def write_plan(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], sa
     # every region answer the batches and the agency rows need, in one lookup process started while the
     # build is small (normalize/regions.py remembers the answers; the batches ask again and find them)
     lookup(_place_queries(plan, sites, [rid for b in batches for rid in b]) + _agency_place_queries(plan, sites))
+    plan.primary_site.clear()  # read again with each batch's documents
     total = sum(len(b) for b in batches)
     done = 0
     for rids in batches:
@@ -905,21 +999,24 @@ def write_plan(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], sa
         done += len(rids)
     w.unassigned()
     say("reports", total, total)
-    return w.flush(), w.written
+    return w.flush(), plan.written([rid for b in batches for rid in b])
 
 
-def _write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dict[str, dict], runs: list[dict],
+def _write_reports(db: sqlite_utils.Database, parsed, sites: dict[str, dict], runs: list[dict],
                    say: Progress, operator: Optional[dict] = None, load: Optional[Loader] = None,
-                   state: Optional[dict] = None) -> dict:
+                   state: Optional[dict] = None, item_keys: Optional[list[str]] = None) -> dict:
     """Write the rows of parsed documents (full results, or light ones with `load`). Callable once per
     batch, as long as a batch holds whole crawl items and whole agencies. `state`: the build's global
     state (normalize/incremental.py), stored with each agency's signature for the next incremental build."""
     from . import incremental
 
-    plan = plan_reports(parsed, sites, runs, say, operator, load)
+    plan = plan_reports(parsed, sites, runs, say, operator, load, item_keys)
+    # signatures first: they read every report's documents, and the region look-up before the first batch
+    # uses the primaries' sites they found (Plan.primary_site) instead of reading them all again
+    signatures = incremental.agency_signatures(plan, sites) if state is not None else None
     counts, written = write_plan(db, plan, sites, say, load)
     if state is not None:
-        incremental.store_state(db, incremental.agency_signatures(plan, sites), state)
+        incremental.store_state(db, signatures, state)
     agency_rows, alias_rows = agency_tables(plan, sites, written)
     _insert_rows(db, "agencies", agency_rows, replace=True)
     _insert_rows(db, "agency_aliases", alias_rows)
@@ -1031,10 +1128,12 @@ def write_reports(db: sqlite_utils.Database, parsed: list[ParsedDoc], sites: dic
 DEFERRED_RULES = {"no_text", "unknown_template", "missing_sections", "no_tables"}
 
 
-def _page_defers_to_attachment(docs: list[ParsedDoc]) -> None:
-    """A page that only says 详见附件 is not an error when an attachment of it holds the report."""
+def _page_defers_to_attachment(docs: list[ParsedDoc]) -> bool:
+    """A page that only says 详见附件 is not an error when an attachment of it holds the report; True when
+    an issue of `docs` was changed."""
     if not any(d.fetch.role == "attachment" and any(identity.counts(d.result)) for d in docs):
-        return
+        return False
+    changed = False
     for d in docs:
         if d.fetch.role != "report_page" or identity.counts(d.result)[0]:
             continue
@@ -1042,6 +1141,8 @@ def _page_defers_to_attachment(docs: list[ParsedDoc]) -> None:
             if iss.get("rule") in DEFERRED_RULES:
                 iss["level"] = "info"
                 iss["message"] = f"{iss.get('message')} (the report is in an attachment of this page)"
+                changed = True
+    return changed
 
 
 _to_json = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(v, ensure_ascii=False), made once

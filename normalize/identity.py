@@ -31,6 +31,9 @@ def is_rejected(meta: dict, url: Optional[str] = None, legacy: Optional[dict] = 
     return bool(legacy and url and (legacy.get(url) or {}).get("verdict") in REJECTED_VERDICTS)
 
 
+_REPORT_VERDICT = {"verdict": "report", "verdict_reason": None}
+
+
 def legacy_verdicts(root) -> dict[str, dict]:
     """{url: {verdict, verdict_reason}} from the runs' items.jsonl (the latest run's item of a URL wins),
     for archives whose sidecars predate `meta.verdict`."""
@@ -40,19 +43,38 @@ def legacy_verdicts(root) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for path in sorted(Path(root).glob("runs/*/items.jsonl")):
         try:
-            lines = path.read_text("utf-8").splitlines()
+            fh = open(path, encoding="utf-8")
         except OSError:
             continue
-        for line in lines:
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if item.get("type") == "report" and item.get("url"):
-                out[item["url"]] = {"verdict": "report", "verdict_reason": None}
-            elif item.get("type") == "negative" and item.get("url"):
-                out[item["url"]] = {"verdict": "negative", "verdict_reason": item.get("reason")}
+        with fh:  # a line at a time: the file holds every item of a crawl run
+            for line in fh:
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if item.get("type") == "report" and item.get("url"):
+                    out[item["url"]] = _REPORT_VERDICT  # one dict for every report (read only)
+                elif item.get("type") == "negative" and item.get("url"):
+                    out[item["url"]] = {"verdict": "negative", "verdict_reason": item.get("reason")}
     return out
+
+
+class LegacyVerdicts:
+    """`legacy_verdicts(root)` read when first asked for (the build's `legacy`): sidecars written since
+    verdicts are recorded carry their own, so an archive of those never reads the run items (one entry
+    per URL of the corpus, issue 9). Answers `get` and truth like the dict."""
+
+    def __init__(self, root):
+        self.root = root
+        self._data: Optional[dict] = None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def get(self, url, default=None):
+        if self._data is None:
+            self._data = legacy_verdicts(self.root)
+        return self._data.get(url, default)
 
 
 def sighting(item: str, docs: list, best, year: int, site: Optional[dict], cells=None) -> Sighting:
@@ -140,7 +162,7 @@ def agency_rows(res: Resolution, ids: dict[str, str], places: dict[str, dict], r
             if k in seen:
                 continue
             seen.add(k)
-            aliases.append(dict(al, agency_id=aid))
+            aliases.append(dict(al._asdict(), agency_id=aid))
     return rows, aliases
 
 

@@ -106,12 +106,14 @@ def agency_signatures(plan, sites: dict) -> dict[str, str]:
     out = {}
     for aid, rids in plan.reports_by_agency().items():
         agency = plan.res.agencies[plan.agency_of_report[rids[0]]]
+        reports = []
+        for rid in rids:  # a report's documents are read from the plan's store one report at a time
+            docs, primary = plan.documents(rid)
+            reports.append([rid, primary.id, [[sg.item, sg.name, sg.printed, sg.source] for sg in plan.sighting_of[rid]],
+                            plan.merge_issues.get(rid, []),
+                            [_document(p, sites) for p in sorted(docs, key=lambda p: p.id)]])
         parts = {"agency": [agency.key, agency.name, agency.kind, agency.scope, agency.level, agency.region],
-                 "reports": [[rid, plan.primary_of[rid],
-                              [[sg.item, sg.name, sg.printed, sg.source] for sg in plan.sighting_of[rid]],
-                              plan.merge_issues.get(rid, []),
-                              [_document(p, sites) for p in sorted(plan.groups[rid], key=lambda p: p.id)]]
-                             for rid in rids]}
+                 "reports": reports}
         blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
         out[aid] = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
     return out
@@ -222,7 +224,7 @@ def update_nightly_columns(db: sqlite_utils.Database, plan) -> int:
     before = db.conn.total_changes
     db.conn.executemany(
         "UPDATE reports SET last_seen = ?, status = ? WHERE id = ? AND (last_seen IS NOT ? OR status IS NOT ?)",
-        ((ls, st, rid, ls, st) for rid, (ls, st) in ((rid, plan.seen(rid)) for rid in plan.groups)))
+        ((ls, st, rid, ls, st) for rid, (ls, st) in ((rid, plan.seen(rid)) for rid in plan.report_items)))
     db.conn.executemany("UPDATE documents SET last_seen = ? WHERE id = ? AND last_seen IS NOT ?",
-                        ((p.fetch.last_seen_at, p.id, p.fetch.last_seen_at) for p in plan.parsed))
+                        ((p.fetch.last_seen_at, p.id, p.fetch.last_seen_at) for p in plan.docs))
     return db.conn.total_changes - before

@@ -63,8 +63,22 @@ def _cache_data() -> dict:
                 data = stored.get("places", {})
         except (OSError, ValueError):
             pass
-        _CACHE["data"] = data
+        _CACHE["data"] = {k: _shared(v) for k, v in data.items()}
     return _CACHE["data"]
+
+
+_SHARED: dict = {}
+
+
+def _shared(place: dict) -> dict:
+    """One dict for equal answers: the answers are kept for every report of a build (issue 9) and most are
+    the same few places (lookup returns copies)."""
+    if type(place) is not dict:
+        return place
+    try:
+        return _SHARED.setdefault(tuple(place.items()), place)
+    except TypeError:  # an unhashable value: kept as it is
+        return place
 
 
 def save_cache() -> None:
@@ -92,7 +106,7 @@ def lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
     missing = sorted({i for i, k in enumerate(keys) if k not in cache})
     if missing:
         for i, place in zip(missing, _lookup([queries[i] for i in missing])):
-            cache[keys[i]] = place
+            cache[keys[i]] = _shared(place)
         _CACHE["dirty"] = True
     return [dict(cache[k]) for k in keys]
 

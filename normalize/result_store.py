@@ -37,6 +37,7 @@ class Spill:
             self._conn.execute("PRAGMA journal_mode=OFF")
             self._conn.execute("PRAGMA synchronous=OFF")
             self._conn.execute("CREATE TABLE results (id TEXT PRIMARY KEY, data BLOB)")
+            self._conn.execute("CREATE TABLE docs (i INTEGER PRIMARY KEY, data BLOB)")
         return self._conn
 
     def put(self, doc_id: str, result: dict) -> None:
@@ -57,6 +58,74 @@ class Spill:
         for p in (self.path, self.path.with_name(self.path.name + "-journal")):
             if p.exists():
                 p.unlink()
+
+
+class DocStore:
+    """The light summaries (normalize/build.py `ParsedDoc`) of a build's documents by index, 0 … n-1 in
+    input order (issue 9): pickled into the `docs` table of the build's spill file, so that the build
+    holds in memory only what it needs to group crawl items and resolve agencies over the corpus, and
+    reads documents back a crawl item or a report at a time. Without a spill (`write_reports` with full
+    results already in memory) the documents stay in a list and are returned as they are.
+
+    A document read from the spill is a new object: what a reader changes on it is lost unless `put`
+    back (the plan does so for what it decides over a crawl item; report roles are recomputed on reading)."""
+
+    def __init__(self, spill: Optional[Spill] = None, pack: Callable = None, unpack: Callable = None):
+        """pack / unpack: a document to and from what is pickled (plain values pickle fastest)."""
+        self.spill = spill
+        self.pack, self.unpack = pack or (lambda d: d), unpack or (lambda d: d)
+        self._list: Optional[list] = [] if spill is None else None
+        self.n = 0
+
+    @classmethod
+    def of(cls, docs: list) -> "DocStore":
+        store = cls()
+        store._list = list(docs)
+        store.n = len(store._list)
+        return store
+
+    def put(self, i: int, doc) -> None:
+        if self._list is not None:
+            if i >= len(self._list):
+                self._list.extend([None] * (i + 1 - len(self._list)))
+            self._list[i] = doc
+        else:
+            self.spill._db().execute("INSERT OR REPLACE INTO docs VALUES (?, ?)",
+                                     (i, pickle.dumps(self.pack(doc), protocol=pickle.HIGHEST_PROTOCOL)))
+        self.n = max(self.n, i + 1)
+
+    def get_many(self, idx: list[int]) -> list:
+        """The documents at these indexes, in that order."""
+        if self._list is not None:
+            return [self._list[i] for i in idx]
+        conn = self.spill._db()
+        if len(idx) == 1:
+            row = conn.execute("SELECT data FROM docs WHERE i = ?", (idx[0],)).fetchone()
+            return [self.unpack(pickle.loads(row[0]))]
+        got: dict[int, bytes] = {}
+        for start in range(0, len(idx), 500):
+            part = idx[start:start + 500]
+            got.update(conn.execute(f"SELECT i, data FROM docs WHERE i IN ({','.join('?' * len(part))})", part))
+        return [self.unpack(pickle.loads(got[i])) for i in idx]
+
+    def __iter__(self) -> Iterator:
+        """Every document, in index order."""
+        if self._list is not None:
+            yield from self._list
+            return
+        for start in range(0, self.n, 2_000):
+            rows = self.spill._db().execute("SELECT data FROM docs WHERE i >= ? AND i < ? ORDER BY i",
+                                            (start, start + 2_000)).fetchall()
+            for (data,) in rows:
+                yield self.unpack(pickle.loads(data))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def clear(self) -> None:
+        if self._list is not None:  # (the spill's rows go with its file at the end of the build)
+            self._list.clear()
+        self.n = 0
 
 
 class ResultStore:
