@@ -153,6 +153,10 @@ def main(argv=None) -> int:
                 shutil.rmtree(p) if p.is_dir() else p.unlink()
             for p in args.work.glob(f".build-{n}.db*"):
                 p.unlink()
+        if c["from_cache"] < n:  # the cache was keyed with another parser version: stand-in blobs were parsed
+            print(f"WARNING: only {c['from_cache']:,} of {n:,} documents came from the parse cache; this "
+                  "build's figures are not the write path's (refill the cache: scale_archive.py --fill-cache)",
+                  flush=True)
         per = n / 10_000
         rows.append((n, c["reports"], c["from_cache"], c["seconds"], c["seconds"] / per, c["tree_peak_mb"],
                      c["tree_peak_mb"] / per, c["child_maxrss_mb"]))

@@ -55,10 +55,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-if os.environ.get("OGI_SRC"):  # the checkout whose normalize/ builds (its parser version keys the cache)
-    sys.path.insert(0, os.environ["OGI_SRC"])
+import scale_corpus as sc  # noqa: E402  (it puts this checkout first on sys.path)
 
-import scale_corpus as sc  # noqa: E402
+if os.environ.get("OGI_SRC"):  # the checkout whose normalize/ builds (its parser version keys the cache):
+    sys.path.insert(0, os.environ["OGI_SRC"])  # first, after scale_corpus's import, or this checkout's wins
 
 YEARS = list(range(2008, 2026))
 STATE = "scale_archive.json"
@@ -305,6 +305,10 @@ def fill_cache(out: Path, state: dict, pool: dict) -> dict:
     from normalize.image_pages import image_sequences, sequence_key
     from normalize.parse_cache import ParseCache, cache_key
 
+    src = os.environ.get("OGI_SRC")
+    if src and not Path(identity.__file__).resolve().is_relative_to(Path(src).resolve()):
+        raise SystemExit(f"OGI_SRC={src} but normalize was imported from {identity.__file__}: the cache "
+                         "would be keyed with the wrong parser version")
     reader = ArchiveReader(out / "archive")
     sites = _load_sites(reader, reader.runs())
     fetches, pages = collect_documents(reader, identity.legacy_verdicts(reader.root))
