@@ -163,11 +163,16 @@ def _run(cnloc, names: list[str], years: list[int]) -> list[dict]:
     return out
 
 
+CHILD_CHUNK = 5_000  # names cnloc places in one call of the child
+
+
 def _main() -> None:
     """The child process of `_lookup`: queries (JSON) on stdin, answers (JSON) on stdout."""
     queries = [tuple(q) for q in json.loads(sys.stdin.read())]
     out, sys.stdout = sys.stdout, sys.stderr  # whatever cnloc prints does not mix with the answer
-    places = _lookup_here(queries)
+    # a chunk at a time: cnloc's frames for one call grow with its names (~80,000 at 100,000 documents),
+    # and each name's answer does not depend on the others asked with it
+    places = [p for i in range(0, len(queries), CHILD_CHUNK) for p in _lookup_here(queries[i:i + CHILD_CHUNK])]
     out.write(json.dumps(places, ensure_ascii=False))
     out.flush()
 

@@ -41,3 +41,23 @@ def test_answers_remembered_so_the_next_build_need_not_load_cnloc(tmp_path, monk
         assert lookup([("六安市金安区数据资源管理局", 2020, None)])[0]["region_code"] is None
     finally:
         regions.use_cache(None)
+
+
+def test_child_answers_a_chunk_at_a_time_as_one_call_would(monkeypatch):
+    """The lookup child (python -m normalize.regions) places its names CHILD_CHUNK at a time to bound
+    cnloc's frames: the answers are the ones a single call gives, in the order asked."""
+    import io
+    import json
+
+    from normalize import regions
+
+    queries = [("六安市金安区数据资源管理局（政务服务管理局）", 2020, None), ("区数据局", 2020, "浙江省杭州市下城区"),
+               ("淄博市大数据局", 2020, None), ("青屿市人民政府", 2023, "东岚省青屿市"), ("道外区机关服务中心", 2020, None)]
+    whole = regions._lookup_here(queries)
+    out = io.StringIO()
+    monkeypatch.setattr(regions, "CHILD_CHUNK", 2)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(queries, ensure_ascii=False)))
+    monkeypatch.setattr(sys, "stdout", out)
+    regions._main()
+    assert json.loads(out.getvalue()) == whole
+    assert [p["region_code"] for p in whole] == ["341502", "330103", "370300", None, "230104"]
