@@ -246,6 +246,7 @@ def main(argv=None) -> int:
     import sqlite_utils
 
     from normalize import exports
+    from normalize import regions
     from normalize.build import finish_database, open_database, vacuum_if_needed, write_reports
 
     phases: dict[str, float] = {}
@@ -269,20 +270,23 @@ def main(argv=None) -> int:
     n = 0
     all_sites: dict = {}
     batches = synthetic_batches(args.reports, pool, batch=args.batch, seed=args.seed)
-    while True:
-        try:
-            sites, docs = next(batches)
-        except StopIteration:
-            break
-        t = done("generation", t)
-        db["sites"].insert_all(sites.values(), pk="id", replace=True)
-        all_sites.update(sites)
-        counts = write_reports(db, docs, all_sites, runs, lambda *a: None)
-        db.conn.commit()
-        n += counts["reports"]
-        del docs
-        t = done("write_reports", t)
-        print(f"  {n:>8,} reports  {t - t0:7.1f} s  peak RSS {rss_mb():6.0f} MB", flush=True)
+    # the build calls write_reports once and starts the region child twice; called once per batch here,
+    # one child kept for every batch (regions.session) costs what the build's two do
+    with regions.session():
+        while True:
+            try:
+                sites, docs = next(batches)
+            except StopIteration:
+                break
+            t = done("generation", t)
+            db["sites"].insert_all(sites.values(), pk="id", replace=True)
+            all_sites.update(sites)
+            counts = write_reports(db, docs, all_sites, runs, lambda *a: None)
+            db.conn.commit()
+            n += counts["reports"]
+            del docs
+            t = done("write_reports", t)
+            print(f"  {n:>8,} reports  {t - t0:7.1f} s  peak RSS {rss_mb():6.0f} MB", flush=True)
     t = done("generation", t)
     profile = StatementProfile() if args.profile else None
     if profile:

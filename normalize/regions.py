@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -117,13 +118,48 @@ def _lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
     finish and downloads (issue 9: the build's peak memory)."""
     if not _cnloc_available():  # the pinned dependency is missing: leave the columns empty
         return [{k: None for k in FIELDS} for _ in queries]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(Path(__file__).resolve().parents[1])] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
-    proc = subprocess.run([sys.executable, "-m", "normalize.regions"], input=json.dumps(queries, ensure_ascii=False),
-                          capture_output=True, text=True, encoding="utf-8", env=env)
+    line = json.dumps(queries, ensure_ascii=False) + "\n"
+    child = _SESSION.get("child")
+    if child is not None:  # a session (`session()`): the child started once answers every call
+        child.stdin.write(line)
+        child.stdin.flush()
+        answer = child.stdout.readline()
+        if not answer:
+            raise RuntimeError(f"the region lookup (cnloc) failed (exit {child.wait()})")
+        return json.loads(answer)
+    proc = subprocess.run(_CHILD_ARGS, input=line, capture_output=True, text=True, encoding="utf-8", env=_child_env())
     if proc.returncode != 0:
         raise RuntimeError(f"the region lookup (cnloc) failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
     return json.loads(proc.stdout)
+
+
+_CHILD_ARGS = [sys.executable, "-m", "normalize.regions"]
+_SESSION: dict = {}
+
+
+def _child_env() -> dict:
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1])] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+
+
+@contextmanager
+def session():
+    """One lookup child for every call in the block, instead of one per call that asks new names (its
+    start, loading cnloc, costs ~1.3 s). For callers that write in many batches
+    (benchmarks/scale_corpus.py); the build asks twice in all and keeps no child alive, so its 0.5 GB is
+    not carried through the write and finish."""
+    if _SESSION.get("child") is not None or not _cnloc_available():
+        yield
+        return
+    child = subprocess.Popen(_CHILD_ARGS, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             encoding="utf-8", env=_child_env())
+    _SESSION["child"] = child
+    try:
+        yield
+    finally:
+        _SESSION.pop("child", None)
+        child.stdin.close()
+        child.wait()
 
 
 def _cnloc_available() -> bool:
@@ -167,14 +203,16 @@ CHILD_CHUNK = 5_000  # names cnloc places in one call of the child
 
 
 def _main() -> None:
-    """The child process of `_lookup`: queries (JSON) on stdin, answers (JSON) on stdout."""
-    queries = [tuple(q) for q in json.loads(sys.stdin.read())]
+    """The child process of `_lookup`: queries (a JSON line) on stdin, answers (a JSON line) on stdout,
+    until stdin closes."""
     out, sys.stdout = sys.stdout, sys.stderr  # whatever cnloc prints does not mix with the answer
-    # a chunk at a time: cnloc's frames for one call grow with its names (~80,000 at 100,000 documents),
-    # and each name's answer does not depend on the others asked with it
-    places = [p for i in range(0, len(queries), CHILD_CHUNK) for p in _lookup_here(queries[i:i + CHILD_CHUNK])]
-    out.write(json.dumps(places, ensure_ascii=False))
-    out.flush()
+    for line in sys.stdin:  # one JSON list of queries a line, one JSON list of answers a line
+        queries = [tuple(q) for q in json.loads(line)]
+        # a chunk at a time: cnloc's frames for one call grow with its names (~80,000 at 100,000
+        # documents), and each name's answer does not depend on the others asked with it
+        places = [p for i in range(0, len(queries), CHILD_CHUNK) for p in _lookup_here(queries[i:i + CHILD_CHUNK])]
+        out.write(json.dumps(places, ensure_ascii=False) + "\n")
+        out.flush()
 
 
 if __name__ == "__main__":

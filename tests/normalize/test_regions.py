@@ -59,5 +59,28 @@ def test_child_answers_a_chunk_at_a_time_as_one_call_would(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(queries, ensure_ascii=False)))
     monkeypatch.setattr(sys, "stdout", out)
     regions._main()
-    assert json.loads(out.getvalue()) == whole
+    assert json.loads(out.getvalue()) == whole  # one line: the one-shot child's answer
     assert [p["region_code"] for p in whole] == ["341502", "330103", "370300", None, "230104"]
+
+
+def test_a_session_answers_every_call_from_one_child(monkeypatch):
+    """regions.session(): one lookup child for many calls (benchmarks/scale_corpus.py's batches); the
+    answers equal the one-shot child's."""
+    import subprocess
+
+    from normalize import regions
+
+    started = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
+    batches = [[("淄博市大数据局", 2020, None), ("区数据局", 2020, "浙江省杭州市下城区")],
+               [("道外区机关服务中心", 2020, None)], [("青屿市人民政府", 2023, None)]]
+    one_shot = [regions._lookup(b) for b in batches]
+    assert len(started) == 3  # without a session: a child per call
+    started.clear()
+    with regions.session():
+        in_session = [regions._lookup(b) for b in batches]
+        child = regions._SESSION["child"]
+    assert len(started) == 1 and child.poll() == 0  # one child, closed at the end of the block
+    assert in_session == one_shot
+    assert [p["region_code"] for b in in_session for p in b] == ["370300", "330103", "230104", None]
