@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import sys
 from functools import lru_cache
 
 
@@ -31,18 +30,3 @@ def trim() -> bool:
         return False
     fn(0)
     return True
-
-
-def compact(value):
-    """`value` (decoded JSON) with its dict keys interned: json.loads makes new key strings for every
-    document, and the build keeps a light summary and the sidecar meta of every document of the
-    corpus (about 1.5 KB of repeated keys each)."""
-    if type(value) is dict:
-        return {_intern(k): compact(v) for k, v in value.items()}
-    if type(value) is list:
-        return [compact(v) for v in value]
-    return value
-
-
-def _intern(k):
-    return sys.intern(k) if type(k) is str else k
