@@ -14,7 +14,7 @@ What DIR holds (the layout of data/, see data/README.md)
                         summary.json}. normalize/archive_reader.py reads it like a real crawl.
     DIR/parse-cache/    one entry per document (normalize/parse_cache.py), keyed by cache_key(sha256, hints)
                         computed exactly as normalize.build._parse_all does (the archive is read back with
-                        the build's own ArchiveReader, collect_documents, _load_sites, _hints, image
+                        the build's own ArchiveReader, collect.collect/documents, _load_sites, _hints, image
                         sequences), holding a parse result in the real shape: results of generated reports
                         parsed by normalize (benchmarks/scale_corpus.py parse_pool), with the agency's name,
                         the year and every printed number multiplied by a whole factor (scale_corpus._scaled).
@@ -299,11 +299,15 @@ class RunWriter:
 def fill_cache(out: Path, state: dict, pool: dict) -> dict:
     """Write the parse-cache entry of every document the build will parse, under the key the build
     computes: the archive is read back with the build's own functions (normalize/build.py _parse_all)."""
+    import tempfile
+
     from normalize import identity
     from normalize.archive_reader import ArchiveReader
-    from normalize.build import _hints, _load_sites, collect_documents
-    from normalize.image_pages import image_sequences, sequence_key
+    from normalize.build import _hints, _load_sites
+    from normalize.collect import collect, documents
+    from normalize.image_pages import sequence_key
     from normalize.parse_cache import ParseCache, cache_key
+    from normalize.result_store import Spill
 
     src = os.environ.get("OGI_SRC")
     if src and not Path(identity.__file__).resolve().is_relative_to(Path(src).resolve()):
@@ -311,22 +315,24 @@ def fill_cache(out: Path, state: dict, pool: dict) -> dict:
                          "would be keyed with the wrong parser version")
     reader = ArchiveReader(out / "archive")
     sites = _load_sites(reader, reader.runs())
-    fetches, pages = collect_documents(reader, identity.legacy_verdicts(reader.root))
-    sequences = image_sequences(reader, fetches, pages)
     cache = ParseCache(out / "parse-cache")
     docs = state["docs"]
     written = kept = 0
-    for f in fetches:
-        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
-        hints = _hints(f, parent, sites.get(f.site or ""))
-        images = sequences.get(f.url) if f.role == "report_page" else None
-        key = cache_key(sequence_key(f.sha256, images), hints)
-        if cache._path(key).exists():
-            kept += 1
-            continue
-        cache.put(key, entry(docs[f.url], pool))
-        written += 1
-    return {"documents": len(fetches), "written": written, "kept": kept}
+    with tempfile.TemporaryDirectory() as tmp:  # the build's own collection, into a spill file of its own
+        spill = Spill(Path(tmp) / "spill.sqlite").open()
+        try:
+            n = collect(reader, spill, identity.legacy_verdicts(reader.root))
+            for d in documents(spill):
+                f = d.fetch
+                key = cache_key(sequence_key(f.sha256, d.images), _hints(f, d.parent, sites.get(f.site or "")))
+                if cache._path(key).exists():
+                    kept += 1
+                    continue
+                cache.put(key, entry(docs[f.url], pool))
+                written += 1
+        finally:
+            spill.remove()
+    return {"documents": n, "written": written, "kept": kept}
 
 
 # ---- commands -------------------------------------------------------------------------------------------

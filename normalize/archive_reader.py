@@ -5,6 +5,7 @@ This module knows only the on-disk format; it never imports the crawler and neve
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
@@ -32,6 +33,24 @@ class Fetch:
         return self.meta.get("role") or self.kind
 
 
+def _names(d: Path, dirs: bool) -> list[str]:
+    try:
+        with os.scandir(d) as it:
+            return sorted(e.name for e in it if not e.name.startswith(".") and (not dirs or e.is_dir()))
+    except OSError:
+        return []
+
+
+def _sidecar_paths(base: Path) -> Iterator[Path]:
+    """`sorted(base.glob("*/*/*.json"))`, one directory at a time (a list of every sidecar's path was
+    ~0.4 KB per document of the corpus, issue 9): the same paths in the same order."""
+    for a in _names(base, True):
+        for b in _names(base / a, True):
+            for name in _names(base / a / b, False):
+                if name.endswith(".json"):
+                    yield base / a / b / name
+
+
 class ArchiveReader:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -46,7 +65,7 @@ class ArchiveReader:
         base = self.root / "fetches"
         if not base.exists():
             return
-        for path in sorted(base.glob("*/*/*.json")):
+        for path in _sidecar_paths(base):
             try:
                 rec = json.loads(path.read_text("utf-8"))
             except (OSError, json.JSONDecodeError):

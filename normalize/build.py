@@ -20,7 +20,7 @@ import re
 import sys
 import traceback
 from dataclasses import dataclass, field
-from itertools import groupby, repeat
+from itertools import groupby, repeat, tee
 from operator import itemgetter
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
@@ -32,7 +32,8 @@ from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key, light_result
-from .result_store import DocStore, LazyCells, ResultStore, Spill
+from .collect import collect
+from .result_store import DocStore, ItemKeys, LazyCells, ResultStore, Spill
 from . import regions
 from .regions import lookup
 from .indicators import db as indicators_db
@@ -120,7 +121,9 @@ def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes]
 
 
 def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> tuple[list[Fetch], dict[str, Fetch]]:
-    """Report pages and attachments fetched with status 200; latest sidecar per (url, sha256)."""
+    """Report pages and attachments fetched with status 200; latest sidecar per (url, sha256). In memory:
+    the build collects into its spill file instead (normalize/collect.py, the same decisions); kept for
+    small archives and as the reference the tests compare collect.py with."""
     docs: list[Fetch] = []
     pages: dict[str, Fetch] = {}
     for f in reader.fetches():
@@ -194,16 +197,15 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         runs = reader.runs()
         sites = _load_sites(reader, runs)
         legacy = identity.LegacyVerdicts(reader.root)
-        fetches, pages = collect_documents(reader, legacy)
-        rejected = identity.rejected_rows((f for f in reader.fetches() if f.status == 200 and f.role in (
-            "report_page", "attachment") and is_rejected(f.meta, f.url, legacy)), legacy)
-        del legacy  # a URL's verdict from the run items: read by collect_documents and rejected_rows only
+        rejected_fetches: list[Fetch] = []  # the documents go to the spill (normalize/collect.py), one pass
+        n_docs = collect(reader, spill, legacy, rejected=rejected_fetches.append)
+        rejected = identity.rejected_rows(rejected_fetches, legacy)
+        del legacy, rejected_fetches  # a URL's verdict from the run items: read by collect and rejected_rows only
         cache = ParseCache(parse_cache)
         store = ResultStore(cache, spill)
         parsed = DocStore(spill, _doc_tuple, _doc_from_tuple)  # the documents' light summaries, on disk (issue 9)
-        item_keys = _parse_all(reader, fetches, pages, sites, say, convert_cache, cache, spill, parsed)
+        item_keys = _parse_all(reader, n_docs, sites, say, convert_cache, cache, spill, parsed)
         from_cache = cache.hits  # the writer reads full results back from the cache: not counted
-        del fetches, pages
         heap.trim()
         regions.use_cache(Path(parse_cache) / "regions.json" if parse_cache else None)
         operator = load_operator_file(aliases)
@@ -464,72 +466,59 @@ def _run_row(run: dict) -> dict:
     }
 
 
-def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fetch], sites: dict[str, dict],
-               say: Progress, convert_cache, cache: ParseCache, spill: Spill, docs: DocStore) -> list[str]:
-    """Every document parsed (or its light summary read from the cache), its light summary put into `docs`
-    at its input index; returns the crawl item key (`item_key`) of each document, in input order."""
-    from .document import ExtractError
-    from .extract import convert_office_batch, sniff
+def _parse_all(reader: ArchiveReader, n_docs: int, sites: dict[str, dict], say: Progress, convert_cache,
+               cache: ParseCache, spill: Spill, docs: DocStore) -> ItemKeys:
+    """Every document collected into the spill (normalize/collect.py) parsed (or its light summary read from
+    the cache), its light summary and crawl item key (`item_key`) put into `docs` at its input index;
+    returns the item keys, read back from the spill (ItemKeys). Per-document data stays on disk: the
+    documents are read a batch at a time, the documents to parse are listed in the spill's `jobs` table,
+    the DOC/WPS conversions in `converted` (issue 9)."""
+    from .collect import documents
+    from .image_pages import sequence_key
 
-    from .image_pages import image_sequences, sequence_key
-
-    # 图片版 pages: their images are read with the page as one document (image_pages.py)
-    sequences = image_sequences(reader, fetches, pages)
-    in_sequence = {(img.url, img.sha256): page_url for page_url, imgs in sequences.items() for img in imgs}
-    # What the cache already holds is not parsed again (nightly builds parse only what is new).
-    # Only the crawl item keys stay in memory; light summaries go to `docs` (on disk) as they are made, full
-    # results are in the parse cache or the spill (normalize/result_store.py), read back a batch at a time.
-    jobs = []  # (index, fetch, hints, cache key) of the documents to parse
-    item_keys: list[str] = []
-    pool: dict[str, str] = {}  # one string per crawl item key
-    for i, f in enumerate(fetches):
-        k = item_key(f)
-        item_keys.append(pool.setdefault(k, k))
-        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
-        hints = _hints(f, parent, sites.get(f.site or ""))
-        images = sequences.get(f.url) if f.role == "report_page" else None
-        key = cache_key(sequence_key(f.sha256, images), hints)
+    conn = spill._db()
+    conn.execute("CREATE TABLE IF NOT EXISTS jobs (i INTEGER PRIMARY KEY)")
+    conn.execute("CREATE TABLE IF NOT EXISTS kinds (sha TEXT PRIMARY KEY, kind TEXT)")
+    conn.execute("CREATE TABLE IF NOT EXISTS converted (sha TEXT PRIMARY KEY, data BLOB, error TEXT)")
+    # What the cache already holds is not parsed again (nightly builds parse only what is new). Light
+    # summaries go to `docs` (on disk) as they are made, full results are in the parse cache or the spill
+    # (normalize/result_store.py), read back a batch at a time.
+    jobs: list[tuple] = []
+    for d in documents(spill):
+        f = d.fetch
+        hints = _hints(f, d.parent, sites.get(f.site or ""))
+        key = cache_key(sequence_key(f.sha256, d.images), hints)
         cached = cache.get_light(key)
         if cached is not None:
-            docs.put(i, ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
-                                  cached["pages"], list(cached["issues"] or []), key=key))
+            docs.put(d.i, ParsedDoc(f, document_id(f), cached["format"], cached["result"], cached["text_sha256"],
+                                    cached["pages"], list(cached["issues"] or []), key=key), item=item_key(f))
         else:
-            jobs.append((i, f, hints, key))
-    del pool
+            jobs.append((d.i,))
+            _sniff_kind(reader, conn, f.sha256)
+            if len(jobs) >= 2_000:
+                conn.executemany("INSERT INTO jobs VALUES (?)", jobs)
+                jobs.clear()
+    conn.executemany("INSERT INTO jobs VALUES (?)", jobs)
+    n_jobs = conn.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    _convert_office(reader, conn, say, convert_cache)
 
-    # DOC/WPS still to parse go through LibreOffice in one batch (its start-up dominates).
-    kinds: dict[str, str] = {}
-    for _, f, _, _ in jobs:
-        if f.sha256 not in kinds:
-            try:
-                kinds[f.sha256] = sniff(reader.read_blob(f.sha256))
-            except OSError:
-                pass
-    office = sorted(sha for sha, kind in kinds.items() if kind in OFFICE)
-    converted: dict[str, Optional[bytes]] = {}
-    converter_error: Optional[dict] = None
-    timed_out: set[str] = set()
-    if office:
-        say("convert", 0, len(office))
-        try:
-            why: dict[int, str] = {}
-            outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache, failures=why)
-            timed_out = {office[i] for i, reason in why.items() if reason == "timeout"}
-        except ExtractError as exc:  # LibreOffice missing: every DOC/WPS gets an issue row, the build goes on
-            outs = [None] * len(office)
-            converter_error = {"level": "error", "rule": exc.rule, "message": exc.message}
-        converted = dict(zip(office, outs))
-        say("convert", len(office), len(office))
+    def job_args():
+        for d in documents(spill, only="jobs"):
+            f = d.fetch
+            hints = _hints(f, d.parent, sites.get(f.site or ""))
+            kind, conv, error = conn.execute(
+                "SELECT k.kind, c.data, c.error FROM kinds k LEFT JOIN converted c ON c.sha = k.sha WHERE k.sha = ?",
+                (f.sha256,)).fetchone() or (None, None, None)
+            yield ((d.i, f, cache_key(sequence_key(f.sha256, d.images), hints)),
+                   (str(reader.root), f.sha256, f.url, hints, kind, conv if kind in OFFICE else None,
+                    json.loads(error) if error else None,
+                    [i.sha256 for i in d.images or []] if f.role == "report_page" else None, d.with_page))
 
-    args = [(str(reader.root), f.sha256, f.url, hints, kinds.get(f.sha256),
-             converted.get(f.sha256) if kinds.get(f.sha256) in OFFICE else None,
-             _conversion_timeout(kinds.get(f.sha256)) if f.sha256 in timed_out else converter_error,
-             [i.sha256 for i in sequences.get(f.url) or []] if f.role == "report_page" else None,
-             in_sequence.get((f.url, f.sha256)))
-            for _, f, hints, _ in jobs]
-    done = len(fetches) - len(jobs)
-    say("parse", done, len(fetches))
-    for (i, f, _, key), res in zip(jobs, _map(_parse_job, args, workers=_workers(len(jobs)))):
+    done = n_docs - n_jobs
+    say("parse", done, n_docs)
+    meta, args = tee(job_args())  # the map reads its arguments a window ahead of the results: tee holds that
+    results = _map(_parse_job, map(itemgetter(1), args), workers=_workers(n_jobs))
+    for (i, f, key), res in zip(map(itemgetter(0), meta), results):
         real_fmt, result, pages_n, text_sha, issues = res
         doc_id = document_id(f)
         if not issues and cache.root is not None:  # failed conversions, missing blobs and crashes are tried again
@@ -537,10 +526,62 @@ def _parse_all(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fet
                             "issues": issues})
         else:
             spill.put(doc_id, result)
-        docs.put(i, ParsedDoc(f, doc_id, real_fmt, light_result(result), text_sha, pages_n, list(issues), key=key))
+        docs.put(i, ParsedDoc(f, doc_id, real_fmt, light_result(result), text_sha, pages_n, list(issues), key=key),
+                 item=item_key(f))
         done += 1
-        say("parse", done, len(fetches))
-    return item_keys
+        say("parse", done, n_docs)
+    docs.n = max(docs.n, n_docs)
+    return docs.item_keys()
+
+
+def _sniff_kind(reader: ArchiveReader, conn, sha: str) -> None:
+    """The kind of a blob to parse (extract.sniff of its bytes), once per blob, into the spill's `kinds`
+    (None when the blob cannot be read)."""
+    from .extract import sniff
+
+    if conn.execute("SELECT 1 FROM kinds WHERE sha = ?", (sha,)).fetchone() is None:
+        try:
+            kind = sniff(reader.read_blob(sha))
+        except OSError:
+            kind = None
+        conn.execute("INSERT INTO kinds VALUES (?, ?)", (sha, kind))
+
+
+OFFICE_BATCH = 500  # DOC/WPS converted in one LibreOffice run (its start-up dominates; the bytes are held)
+
+
+def _convert_office(reader: ArchiveReader, conn, say: Progress, convert_cache) -> None:
+    """DOC/WPS still to parse go through LibreOffice, OFFICE_BATCH at a time in blob order, into the spill's
+    `converted` (the DOCX bytes, or the issue a failed conversion gets)."""
+    from .document import ExtractError
+    from .extract import convert_office_batch
+
+    where = "kind IN (%s)" % ",".join("'%s'" % k for k in sorted(OFFICE))
+    total = conn.execute(f"SELECT count(*) FROM kinds WHERE {where}").fetchone()[0]
+    if not total:
+        return
+    say("convert", 0, total)
+    last, done = "", 0
+    while True:
+        office = [s for (s,) in conn.execute(f"SELECT sha FROM kinds WHERE {where} AND sha > ? ORDER BY sha LIMIT ?",
+                                             (last, OFFICE_BATCH))]
+        if not office:
+            break
+        last = office[-1]
+        kinds = dict(conn.execute(f"SELECT sha, kind FROM kinds WHERE sha IN ({','.join('?' * len(office))})", office))
+        try:
+            why: dict[int, str] = {}
+            outs = convert_office_batch([reader.read_blob(s) for s in office], cache_dir=convert_cache, failures=why)
+            errors = {i: _conversion_timeout(kinds[office[i]]) for i, reason in why.items() if reason == "timeout"}
+        except ExtractError as exc:  # LibreOffice missing: every DOC/WPS gets an issue row, the build goes on
+            outs = [None] * len(office)
+            errors = dict.fromkeys(range(len(office)), {"level": "error", "rule": exc.rule, "message": exc.message})
+        conn.executemany("INSERT OR REPLACE INTO converted VALUES (?, ?, ?)", [
+            (sha, outs[i], json.dumps(errors[i], ensure_ascii=False) if i in errors else None)
+            for i, sha in enumerate(office)])
+        done += len(office)
+        say("convert", done, total)
+        del outs
 
 
 PARALLEL_MIN_DOCUMENTS = 24  # below this, worker start-up costs more than it saves

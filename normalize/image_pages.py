@@ -1,6 +1,7 @@
 """图片版 reports: a report page whose body is a run of <img>, its archived images read as ONE document.
 
-`image_sequences(reader, fetches, pages)` finds, for every archived report page, its archived image
+`image_sequences(reader, fetches, pages)` (in memory; the build does the same over its spill file,
+normalize/collect.py) finds, for every archived report page, its archived image
 attachments (sniffed from the bytes) and orders them as the page shows them (the order of <img src>
 in the page's HTML, resolved against its URL; images the page does not show come last, by URL).
 The build then gives the page's parse job the list of image blobs: when the page itself has no usable
@@ -49,15 +50,20 @@ def image_sequences(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str
             html = reader.read_blob(page.sha256)
         except OSError:
             html = b""
-        order: dict[str, int] = {}
-        for m in _IMG.finditer(html):
-            src = m.group(1).decode("utf-8", "replace")
-            order.setdefault(urljoin(page.final_url or page.url, src), len(order))
-        ordered = sorted(images, key=lambda f: (order.get(f.url, order.get(f.final_url, 10**6)), f.url))
-        out[page.url] = ordered[:MAX_IMAGES]
+        out[page.url] = page_order(html, page, images)[:MAX_IMAGES]
         if page.final_url and page.final_url != page.url:
             out[page.final_url] = out[page.url]
     return out
+
+
+def page_order(html: bytes, page: Fetch, images: list[Fetch]) -> list[Fetch]:
+    """The images in the order the page's HTML shows them (<img src> resolved against its URL), the
+    others after them by URL."""
+    order: dict[str, int] = {}
+    for m in _IMG.finditer(html):
+        src = m.group(1).decode("utf-8", "replace")
+        order.setdefault(urljoin(page.final_url or page.url, src), len(order))
+    return sorted(images, key=lambda f: (order.get(f.url, order.get(f.final_url, 10**6)), f.url))
 
 
 def read_page_images(doc, blobs: list[bytes]):

@@ -11,7 +11,7 @@ import pickle
 import sqlite3
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Optional
+from typing import Callable, Iterator, Mapping, Optional, Sequence
 
 from .parse_cache import ParseCache
 
@@ -37,7 +37,9 @@ class Spill:
             self._conn.execute("PRAGMA journal_mode=OFF")
             self._conn.execute("PRAGMA synchronous=OFF")
             self._conn.execute("CREATE TABLE results (id TEXT PRIMARY KEY, data BLOB)")
-            self._conn.execute("CREATE TABLE docs (i INTEGER PRIMARY KEY, data BLOB)")
+            # docs: each document's light summary (DocStore) and its crawl item key (build.item_key)
+            self._conn.execute("CREATE TABLE docs (i INTEGER PRIMARY KEY, item TEXT, data BLOB)")
+            self._conn.execute("CREATE INDEX docs_item ON docs (item, i)")
         return self._conn
 
     def put(self, doc_id: str, result: dict) -> None:
@@ -84,15 +86,23 @@ class DocStore:
         store.n = len(store._list)
         return store
 
-    def put(self, i: int, doc) -> None:
+    def put(self, i: int, doc, item: Optional[str] = None) -> None:
+        """item: the document's crawl item key (kept in the spill's `docs.item`; a later put without one
+        keeps it)."""
         if self._list is not None:
             if i >= len(self._list):
                 self._list.extend([None] * (i + 1 - len(self._list)))
             self._list[i] = doc
         else:
-            self.spill._db().execute("INSERT OR REPLACE INTO docs VALUES (?, ?)",
-                                     (i, pickle.dumps(self.pack(doc), protocol=pickle.HIGHEST_PROTOCOL)))
+            self.spill._db().execute(
+                "INSERT INTO docs (i, item, data) VALUES (?, ?, ?) ON CONFLICT (i) DO UPDATE SET "
+                "data = excluded.data, item = coalesce(excluded.item, docs.item)",
+                (i, item, pickle.dumps(self.pack(doc), protocol=pickle.HIGHEST_PROTOCOL)))
         self.n = max(self.n, i + 1)
+
+    def item_keys(self) -> "ItemKeys":
+        """Each document's crawl item key, in index order, read from the spill (see ItemKeys)."""
+        return ItemKeys(self.spill, self.n)
 
     def get_many(self, idx: list[int]) -> list:
         """The documents at these indexes, in that order."""
@@ -126,6 +136,45 @@ class DocStore:
         if self._list is not None:  # (the spill's rows go with its file at the end of the build)
             self._list.clear()
         self.n = 0
+
+
+class ItemKeys(Sequence):
+    """The crawl item key of documents 0 … n-1, read from the spill's `docs.item` column a batch at a time
+    (what `_parse_all` returned as a list of n strings). Iterating reads the keys in index order; `[i]`
+    reads one (a batch around it is kept). Grouping documents by item can be done in SQL instead:
+    `SELECT item, group_concat(i) FROM docs GROUP BY item` (index `docs_item (item, i)`)."""
+
+    BATCH = 5_000
+
+    def __init__(self, spill: Spill, n: int):
+        self.spill, self.n = spill, n
+        self._start, self._keys = 0, []
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.n))]
+        if i < 0:
+            i += self.n
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        if not self._start <= i < self._start + len(self._keys):
+            self._start, self._keys = i, self._read(i)
+        return self._keys[i - self._start]
+
+    def _read(self, start: int) -> list:
+        rows = self.spill._db().execute("SELECT i, item FROM docs WHERE i >= ? AND i < ? ORDER BY i",
+                                        (start, start + self.BATCH)).fetchall()
+        keys = [None] * min(self.BATCH, self.n - start)
+        for i, item in rows:
+            keys[i - start] = item
+        return keys
+
+    def __iter__(self) -> Iterator:
+        for start in range(0, self.n, self.BATCH):
+            yield from self._read(start)
 
 
 class ResultStore:

@@ -14,12 +14,14 @@ has threads (after an in-process crawl), and forking such a process can deadlock
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator, Sequence
+from itertools import islice
+from typing import Callable, Iterable, Iterator
 
 
-def map_in_workers(fn: Callable, args: Sequence[tuple], *, workers: int, on_lost: Callable[[tuple, str], object],
+def map_in_workers(fn: Callable, args: Iterable[tuple], *, workers: int, on_lost: Callable[[tuple, str], object],
                    timeout: float = 600.0, max_memory_mb: int = 4096, chunk: int = 64) -> Iterator:
-    """Yield fn(*a) for every a in args, in order (see module doc)."""
+    """Yield fn(*a) for every a in args, in order (see module doc). args may be any iterable (a generator):
+    it is read a window (chunk × workers) ahead of the results, never whole."""
     if workers <= 1:
         from .extract.limits import warm_children
 
@@ -34,15 +36,18 @@ def map_in_workers(fn: Callable, args: Sequence[tuple], *, workers: int, on_lost
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["normalize.forkserver_guard"])  # before the forkserver starts: dies with us
     os.environ["OGI_BUILD_PID"] = str(os.getpid())  # the forkserver and workers check it is alive
-    start = 0
-    while start < len(args):
+    todo = iter(args)
+    while True:
         # a bounded window of futures: results stream out in order, and a broken pool loses at most
         # one window
-        window = list(range(start, min(len(args), start + chunk * workers)))
+        batch = list(islice(todo, chunk * workers))
+        if not batch:
+            return
+        window = range(len(batch))
         lost: list[int] = []
         results: dict[int, object] = {}
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
-            futures = {i: pool.submit(fn, *args[i]) for i in window}
+            futures = {i: pool.submit(fn, *batch[i]) for i in window}
             for i in window:
                 try:
                     results[i] = futures[i].result()
@@ -54,8 +59,7 @@ def map_in_workers(fn: Callable, args: Sequence[tuple], *, workers: int, on_lost
             if i in results:
                 yield results.pop(i)
             elif i in lost:
-                yield _retry_alone(fn, args[i], on_lost, timeout, max_memory_mb)
-        start = window[-1] + 1
+                yield _retry_alone(fn, batch[i], on_lost, timeout, max_memory_mb)
 
 
 def _worker_init() -> None:
