@@ -98,7 +98,8 @@ def tree_rss(pid: int) -> int:
 
 def measure_build(archive: Path, cache: Path, db: Path, src: Path, warm_regions: bool = False) -> dict:
     if not warm_regions:  # every size places its agencies with cnloc, as a first build does (cnloc's
-        (cache / "regions.json").unlink(missing_ok=True)  # tables and automata: ~0.3 GB, whatever N is)
+        for name in ("regions.json", "regions.sqlite"):  # tables and automata: ~0.3 GB, whatever N is)
+            (cache / name).unlink(missing_ok=True)
     code = CHILD.format(root=str(src), archive=str(archive), db=str(db), cache=str(cache))
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     peak = 0

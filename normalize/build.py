@@ -207,7 +207,7 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         item_keys = _parse_all(reader, n_docs, sites, say, convert_cache, cache, spill, parsed)
         from_cache = cache.hits  # the writer reads full results back from the cache: not counted
         heap.trim()
-        regions.use_cache(Path(parse_cache) / "regions.json" if parse_cache else None)
+        regions.use_cache(Path(parse_cache) / "regions.sqlite" if parse_cache else None)
         operator = load_operator_file(aliases)
         state = incremental.global_state(operator)
         why_full = "requested" if full else incremental.why_full(db_path, state)
@@ -1029,7 +1029,7 @@ def write_plan(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], sa
     batches = agency_batches(plan, agencies)
     # every region answer the batches and the agency rows need, in one lookup process started while the
     # build is small (normalize/regions.py remembers the answers; the batches ask again and find them)
-    lookup(_place_queries(plan, sites, [rid for b in batches for rid in b]) + _agency_place_queries(plan, sites))
+    regions.warm(_place_queries(plan, sites, [rid for b in batches for rid in b]) + _agency_place_queries(plan, sites))
     plan.primary_site.clear()  # read again with each batch's documents
     total = sum(len(b) for b in batches)
     done = 0

@@ -11,12 +11,15 @@ import importlib.util
 import json
 import math
 import os
+import sqlite3
 import subprocess
 import sys
 import warnings
+from collections import OrderedDict
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 FIELDS = ("province", "city", "county", "region_code")
 
@@ -30,14 +33,19 @@ def _clean(v) -> Optional[str]:
     return s or None
 
 
-_CACHE: dict = {"path": None, "data": None, "dirty": False}
+_CACHE: dict = {"path": None, "store": None}
 
 
 def use_cache(path: Optional[str | Path]) -> None:
-    """Remember answers in a JSON file (next to the parse cache): a build whose names were all placed
-    before does not load cnloc at all (its import and automata cost seconds in every build process).
-    Keyed by cnloc's version, so an upgrade places every name again."""
-    _CACHE.update(path=Path(path) if path else None, data=None, dirty=False)
+    """Remember answers in an SQLite file (`regions.sqlite` next to the parse cache; a `regions.json` path
+    means the `.sqlite` beside it, and a JSON file an older build left there is read into it once): a
+    build whose names were all placed before does not load cnloc at all (its import and automata cost
+    seconds in every build process). Keyed by cnloc's version, so an upgrade places every name again.
+    None: a private temporary database (deleted when closed). Either way only the LRU_SIZE answers used
+    last are held in memory (issue 9: one answer per report was kept for the whole build)."""
+    if _CACHE["store"] is not None:
+        _CACHE["store"].close()
+    _CACHE.update(path=Path(path) if path else None, store=None)
 
 
 def _cnloc_version() -> str:
@@ -49,52 +57,112 @@ def _cnloc_version() -> str:
         return "none"
 
 
-def _cache_data() -> dict:
-    """The answers known so far: read from the cache file, or kept in memory for the build (each
-    lookup process loads cnloc's tables and automata anew, so a build asks for every name once)."""
-    if _CACHE["path"] is None:
-        if _CACHE["data"] is None:
-            _CACHE["data"] = {}
-        return _CACHE["data"]
-    if _CACHE["data"] is None:
-        data = {}
+LRU_SIZE = 4_096  # answers held in memory (the rest are read back from the store)
+
+
+class AnswerStore:
+    """The region answers by query key, on disk (SQLite), with a bounded LRU of recent answers in memory."""
+
+    def __init__(self, path: Optional[Path], lru_size: Optional[int] = None):
+        self.path = path
+        self.lru: "OrderedDict[str, str]" = OrderedDict()
+        self.lru_size = LRU_SIZE if lru_size is None else lru_size
+        self.conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path is None:
+            conn = sqlite3.connect("")  # SQLite's private temporary database: on disk beyond its small cache
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=60)
+        conn.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, place TEXT) WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
+        version = _cnloc_version()
+        got = conn.execute("SELECT v FROM meta WHERE k = 'cnloc'").fetchone()
+        if got is None or got[0] != version:
+            conn.execute("DELETE FROM answers")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('cnloc', ?)", (version,))
+        if self.path is not None:
+            self._migrate(conn, self.path.with_suffix(".json"), version)
+        conn.commit()
+        return conn
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection, old: Path, version: str) -> None:
+        """The JSON file of earlier builds: its answers (of this cnloc version) copied in, then removed."""
+        if not old.exists():
+            return
         try:
-            stored = json.loads(_CACHE["path"].read_text("utf-8"))
-            if stored.get("cnloc") == _cnloc_version():
-                data = stored.get("places", {})
-        except (OSError, ValueError):
+            stored = json.loads(old.read_text("utf-8"))
+            if stored.get("cnloc") == version:
+                conn.executemany("INSERT OR IGNORE INTO answers VALUES (?, ?)",
+                                 ((k, json.dumps(v, ensure_ascii=False)) for k, v in stored.get("places", {}).items()))
+        except (OSError, ValueError, AttributeError):
             pass
-        _CACHE["data"] = {k: _shared(v) for k, v in data.items()}
-    return _CACHE["data"]
+        old.unlink(missing_ok=True)
+
+    def get_many(self, keys) -> dict[str, str]:
+        """{key: answer (JSON text)} for the keys known (memory first, then the file)."""
+        got, ask = {}, []
+        for k in keys:
+            v = self.lru.get(k)
+            if v is None:
+                ask.append(k)
+            else:
+                self.lru.move_to_end(k)
+                got[k] = v
+        for start in range(0, len(ask), 500):
+            part = ask[start:start + 500]
+            got.update(self.conn.execute(
+                f"SELECT key, place FROM answers WHERE key IN ({','.join('?' * len(part))})", part))
+        for k in ask:
+            if k in got:
+                self._remember(k, got[k])
+        return got
+
+    def put_many(self, pairs: list[tuple[str, str]]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?)", pairs)
+        self.conn.commit()
+        for k, v in pairs:
+            self._remember(k, v)
+
+    def _remember(self, k: str, v: str) -> None:
+        self.lru[k] = v
+        self.lru.move_to_end(k)
+        while len(self.lru) > self.lru_size:
+            self.lru.popitem(last=False)
+
+    def __len__(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-_SHARED: dict = {}
-
-
-def _shared(place: dict) -> dict:
-    """One dict for equal answers: the answers are kept for every report of a build (issue 9) and most are
-    the same few places (lookup returns copies)."""
-    if type(place) is not dict:
-        return place
-    try:
-        return _SHARED.setdefault(tuple(place.items()), place)
-    except TypeError:  # an unhashable value: kept as it is
-        return place
+def _store() -> AnswerStore:
+    if _CACHE["store"] is None:
+        path = _CACHE["path"]
+        if path is not None and path.suffix == ".json":
+            path = path.with_suffix(".sqlite")
+        _CACHE["store"] = AnswerStore(path)
+    return _CACHE["store"]
 
 
 def save_cache() -> None:
-    """Write the remembered answers (atomically) if anything was added."""
-    path, data = _CACHE["path"], _CACHE["data"]
-    if path is None or data is None or not _CACHE["dirty"]:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"cnloc": _cnloc_version(), "places": data}, ensure_ascii=False), "utf-8")
-        os.replace(tmp, path)
-        _CACHE["dirty"] = False
-    except OSError:
-        pass
+    """Answers are written to the store as they are found (committed per lookup): nothing is left to
+    write. Kept for the build and the tests, which call it when done."""
+    if _CACHE["store"] is not None:
+        try:
+            _CACHE["store"].conn.commit()
+        except sqlite3.Error:
+            pass
+
+
+def _key(a: str, y: int, r: Optional[str]) -> str:
+    return json.dumps([a, max(1980, min(2024, int(y))), r], ensure_ascii=False)
+
+
+CHUNK = 5_000  # queries looked up (in the store, then with cnloc) at a time
 
 
 def lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
@@ -102,14 +170,59 @@ def lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
     (the most specific code found), with None where the name cannot be placed."""
     if not queries:
         return []
-    cache = _cache_data()
-    keys = [json.dumps([a, max(1980, min(2024, int(y))), r], ensure_ascii=False) for a, y, r in queries]
-    missing = sorted({i for i, k in enumerate(keys) if k not in cache})
+    out: list[dict] = []
+    with _one_child_if(len(queries) > CHUNK):
+        for start in range(0, len(queries), CHUNK):
+            out.extend(_lookup_chunk(queries[start:start + CHUNK], True))
+    return out
+
+
+def warm(queries: Iterable[tuple[str, int, Optional[str]]]) -> None:
+    """Place every query not placed before (as `lookup` would) without returning the answers: for a caller
+    that asks for all its names up front, so that one cnloc child answers them (queries may be a generator;
+    they are read CHUNK at a time)."""
+    it = iter(queries)
+    with _one_child_if(True):
+        while True:
+            part = list(islice(it, CHUNK))
+            if not part:
+                return
+            _lookup_chunk(part, False)
+
+
+@contextmanager
+def _one_child_if(many: bool):
+    """A session (one cnloc child) for a call that may ask in several chunks, started only if a chunk has
+    names not placed before."""
+    if not many or _SESSION.get("child") is not None:
+        yield
+        return
+    _SESSION["lazy"] = True
+    try:
+        yield
+    finally:
+        _SESSION.pop("lazy", None)
+        child = _SESSION.pop("child", None)
+        if child is not None:
+            child.stdin.close()
+            child.wait()
+
+
+def _lookup_chunk(queries: list, answer: bool) -> list[dict]:
+    store = _store()
+    keys = [_key(*q) for q in queries]
+    known = store.get_many(dict.fromkeys(keys))
+    first: dict[str, int] = {}  # each key not placed before, asked once (its first query)
+    for i, k in enumerate(keys):
+        if k not in known and k not in first:
+            first[k] = i
+    missing = list(first.values())
     if missing:
-        for i, place in zip(missing, _lookup([queries[i] for i in missing])):
-            cache[keys[i]] = _shared(place)
-        _CACHE["dirty"] = True
-    return [dict(cache[k]) for k in keys]
+        new = [(keys[i], json.dumps(place, ensure_ascii=False)) for i, place in
+               zip(missing, _lookup([queries[i] for i in missing]))]
+        store.put_many(new)
+        known.update(new)
+    return [json.loads(known[k]) for k in keys] if answer else []
 
 
 def _lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
@@ -119,6 +232,9 @@ def _lookup(queries: list[tuple[str, int, Optional[str]]]) -> list[dict]:
     if not _cnloc_available():  # the pinned dependency is missing: leave the columns empty
         return [{k: None for k in FIELDS} for _ in queries]
     line = json.dumps(queries, ensure_ascii=False) + "\n"
+    if _SESSION.get("lazy") and _SESSION.get("child") is None:  # lookup/warm of many chunks: one child
+        _SESSION["child"] = subprocess.Popen(_CHILD_ARGS, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                             encoding="utf-8", env=_child_env())
     child = _SESSION.get("child")
     if child is not None:  # a session (`session()`): the child started once answers every call
         child.stdin.write(line)

