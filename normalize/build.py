@@ -365,6 +365,10 @@ def _create_deferred_indexes(db: sqlite_utils.Database) -> None:
         return
     statements = [sql for _name, sql in db.execute("SELECT name, sql FROM temp.deferred_indexes ORDER BY name")]
     db.conn.commit()
+    # the write path filled this connection's page cache (256 MB): give it back while another connection
+    # sorts, rather than hold both (the finish steps read what they need into it again)
+    db.conn.execute("PRAGMA shrink_memory")
+    heap.trim()
     run_sorting(db, statements)
     db.conn.execute("DROP TABLE temp.deferred_indexes")
     db.conn.commit()

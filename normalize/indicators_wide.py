@@ -50,8 +50,8 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
     """(Re)write `indicators_wide` from `reports`, `cells` and, when present, `indicators`; with
     `report_ids`, only the rows of those reports (an incremental build has deleted them).
 
-    Reports are taken `chunk` at a time with their cells (every cell in one dict was ~4 GB at 100,000
-    reports: issue 9)."""
+    Reports are read `chunk` at a time (in id order) with their cells (every cell in one dict was ~4 GB
+    at 100,000 reports, and a list of every report ~40 MB: issue 9)."""
     measures = measures or load_measures()
     where = None
     if "indicators" in db.table_names():
@@ -62,17 +62,11 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
             where = " and coalesce(is_primary, 1) = 1 and coalesce(period, 'year') = 'year'" if {"is_primary", "period"} <= cols else ""
     if report_ids is None:
         db.execute("delete from indicators_wide")
-        reports = list(db.execute("select id, agency_id, agency, year, template, scope from reports order by id"))
-    else:
-        wanted = set(report_ids)
-        reports = [r for r in db.execute("select id, agency_id, agency, year, template, scope from reports order by id")
-                   if r[0] in wanted]
     # only the cells a definition reads come to Python (the others were read and never looked at)
     terms = sorted({".".join(t) for m in measures for tpl in ("2019", "2021") for t in _terms(m[f"def_{tpl}"])})
     refs = ",".join("?" * len(terms))
     n = 0
-    for i in range(0, len(reports), chunk):
-        part = reports[i:i + chunk]
+    for part in _report_chunks(db, chunk, report_ids):
         marks = ",".join("?" * len(part))
         ids = [r[0] for r in part]
         cells: dict[str, dict] = {}
@@ -109,3 +103,22 @@ def fill_indicators_wide(db: sqlite_utils.Database, measures: Optional[list[dict
             db["indicators_wide"].insert_all(rows, pk="report_id")
         n += len(rows)
     return n
+
+
+_REPORT = "select id, agency_id, agency, year, template, scope from reports"
+
+
+def _report_chunks(db: sqlite_utils.Database, chunk: int, report_ids: Optional[list[str]]):
+    """The reports (all, or those of `report_ids`) in id order, `chunk` rows at a time."""
+    if report_ids is not None:
+        wanted = sorted(set(report_ids))
+        for i in range(0, len(wanted), chunk):
+            ids = wanted[i:i + chunk]
+            part = list(db.execute(f"{_REPORT} where id in ({','.join('?' * len(ids))}) order by id", ids))
+            if part:
+                yield part
+        return
+    part = list(db.execute(f"{_REPORT} order by id limit ?", [chunk]))
+    while part:
+        yield part
+        part = list(db.execute(f"{_REPORT} where id > ? order by id limit ?", [part[-1][0], chunk]))
