@@ -37,7 +37,7 @@ import json, os, resource, sys, threading, time
 sys.path.insert(0, {root!r})
 from normalize.build import build
 PAGE = os.sysconf("SC_PAGE_SIZE")
-phase, peaks, order = ["start"], {{}}, []
+phase, peaks, order = ["start"], {{}}, ["start"]  # start: reading the sidecars and the cache summaries
 
 def rss():
     with open("/proc/self/statm") as fh:
