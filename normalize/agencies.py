@@ -4,6 +4,8 @@ Input: one `Sighting` per crawl item (a report page with its attachments): the n
 (cleaned by `agency_names.clean_name` in `meta.extract_meta`), where it came from, the year, the site
 and its registry row. Output (`resolve`): for each sighting the agency key, the agencies with their
 aliases, kind, level, scope, region and parent, and the issue rows for merges the rules cannot decide.
+The build resolves over a `sightings` table of its spill file (`resolve_stored`: one key's sightings in
+memory at a time, aliases and issues written to tables); `resolve` runs the same code over a list.
 
 Rules, in order (docs/NOTES.md "Agencies"):
 1. operator file (`normalize/aliases.yaml`): `merge` an alias into a named agency, `keep_apart` names;
@@ -73,13 +75,13 @@ class Agency:
     region: Optional[str]
     parent_key: Optional[str] = None
     site_ids: list = field(default_factory=list)
-    aliases: list = field(default_factory=list)  # Alias: alias, key, source, rule, document_id, site_id, url
+    aliases: list = field(default_factory=list)  # Alias (filled by `resolve`; `resolve_stored` writes them to a table)
 
 
 class Alias(NamedTuple):
-    """One spelling of an agency where it was seen (a row of `agency_aliases`): a tuple, since a build keeps
-    one per crawl item of the corpus until the agency tables are written (issue 9). Read like the dict
-    it replaces (al["alias"]); `_asdict()` gives that dict."""
+    """One spelling of an agency where it was seen (a row of `agency_aliases`), on `Agency.aliases` of what
+    `resolve` returns (the build keeps them as rows of `agency_alias_rows` instead, issue 9). Read like the
+    dict it replaces (al["alias"]); `_asdict()` gives that dict."""
     alias: str
     key: str
     source: str

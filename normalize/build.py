@@ -278,8 +278,6 @@ def _update_copy(db_path: Path, tmp: Path, parsed: "DocStore", sites: dict[str, 
                  item_keys: Optional[list[str]] = None) -> dict:
     """The incremental build: a copy of the published database with the rows of changed agencies
     rewritten, the whole-corpus tables rewritten and the nightly columns updated in place."""
-    from . import incremental
-
     plan = plan_reports(parsed, sites, runs, say, operator, load, item_keys)
     try:
         return _update_with_plan(db_path, tmp, plan, sites, runs, say, load, state, rejected)
