@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -48,8 +49,12 @@ def build_with(src: Path, archive_dir: Path, db: Path) -> dict:
         db.unlink()
     code = CHILD.format(src=str(src), archive=str(archive_dir / "archive"), db=str(db),
                         cache=str(archive_dir / "parse-cache"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    return json.loads(next(line for line in out.splitlines() if line.startswith("BUILD "))[6:])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    got = json.loads(next(line for line in out.splitlines() if line.startswith("BUILD "))[6:])
+    got["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)  # with the region child
+    return got
 
 
 def tables(conn: sqlite3.Connection) -> list[str]:
@@ -97,7 +102,8 @@ def main(argv=None) -> int:
         db = args.work / f"build-{i}.db"
         t = time.perf_counter()
         got = build_with(src.resolve(), args.archive.resolve(), db)
-        print(f"{src}: {got['reports']:,} reports, {got['from_cache']:,} from the cache, build {got['seconds']:.0f} s "
+        print(f"{src}: {got['reports']:,} reports, {got['from_cache']:,} from the cache, build {got['seconds']:.0f} s, "
+              f"CPU {got['cpu']:.1f} s "
               f"({time.perf_counter() - t:.0f} s with the cache fill)", flush=True)
         dbs.append(db)
     problems = compare(*dbs)
