@@ -19,16 +19,18 @@ import os
 import re
 import sys
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import groupby, repeat, tee
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, NamedTuple, Optional
+from typing import Callable, Iterator, Mapping, NamedTuple, Optional
 
 import sqlite_utils
 
 from . import exports, heap, identity, site_tables
-from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file, resolve
+from . import agencies as agencies_mod
+from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file
 from .archive_reader import ArchiveReader, Fetch
 from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key, light_result
@@ -278,9 +280,17 @@ def _update_copy(db_path: Path, tmp: Path, parsed: "DocStore", sites: dict[str, 
                  item_keys: Optional[list[str]] = None) -> dict:
     """The incremental build: a copy of the published database with the rows of changed agencies
     rewritten, the whole-corpus tables rewritten and the nightly columns updated in place."""
+    plan = plan_reports(parsed, sites, runs, say, operator, load, item_keys)
+    try:
+        return _update_with_plan(db_path, tmp, plan, sites, runs, say, load, state, rejected)
+    finally:
+        plan.close()
+
+
+def _update_with_plan(db_path: Path, tmp: Path, plan: "Plan", sites: dict[str, dict], runs: list[dict],
+                      say: Progress, load: Loader, state: dict, rejected: list[dict]) -> dict:
     from . import incremental
 
-    plan = plan_reports(parsed, sites, runs, say, operator, load, item_keys)
     signatures = incremental.agency_signatures(plan, sites)
     say("copy", 0, 1)
     incremental.copy_database(db_path, tmp)
@@ -290,28 +300,25 @@ def _update_copy(db_path: Path, tmp: Path, parsed: "DocStore", sites: dict[str, 
     old = incremental.stored_signatures(db)
     changed = {a for a, sig in signatures.items() if old.get(a) != sig}
     gone = set(old) - set(signatures)
-    report_ids = incremental.report_ids_of(db, changed | gone) | {
-        rid for aid in changed for rid in plan.reports_by_agency().get(aid, [])}
+    report_ids = incremental.report_ids_of(db, changed | gone) | plan.reports_of(changed)
     say("incremental", 0, len(report_ids))
     incremental.delete_reports(db, report_ids)
     _write_run_tables(db, sites, runs, rejected)
-    counts, _ = write_plan(db, plan, sites, say, load, agencies=changed)
-    agency_rows, alias_rows = agency_tables(plan, sites, plan.written(sorted(plan.report_items)))
+    counts = write_plan(db, plan, sites, say, load, agencies=changed)
     for table in ("agencies", "agency_aliases"):
         db[table].delete_where()
-    _insert_rows(db, "agencies", agency_rows, replace=True)
-    _insert_rows(db, "agency_aliases", alias_rows)
+    n_agencies = _insert_agency_tables(db, plan, sites)
     say("nightly columns", 0, 1)
     updated = incremental.update_nightly_columns(db, plan)
-    new_ids = sorted(rid for rid in report_ids if rid in plan.report_items)
+    new_ids = sorted(rid for rid in report_ids if plan.has_report(rid))
     say("finish", 0, 1)
     finish_database(db, report_ids=new_ids)
     incremental.store_state(db, signatures, state)
     db.conn.commit()
     db.close()
     say("incremental", len(report_ids), len(report_ids))
-    return {"mode": "incremental", "full_because": None, "reports": len(plan.report_items),
-            "documents": len(plan.docs), "agencies": len(agency_rows), "agencies_rewritten": len(changed),
+    return {"mode": "incremental", "full_because": None, "reports": plan.n_reports(),
+            "documents": len(plan.docs), "agencies": n_agencies, "agencies_rewritten": len(changed),
             "agencies_removed": len(gone), "reports_rewritten": len(new_ids),
             "reports_removed": len(report_ids) - len(new_ids), "nightly_columns_updated": updated,
             "cells_written": counts["cells"], "documents_written": counts["documents"]}
@@ -668,31 +675,131 @@ class Seen(NamedTuple):
     source: str
 
 
-@dataclass
+PLAN_TABLES = """
+CREATE TABLE IF NOT EXISTS item_docs (i INTEGER PRIMARY KEY, item TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (n INTEGER PRIMARY KEY, item TEXT NOT NULL, docs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS unassigned (i INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS best_docs (n INTEGER PRIMARY KEY, best INTEGER NOT NULL);  -- a sighting's best document
+CREATE TABLE IF NOT EXISTS agency_keys (key TEXT PRIMARY KEY, aid TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS merge_issues (seq INTEGER PRIMARY KEY, rid TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS report_sites (rid TEXT PRIMARY KEY, site TEXT);
+"""
+
+
 class Plan:
     """What the build writes, decided over the whole corpus (issue 9): crawl items, agency resolution, each
-    report's crawl items. The documents stay in `docs` (on disk in a build): a report's documents, with the
-    primary and roles of identity.roles, are read back when its batch is written (`documents`). Rows are
-    written a batch of whole agencies at a time, loading full results for that batch only."""
-    docs: DocStore  # every document (light summaries), in input order
-    items: dict  # crawl item key -> indexes of its documents in `docs`
-    report_items: dict  # report id -> its crawl item keys
-    res: object  # agencies.Resolution
-    ids: dict  # agency key -> agency id
-    agency_of_report: dict  # report id -> agency key
-    sighting_of: dict  # report id -> its sightings (Seen)
-    merge_issues: dict  # report id -> issue rows of the agency resolution
-    latest_run_by_site: dict
-    unassigned: list  # indexes of the documents of no report (no agency or year found)
-    primary_site: dict = field(default_factory=dict)  # report id -> its primary document's site (once read)
+    report's crawl items. Everything per crawl item or per report is in tables of the spill file
+    (`PLAN_TABLES`, agencies.TABLES: `items` with the indexes of each item's documents, `sightings` with
+    each item's agency key, agency id and report id, `merge_issues`, `unassigned`) and answered by queries;
+    in memory: one `Agency` per agency and its id. The documents stay in `docs` (on disk in a build): a
+    report's documents, with the primary and roles of identity.roles, are read back when its batch is
+    written (`documents`). Rows are written a batch of whole agencies at a time, loading full results for
+    that batch only. `close()` removes a temporary spill the plan made for itself."""
+
+    def __init__(self, docs: DocStore, spill: Spill, res, ids: dict, latest_run_by_site: dict, own_spill: bool):
+        self.docs, self.spill, self.res, self.ids = docs, spill, res, ids
+        self.latest_run_by_site = latest_run_by_site
+        self._own_spill = own_spill
+
+    @property
+    def conn(self):
+        return self.spill._db()
+
+    def close(self) -> None:
+        if self._own_spill:
+            self.spill.remove()
+
+    # -- reports ------------------------------------------------------------------------------------
+    def n_reports(self) -> int:
+        return self.conn.execute("SELECT count(DISTINCT rid) FROM sightings").fetchone()[0]
+
+    def has_report(self, rid: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM sightings WHERE rid = ? LIMIT 1", (rid,)).fetchone() is not None
+
+    def report_ids(self) -> Iterator[str]:
+        """Every report id, in order (read a page at a time)."""
+        last = ""
+        while rids := [r[0] for r in self.conn.execute(
+                "SELECT DISTINCT rid FROM sightings WHERE rid > ? ORDER BY rid LIMIT 2000", (last,))]:
+            yield from rids
+            last = rids[-1]
+
+    def report_items(self, rid: str) -> list[str]:
+        """The crawl item keys of a report, in input order."""
+        return [r[0] for r in self.conn.execute("SELECT item FROM sightings WHERE rid = ? ORDER BY n", (rid,))]
+
+    def agency_key(self, rid: str) -> str:
+        return self.conn.execute("SELECT key FROM sightings WHERE rid = ? LIMIT 1", (rid,)).fetchone()[0]
+
+    def agency(self, rid: str):
+        return self.res.agencies[self.agency_key(rid)]
+
+    def sightings(self, rid: str) -> list[Seen]:
+        """What the writer and the build state keep of a report's sightings, in input order."""
+        return [Seen(*r) for r in self.conn.execute(
+            "SELECT item, name, printed, source FROM sightings WHERE rid = ? ORDER BY n", (rid,))]
+
+    def merge_issues(self, rid: str) -> list[dict]:
+        """Issue rows of the agency resolution for this report."""
+        return [json.loads(r[0]) for r in self.conn.execute("SELECT data FROM merge_issues WHERE rid = ? ORDER BY seq",
+                                                            (rid,))]
+
+    def _doc_indexes(self, rid: str) -> list[tuple[str, int]]:
+        return [(item, int(i)) for item, docs in self.conn.execute(
+            "SELECT i.item, i.docs FROM sightings s JOIN items i USING (n) WHERE s.rid = ? ORDER BY s.n", (rid,))
+            for i in docs.split(",")]
 
     def n_documents(self, rid: str) -> int:
-        return sum(len(self.items[item]) for item in self.report_items[rid])
+        return len(self._doc_indexes(rid))
 
+    def reports_by_agency(self, agencies: Optional[set] = None) -> Iterator[tuple[str, list[tuple[str, int]]]]:
+        """(agency id, [(report id, its number of documents), ...]) in agency id order, the reports in id order;
+        only the agencies in `agencies` when given. Read a page of agencies at a time."""
+        last = ""
+        while True:
+            rows = self.conn.execute(
+                "SELECT s.aid, s.rid, sum(length(i.docs) - length(replace(i.docs, ',', '')) + 1) FROM sightings s "
+                "JOIN items i USING (n) WHERE s.aid IN (SELECT DISTINCT aid FROM sightings WHERE aid > ? ORDER BY aid "
+                "LIMIT 500) GROUP BY s.aid, s.rid ORDER BY s.aid, s.rid", (last,)).fetchall()
+            if not rows:
+                return
+            for aid, group in groupby(rows, key=itemgetter(0)):
+                if agencies is None or aid in agencies:
+                    yield aid, [(rid, n) for _, rid, n in group]
+            last = rows[-1][0]
+
+    def reports_of(self, agencies: set) -> set[str]:
+        out: set[str] = set()
+        aids = sorted(agencies)
+        for start in range(0, len(aids), 500):
+            part = aids[start:start + 500]
+            out |= {r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT rid FROM sightings WHERE aid IN ({','.join('?' * len(part))})", part)}
+        return out
+
+    def agency_years(self) -> dict[str, tuple[int, Optional[int], Optional[int]]]:
+        """agency id -> (reports, first year, last year) of every report of the plan."""
+        return {aid: (n, lo, hi) for aid, n, lo, hi in self.conn.execute(
+            "SELECT aid, count(DISTINCT rid), min(year), max(year) FROM sightings GROUP BY aid")}
+
+    def unassigned(self) -> Iterator[list[int]]:
+        """Indexes of the documents of no report (no agency or year found), a chunk at a time."""
+        last = -1
+        while idx := [r[0] for r in self.conn.execute("SELECT i FROM unassigned WHERE i > ? ORDER BY i LIMIT 2000",
+                                                       (last,))]:
+            yield idx
+            last = idx[-1]
+
+    def items(self) -> dict[str, tuple[int, ...]]:
+        """crawl item key -> indexes of its documents (for tests and small plans)."""
+        return {item: tuple(map(int, docs.split(","))) for item, docs in
+                self.conn.execute("SELECT item, docs FROM items ORDER BY n")}
+
+    # -- documents ----------------------------------------------------------------------------------
     def documents(self, rid: str) -> tuple[list[ParsedDoc], ParsedDoc]:
         """(documents, primary) of a report: its crawl items' documents in input order, with report_id,
         roles (report_role, superseded_by) and duplicate_of set from them (identity.roles)."""
-        pairs = [(item, i) for item in self.report_items[rid] for i in self.items[item]]
+        pairs = self._doc_indexes(rid)
         docs = self.docs.get_many([i for _, i in pairs])
         item_of = {d.id: item for (item, _), d in zip(pairs, docs)}
         for d in docs:
@@ -707,19 +814,13 @@ class Plan:
                 p.result["_duplicate_of"] = seen_text[p.text_sha256]
             elif p.text_sha256:
                 seen_text[p.text_sha256] = p.id
-        self.primary_site[rid] = primary.fetch.site
+        self.conn.execute("INSERT OR REPLACE INTO report_sites VALUES (?, ?)", (rid, primary.fetch.site))
         return docs, primary
 
-    def reports_by_agency(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for rid in sorted(self.report_items):
-            out.setdefault(self.ids[self.agency_of_report[rid]], []).append(rid)
-        return dict(sorted(out.items()))
-
-    def written(self, rids) -> list[dict]:
-        """(id, agency_id, year) of these reports (normalize/identity.py agency_rows)."""
-        return [{"id": rid, "agency_id": self.ids[self.agency_of_report[rid]], "year": int(rid.rsplit("-", 1)[1])}
-                for rid in rids]
+    def primary_site(self, rid: str) -> Optional[str]:
+        """The site of a report's primary document (remembered by `documents`, else read)."""
+        row = self.conn.execute("SELECT site FROM report_sites WHERE rid = ?", (rid,)).fetchone()
+        return row[0] if row else self.documents(rid)[1].fetch.site
 
     def seen(self, rid: str, docs: Optional[tuple] = None) -> tuple[str, str]:
         """(last_seen, status) of a report: the columns that change every night (updated in place by
@@ -730,75 +831,102 @@ class Plan:
         return max(d.fetch.last_seen_at for d in docs), "current" if seen_now else "removed"
 
 
+def _fill_items(conn, docs: DocStore, item_keys) -> None:
+    """`item_docs` (document index -> crawl item key) and `items` (crawl items numbered in order of their
+    first document, with their documents' indexes)."""
+    keys = item_keys if item_keys is not None else (item_key(p.fetch) for p in docs)
+    conn.executemany("INSERT INTO item_docs VALUES (?, ?)", enumerate(keys))
+    conn.execute("INSERT INTO items (item, docs) SELECT item, group_concat(i) FROM "
+                 "(SELECT item, i FROM item_docs ORDER BY item, i) GROUP BY item ORDER BY min(i)")
+
+
 def plan_reports(parsed, sites: dict[str, dict], runs: list[dict], say: Progress,
                  operator: Optional[dict] = None, load: Optional[Loader] = None,
                  item_keys: Optional[list[str]] = None) -> Plan:
     """Group crawl items, resolve agencies over every sighting, give each report its crawl items (pure apart
     from `load`, which reads a document's cells for the agency contradiction checks when its `result` is
     light). parsed: a DocStore, or a list of ParsedDoc; item_keys: each document's `item_key` when known.
-    Documents are read a crawl item at a time: only the sightings and the item keys stay in memory."""
+    The plan's tables are in the DocStore's spill file (else in a temporary one the plan removes on
+    `close()`); documents are read a crawl item at a time."""
     docs = parsed if isinstance(parsed, DocStore) else DocStore.of(parsed)
-    if item_keys is None:
-        item_keys = [item_key(p.fetch) for p in docs]
+    own_spill = docs.spill is None
+    spill = Spill.temporary() if own_spill else docs.spill
+    conn = spill._db()
+    conn.executescript(PLAN_TABLES)
+    agencies_mod.create_tables(conn)
+    _fill_items(conn, docs, item_keys)
     # A crawl item is a report page with its attachments. The item's identity comes from its best
     # document (most cells, then most sections): a page that only says 详见附件 and titles the
     # report with an abbreviated agency belongs to the report its attachment identifies.
     # Its agency is resolved over the whole corpus (normalize/agencies.py): report identity is
     # (agency_id, year) across sites, columns, spellings and formats.
-    items: dict[str, list[int]] = {}
-    for i, key in enumerate(item_keys):
-        items.setdefault(key, []).append(i)
-    sightings = []
-    unassigned: list[int] = []
-    for key, idx in items.items():
-        group = docs.get_many(idx)
-        ranked = sorted(group, key=lambda p: (*identity.counts(p.result), p.fetch.role == "report_page"), reverse=True)
-        changed = _page_defers_to_attachment(group)
-        best = next((p for p in ranked if _identity(p)[0]), None)
-        year = next((y for _, y in map(_identity, ranked) if y), None)
-        if best is not None and year:
-            page = next((d for d in group if d.fetch.role == "report_page"), best)
+    recent: "OrderedDict[int, LazyCells]" = OrderedDict()
+
+    def cells_of(n: int) -> Mapping:
+        """The printed cells of sighting n's best document (a lazy mapping: read when compared)."""
+        got = recent.get(n)
+        if got is None:
+            (i,) = conn.execute("SELECT best FROM best_docs WHERE n = ?", (n,)).fetchone()
+            best = docs.get_many([i])[0]
             if best.result.get("_light") and load:
-                cells = LazyCells(best.id, (lambda b=DocRef(best.id, best.key): load(b)))
+                got = LazyCells(best.id, (lambda b=DocRef(best.id, best.key): load(b)))
             else:  # a full result: its cells mapping is made only if the contradiction checks read it
-                cells = LazyCells(best.id, (lambda b=best: b.result), shared=False)
-            sightings.append(identity.sighting(key, group, best, int(year), sites.get(page.fetch.site or ""), cells))
-        else:
-            for p in group:
-                p.issues.append({"level": "error", "rule": "no_report_identity",
-                                 "message": f"agency ({best.result.get('agency') if best else '?'}) or report year "
-                                            f"({year or '?'}) not found"})
-            unassigned += idx
-            changed = True
-        if changed:  # what the plan decided over the item is kept with its documents
-            for i, p in zip(idx, group):
-                docs.put(i, p)
-        items[key] = tuple(idx)
-    res = resolve(sightings, operator=operator, registry=list(sites.values()))
+                got = LazyCells(best.id, (lambda b=best: b.result), shared=False)
+            recent[n] = got
+            if len(recent) > 64:
+                recent.popitem(last=False)
+        return got
+
+    last = 0
+    while chunk := conn.execute("SELECT n, item, docs FROM items WHERE n > ? ORDER BY n LIMIT 2000", (last,)).fetchall():
+        sightings, best_rows, unassigned = [], [], []
+        for n, key, idx_text in chunk:
+            idx = [int(i) for i in idx_text.split(",")]
+            group = docs.get_many(idx)
+            ranked = sorted(group, key=lambda p: (*identity.counts(p.result), p.fetch.role == "report_page"), reverse=True)
+            changed = _page_defers_to_attachment(group)
+            best = next((p for p in ranked if _identity(p)[0]), None)
+            year = next((y for _, y in map(_identity, ranked) if y), None)
+            if best is not None and year:
+                page = next((d for d in group if d.fetch.role == "report_page"), best)
+                sightings.append((n, identity.sighting(key, group, best, int(year), sites.get(page.fetch.site or ""), {})))
+                best_rows.append((n, next(i for i, p in zip(idx, group) if p is best)))
+            else:
+                for p in group:
+                    p.issues.append({"level": "error", "rule": "no_report_identity",
+                                     "message": f"agency ({best.result.get('agency') if best else '?'}) or report year "
+                                                f"({year or '?'}) not found"})
+                unassigned += idx
+                changed = True
+            if changed:  # what the plan decided over the item is kept with its documents
+                for i, p in zip(idx, group):
+                    docs.put(i, p)
+        agencies_mod.add_sightings(conn, sightings)
+        conn.executemany("INSERT INTO best_docs VALUES (?, ?)", best_rows)
+        conn.executemany("INSERT INTO unassigned VALUES (?)", ((i,) for i in unassigned))
+        last = chunk[-1][0]
+    res = agencies_mod.resolve_stored(conn, cells_of, operator=operator, registry=list(sites.values()))
+    LazyCells._recent.clear()
     say("agencies", 0, len(res.agencies))
     ids = agency_ids(res.agencies, lambda names: [p["region_code"] for p in lookup([(n, REFERENCE_YEAR, None) for n in names])])
     say("agencies", len(res.agencies), len(res.agencies))
-    report_items: dict[str, list[str]] = {}
-    agency_of_report: dict[str, str] = {}
-    sighting_of: dict[str, list] = {}
-    report_of_item: dict[str, str] = {}
-    for sg in sightings:
-        sg.cells = {}  # read by resolve only: not kept
-        key = res.key_of[sg.item]
-        rid = f"{ids[key]}-{sg.year}"
-        agency_of_report[rid] = key
-        sighting_of.setdefault(rid, []).append(Seen(sg.item, sys.intern(sg.name), sg.printed and sys.intern(sg.printed),
-                                                    sys.intern(sg.source)))
-        report_items.setdefault(rid, []).append(sg.item)
-        report_of_item[sg.item] = rid
-    del sightings
-    merge_issues: dict[str, list[dict]] = {}
-    for i in res.issues:
-        doc = docs.get_many([items[i["item"]][0]])[0]
-        rid = report_of_item[i["item"]]
-        merge_issues.setdefault(rid, []).append(
-            {"document_id": doc.id, "report_id": rid, "url": doc.fetch.url, "level": i["level"],
-             "rule": i["rule"], "message": i["message"]})
+    conn.executemany("INSERT INTO agency_keys VALUES (?, ?)", ids.items())
+    conn.execute("UPDATE sightings SET aid = (SELECT aid FROM agency_keys k WHERE k.key = sightings.key)")
+    conn.execute("UPDATE sightings SET rid = aid || '-' || year")
+    conn.execute("CREATE INDEX IF NOT EXISTS sightings_rid ON sightings (rid, n)")
+    conn.execute("CREATE INDEX IF NOT EXISTS sightings_aid ON sightings (aid, rid)")
+    rows = []
+    for n, _, level, rule, message in agencies_mod.stored_issues(conn):
+        rid, idx_text = conn.execute("SELECT s.rid, i.docs FROM sightings s JOIN items i USING (n) WHERE n = ?",
+                                     (n,)).fetchone()
+        doc = docs.get_many([int(idx_text.split(",")[0])])[0]
+        rows.append((rid, json.dumps({"document_id": doc.id, "report_id": rid, "url": doc.fetch.url, "level": level,
+                                      "rule": rule, "message": message}, ensure_ascii=False)))
+        if len(rows) >= 2000:
+            conn.executemany("INSERT INTO merge_issues (rid, data) VALUES (?, ?)", rows)
+            rows.clear()
+    conn.executemany("INSERT INTO merge_issues (rid, data) VALUES (?, ?)", rows)
+    conn.execute("CREATE INDEX IF NOT EXISTS merge_issues_rid ON merge_issues (rid, seq)")
     # The latest run that saw a site's whole listing decides which of its reports are still listed: a
     # run whose site was blocked, failed or had failed requests saw only part of it (or nothing), and
     # must not turn the rest into take-downs.
@@ -807,30 +935,25 @@ def plan_reports(parsed, sites: dict[str, dict], runs: list[dict], say: Progress
         for row in run.get("sites", []):
             if row.get("status") == "ok" and not row.get("errors"):
                 latest_run_by_site[row["site"]] = run["run_id"]
-    return Plan(docs=docs, items=items, report_items=report_items, res=res, ids=ids,
-                agency_of_report=agency_of_report, sighting_of=sighting_of, merge_issues=merge_issues,
-                latest_run_by_site=latest_run_by_site, unassigned=unassigned)
+    return Plan(docs, spill, res, ids, latest_run_by_site, own_spill)
 
 
 BATCH_DOCUMENTS = 2_000  # documents whose full results are in memory at once (whole agencies)
 
 
 def agency_batches(plan: Plan, agency_ids_: Optional[set] = None,
-                   limit: int = BATCH_DOCUMENTS) -> list[list[str]]:
+                   limit: int = BATCH_DOCUMENTS) -> Iterator[list[str]]:
     """Report ids in batches of whole agencies (cross-year checks compare an agency's consecutive
     reports), about `limit` documents a batch; only the agencies in `agency_ids_` when given."""
-    batches, cur, n = [], [], 0
-    for aid, rids in plan.reports_by_agency().items():
-        if agency_ids_ is not None and aid not in agency_ids_:
-            continue
-        cur += rids
-        n += sum(plan.n_documents(r) for r in rids)
+    cur, n = [], 0
+    for _, reports in plan.reports_by_agency(agency_ids_):
+        cur += [rid for rid, _ in reports]
+        n += sum(k for _, k in reports)
         if n >= limit:
-            batches.append(cur)
+            yield cur
             cur, n = [], 0
     if cur:
-        batches.append(cur)
-    return batches
+        yield cur
 
 
 def _full(p: ParsedDoc, load: Optional[Loader]) -> ParsedDoc:
@@ -854,7 +977,7 @@ class _Writer:
 
     def batch(self, rids: list[str]) -> None:
         plan, sites = self.plan, self.sites
-        res, ids = plan.res, plan.ids
+        ids = plan.ids
         report_rows, doc_rows, issue_rows, indicator_rows = [], [], [], []
         # soft cross-year checks 6–8 compare consecutive reports of one agency: a batch lists each agency's
         # reports together (agency_batches), so they are made when its last report is done and only that
@@ -865,11 +988,11 @@ class _Writer:
             light = plan.documents(rid)
             docs = [_full(p, self.load) for p in light[0]]
             primary = next(d for d in docs if d.id == light[1].id)
-            if ids[plan.agency_of_report[rid]] != agency_id:
+            agency = plan.agency(rid)
+            if ids[agency.key] != agency_id:
                 cross += _cross_year_rows(agency_id, primaries)
-                agency_id, primaries = ids[plan.agency_of_report[rid]], []
+                agency_id, primaries = ids[agency.key], []
             primaries.append(primary)
-            agency = res.agencies[plan.agency_of_report[rid]]
             r = primary.result
             year = int(rid.rsplit("-", 1)[1])
             page = next((d for d in docs if d.fetch.role == "report_page" and d.result.get("_report_role") == "page"),
@@ -879,7 +1002,7 @@ class _Writer:
             primary_item = item_key(primary.fetch)
             checks = r.get("checks") or []
             report_indicators, checks = indicators_db.for_report(rid, docs, primary, checks)  # issue 12
-            sightings = plan.sighting_of[rid]
+            sightings = plan.sightings(rid)
             report_rows.append({
                 "id": rid, "agency": agency.name, "year": year, "agency_id": ids[agency.key], "scope": agency.scope,
                 "agency_as_printed": next((sg.printed or sg.name for sg in sightings if sg.item == primary_item),
@@ -902,7 +1025,7 @@ class _Writer:
             self.cells.extend(_cell_rows(rid, primary.id, r))
             indicator_rows += report_indicators
             self.checks.extend([_check_row(rid, primary.id, c) for c in checks])
-            issue_rows += plan.merge_issues.get(rid, [])
+            issue_rows += plan.merge_issues(rid)
             for p in docs:
                 issue_rows += _issue_rows(p)
                 doc_rows.append(_document_row(p, p.id == primary.id))
@@ -910,7 +1033,6 @@ class _Writer:
         cross += _cross_year_rows(agency_id, primaries)
         self.checks.extend(cross)
         places = lookup(_place_queries(plan, sites, rids))
-        plan.primary_site.clear()
         for row, place in zip(report_rows, places):
             row.update(place)
             if not row["province"]:  # cnloc cannot place the name: the registry row of the site knows the region
@@ -925,13 +1047,14 @@ class _Writer:
         self.counts["issues"] += len(issue_rows)
 
     def unassigned(self) -> None:
-        """Documents of no report (no agency or year found): their rows and issues."""
-        docs = self.plan.docs.get_many(self.plan.unassigned)
-        issue_rows = [row for p in docs for row in _issue_rows(p)]
-        _insert_rows(self.db, "documents", [_document_row(p, False) for p in docs], replace=True)
-        _insert_rows(self.db, "issues", issue_rows)
-        self.counts["documents"] += len(docs)
-        self.counts["issues"] += len(issue_rows)
+        """Documents of no report (no agency or year found): their rows and issues, a chunk at a time."""
+        for idx in self.plan.unassigned():
+            docs = self.plan.docs.get_many(idx)
+            issue_rows = [row for p in docs for row in _issue_rows(p)]
+            _insert_rows(self.db, "documents", [_document_row(p, False) for p in docs], replace=True)
+            _insert_rows(self.db, "issues", issue_rows)
+            self.counts["documents"] += len(docs)
+            self.counts["issues"] += len(issue_rows)
 
     def flush(self) -> dict:
         for sink in (self.sections, self.cells, self.checks):
@@ -957,10 +1080,26 @@ def _agency_place_queries(plan: Plan, sites: dict[str, dict]) -> list[tuple]:
         (sites[i].get("region") for i in plan.res.agencies[k].site_ids if i in sites), None)) for k in keys]
 
 
-def agency_tables(plan: Plan, sites: dict[str, dict], reports: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Rows of `agencies` and `agency_aliases`; `reports`: (id, agency_id, year) of every report."""
+def agency_tables(plan: Plan, sites: dict[str, dict]) -> tuple[list[dict], Iterator[dict]]:
+    """Rows of `agencies` (a list: one per agency) and `agency_aliases` (read from the plan's tables as they
+    are inserted) of every report of the plan."""
     agency_places = dict(zip(sorted(plan.res.agencies), lookup(_agency_place_queries(plan, sites))))
-    return identity.agency_rows(plan.res, plan.ids, agency_places, reports, identity.province_of_region)
+    return identity.agency_rows(plan.res, plan.ids, agency_places, plan.agency_years(),
+                                identity.province_of_region, plan.conn)
+
+
+def _insert_agency_tables(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict]) -> int:
+    """Write `agencies` and `agency_aliases`; returns the number of agencies."""
+    agency_rows, alias_rows = agency_tables(plan, sites)
+    _insert_rows(db, "agencies", agency_rows, replace=True)
+    chunk: list[dict] = []
+    for row in alias_rows:
+        chunk.append(row)
+        if len(chunk) >= 5_000:
+            _insert_rows(db, "agency_aliases", chunk)
+            chunk = []
+    _insert_rows(db, "agency_aliases", chunk)
+    return len(agency_rows)
 
 
 CHECK_COLUMNS = ("report_id", "document_id", "rule", "level", "status", "scope", "expected", "found", "message")
@@ -1019,32 +1158,37 @@ def _place_queries(plan: Plan, sites: dict[str, dict], rids: list[str]) -> list[
     """(agency name, year, site region) of each report: what its region columns are looked up by."""
     out = []
     for rid in rids:
-        site_id = plan.primary_site[rid] if rid in plan.primary_site else plan.documents(rid)[1].fetch.site
-        out.append((plan.res.agencies[plan.agency_of_report[rid]].name, int(rid.rsplit("-", 1)[1]),
-                    (sites.get(site_id or "") or {}).get("region")))
+        site_id = plan.primary_site(rid)
+        out.append((plan.agency(rid).name, int(rid.rsplit("-", 1)[1]), (sites.get(site_id or "") or {}).get("region")))
     return out
 
 
 def write_plan(db: sqlite_utils.Database, plan: Plan, sites: dict[str, dict], say: Progress,
-               load: Optional[Loader] = None, agencies: Optional[set] = None) -> tuple[dict, list[dict]]:
+               load: Optional[Loader] = None, agencies: Optional[set] = None) -> dict:
     """Write the rows of the plan's reports (of `agencies` only when given) in batches of whole agencies,
-    and the documents of no report; returns the counts and (id, agency_id, year) of the reports written."""
+    and the documents of no report; returns the counts."""
     w = _Writer(db, plan, sites, load)
-    batches = agency_batches(plan, agencies)
-    # every region answer the batches and the agency rows need, in one lookup process started while the
+    # every region answer the batches and the agency rows need, asked of one lookup process while the
     # build is small (normalize/regions.py remembers the answers; the batches ask again and find them)
-    regions.warm(_place_queries(plan, sites, [rid for b in batches for rid in b]) + _agency_place_queries(plan, sites))
-    plan.primary_site.clear()  # read again with each batch's documents
-    total = sum(len(b) for b in batches)
+    counted = [0]
+
+    def queries():  # read a batch of agencies at a time by regions.warm: one lazy cnloc child for all
+        for rids in agency_batches(plan, agencies, limit=20_000):
+            counted[0] += len(rids)
+            yield from _place_queries(plan, sites, rids)
+        yield from _agency_place_queries(plan, sites)
+
+    regions.warm(queries())
+    total = counted[0]
     done = 0
-    for rids in batches:
+    for rids in agency_batches(plan, agencies):
         say("reports", done, total)
         w.batch(rids)
         heap.trim()  # the batch's full results are gone: their pages go back to the system
         done += len(rids)
     w.unassigned()
     say("reports", total, total)
-    return w.flush(), plan.written([rid for b in batches for rid in b])
+    return w.flush()
 
 
 def _write_reports(db: sqlite_utils.Database, parsed, sites: dict[str, dict], runs: list[dict],
@@ -1056,16 +1200,16 @@ def _write_reports(db: sqlite_utils.Database, parsed, sites: dict[str, dict], ru
     from . import incremental
 
     plan = plan_reports(parsed, sites, runs, say, operator, load, item_keys)
-    # signatures first: they read every report's documents, and the region look-up before the first batch
-    # uses the primaries' sites they found (Plan.primary_site) instead of reading them all again
-    signatures = incremental.agency_signatures(plan, sites) if state is not None else None
-    counts, written = write_plan(db, plan, sites, say, load)
-    if state is not None:
-        incremental.store_state(db, signatures, state)
-    agency_rows, alias_rows = agency_tables(plan, sites, written)
-    _insert_rows(db, "agencies", agency_rows, replace=True)
-    _insert_rows(db, "agency_aliases", alias_rows)
-    counts["agencies"] = len(agency_rows)
+    try:
+        # signatures first: they read every report's documents, and the region look-up before the first
+        # batch uses the primaries' sites they found (Plan.primary_site) instead of reading them all again
+        signatures = incremental.agency_signatures(plan, sites) if state is not None else None
+        counts = write_plan(db, plan, sites, say, load)
+        if state is not None:
+            incremental.store_state(db, signatures, state)
+        counts["agencies"] = _insert_agency_tables(db, plan, sites)
+    finally:
+        plan.close()
     return counts
 
 

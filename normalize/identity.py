@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
-from .agencies import Agency, Resolution, Sighting
+from .agencies import Agency, Alias, Resolution, Sighting, alias_counts, alias_rows
 from .agency_names import scope_of
 
 REJECTED_VERDICTS = ("negative", "noise")
@@ -135,35 +135,32 @@ def roles(docs: list, item_of: dict) -> tuple[object, dict[str, tuple[str, Optio
     return primary, out
 
 
-def agency_rows(res: Resolution, ids: dict[str, str], places: dict[str, dict], report_rows: list[dict],
-                province_of_region) -> tuple[list[dict], list[dict]]:
-    """Rows of `agencies` and `agency_aliases`. `places`: key -> {province, city, county, region_code}."""
-    years: dict[str, list[int]] = defaultdict(list)
-    for r in report_rows:
-        years[r["agency_id"]].append(r["year"])
-    rows, aliases = [], []
+def agency_rows(res: Resolution, ids: dict[str, str], places: dict[str, dict], years: dict[str, tuple],
+                province_of_region, conn) -> tuple[list[dict], Iterator[dict]]:
+    """Rows of `agencies` (a list) and `agency_aliases` (an iterator over the resolution's alias rows in
+    `conn`, normalize/agencies.py `alias_rows`). `places`: key -> {province, city, county, region_code};
+    `years`: agency id -> (reports, first year, last year)."""
+    distinct = alias_counts(conn)
+    rows = []
     for key in sorted(res.agencies):
         a: Agency = res.agencies[key]
         aid = ids[key]
         place = places.get(key) or {}
-        ys = years.get(aid, [])
-        distinct = {al["alias"] for al in a.aliases}
+        n, first, last = years.get(aid) or (0, None, None)
         rows.append({
             "agency_id": aid, "name": a.name, "kind": a.kind, "level": a.level, "scope": a.scope,
             "parent_id": ids.get(a.parent_key) if a.parent_key else None,
             "province": place.get("province") or province_of_region(a.region), "city": place.get("city"),
             "county": place.get("county"), "region_code": place.get("region_code"), "region": a.region,
-            "reports": len(ys), "first_year": min(ys) if ys else None, "last_year": max(ys) if ys else None,
-            "aliases": len(distinct),
+            "reports": n, "first_year": first, "last_year": last,
+            "aliases": distinct.get(key, 0),
         })
-        seen = set()
-        for al in a.aliases:
-            k = (al["alias"], al["source"], al["rule"], al["document_id"], al["site_id"])
-            if k in seen:
-                continue
-            seen.add(k)
-            aliases.append(dict(al._asdict(), agency_id=aid))
-    return rows, aliases
+    return rows, _alias_dicts(conn, ids)
+
+
+def _alias_dicts(conn, ids: dict[str, str]) -> Iterator[dict]:
+    for agency_key, *al in alias_rows(conn):
+        yield dict(zip(Alias._fields, al), agency_id=ids[agency_key])
 
 
 def rejected_rows(fetches: Iterable, legacy: Optional[dict] = None) -> list[dict]:

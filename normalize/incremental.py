@@ -104,13 +104,13 @@ def _document(p, sites: dict) -> list:
 def agency_signatures(plan, sites: dict) -> dict[str, str]:
     """{agency_id: signature} of a build plan (normalize/build.py `Plan`)."""
     out = {}
-    for aid, rids in plan.reports_by_agency().items():
-        agency = plan.res.agencies[plan.agency_of_report[rids[0]]]
+    for aid, rids in plan.reports_by_agency():
+        agency = plan.agency(rids[0][0])
         reports = []
-        for rid in rids:  # a report's documents are read from the plan's store one report at a time
+        for rid, _ in rids:  # a report's documents are read from the plan's store one report at a time
             docs, primary = plan.documents(rid)
-            reports.append([rid, primary.id, [[sg.item, sg.name, sg.printed, sg.source] for sg in plan.sighting_of[rid]],
-                            plan.merge_issues.get(rid, []),
+            reports.append([rid, primary.id, [[sg.item, sg.name, sg.printed, sg.source] for sg in plan.sightings(rid)],
+                            plan.merge_issues(rid),
                             [_document(p, sites) for p in sorted(docs, key=lambda p: p.id)]])
         parts = {"agency": [agency.key, agency.name, agency.kind, agency.scope, agency.level, agency.region],
                  "reports": reports}
@@ -224,7 +224,7 @@ def update_nightly_columns(db: sqlite_utils.Database, plan) -> int:
     before = db.conn.total_changes
     db.conn.executemany(
         "UPDATE reports SET last_seen = ?, status = ? WHERE id = ? AND (last_seen IS NOT ? OR status IS NOT ?)",
-        ((ls, st, rid, ls, st) for rid, (ls, st) in ((rid, plan.seen(rid)) for rid in plan.report_items)))
+        ((ls, st, rid, ls, st) for rid, (ls, st) in ((rid, plan.seen(rid)) for rid in plan.report_ids())))
     db.conn.executemany("UPDATE documents SET last_seen = ? WHERE id = ? AND last_seen IS NOT ?",
                         ((p.fetch.last_seen_at, p.id, p.fetch.last_seen_at) for p in plan.docs))
     return db.conn.total_changes - before

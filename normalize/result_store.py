@@ -25,6 +25,15 @@ class Spill:
         self._conn: Optional[sqlite3.Connection] = None
         self.count = 0
 
+    @classmethod
+    def temporary(cls) -> "Spill":
+        """A spill in a private temporary SQLite file that goes when it is removed (or the process ends):
+        for plans made outside a build (`write_reports` with full results in a list)."""
+        spill = cls(Path("."))
+        spill.path = None
+        spill._conn = _connect("")
+        return spill
+
     def open(self) -> "Spill":
         self._db()
         return self
@@ -33,13 +42,7 @@ class Spill:
         if self._conn is None:
             if self.path.exists():
                 self.path.unlink()
-            self._conn = sqlite3.connect(self.path)
-            self._conn.execute("PRAGMA journal_mode=OFF")
-            self._conn.execute("PRAGMA synchronous=OFF")
-            self._conn.execute("CREATE TABLE results (id TEXT PRIMARY KEY, data BLOB)")
-            # docs: each document's light summary (DocStore) and its crawl item key (build.item_key)
-            self._conn.execute("CREATE TABLE docs (i INTEGER PRIMARY KEY, item TEXT, data BLOB)")
-            self._conn.execute("CREATE INDEX docs_item ON docs (item, i)")
+            self._conn = _connect(str(self.path))
         return self._conn
 
     def put(self, doc_id: str, result: dict) -> None:
@@ -57,9 +60,23 @@ class Spill:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if self.path is None:  # a temporary file: gone with its connection
+            return
         for p in (self.path, self.path.with_name(self.path.name + "-journal")):
             if p.exists():
                 p.unlink()
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA temp_store=FILE")
+    conn.execute("CREATE TABLE results (id TEXT PRIMARY KEY, data BLOB)")
+    # docs: each document's light summary (DocStore) and its crawl item key (build.item_key)
+    conn.execute("CREATE TABLE docs (i INTEGER PRIMARY KEY, item TEXT, data BLOB)")
+    conn.execute("CREATE INDEX docs_item ON docs (item, i)")
+    return conn
 
 
 class DocStore:

@@ -4,7 +4,7 @@ The plan made that way must decide exactly what the plan over documents held in 
 import copy
 import json
 
-from normalize.agencies import Alias
+from normalize.agencies import Alias, Sighting, resolve
 from normalize.archive_reader import Fetch
 from normalize.build import (ParsedDoc, _compact_fetch, _doc_from_tuple, _doc_tuple, collect_documents, document_id,
                              plan_reports)
@@ -57,9 +57,9 @@ def _corpus() -> list[ParsedDoc]:
 
 
 def _decided(plan) -> dict:
-    out = {"unassigned": sorted(plan.unassigned), "items": dict(plan.items),
-           "report_items": {rid: list(items) for rid, items in plan.report_items.items()}, "reports": {}}
-    for rid in sorted(plan.report_items):
+    out = {"unassigned": sorted(i for idx in plan.unassigned() for i in idx), "items": plan.items(),
+           "report_items": {rid: plan.report_items(rid) for rid in plan.report_ids()}, "reports": {}}
+    for rid in plan.report_ids():
         docs, primary = plan.documents(rid)
         out["reports"][rid] = (primary.id, plan.seen(rid), [
             (d.id, d.report_id, d.result.get("_report_role"), d.result.get("_superseded_by"),
@@ -108,15 +108,16 @@ def test_the_plan_over_documents_on_disk_decides_what_the_plan_in_memory_decides
     assert {d[0]: (d[2], d[3]) for d in docs22}[corpus[0].id] == ("revision", corpus[4].id)
     # what the plan decided over a crawl item is kept with its documents on disk
     assert [d[5] for d in docs23 if d[0] == corpus[1].id] == [["info"]]
-    (unassigned,) = on_disk.docs.get_many(on_disk.unassigned)
+    (unassigned,) = on_disk.docs.get_many(next(on_disk.unassigned()))
     assert [i["rule"] for i in unassigned.issues] == ["no_report_identity"]
     assert agency_signatures(on_disk, sites) == agency_signatures(in_memory, sites)
     spill.remove()
 
 
 def test_aliases_are_tuples_read_like_the_dicts_they_replace(tmp_path):
-    plan = plan_reports(_corpus(), {"qy": SITE}, RUNS, lambda *a: None)
-    aliases = [al for a in plan.res.agencies.values() for al in a.aliases]
+    res = resolve([Sighting(item="p", name="青屿市财政局", year=2023, site_id="qy", url="p", document_id="d")],
+                  registry=[SITE])
+    aliases = [al for a in res.agencies.values() for al in a.aliases]
     assert aliases and all(isinstance(al, Alias) for al in aliases)
     al = aliases[0]
     assert al["alias"] == al.alias and al["site_id"] == al.site_id and al[0] == al.alias
@@ -153,3 +154,70 @@ def test_collect_documents_returns_compact_fetches(tmp_path):
     assert [d.url for d in docs] == ["http://qy.gov.cn/r.html"]
     assert set(docs[0].meta) <= set(META_KEYS) and docs[0].meta["title"].startswith("青屿市")
     assert pages["http://qy.gov.cn/r.html"] is docs[0]
+
+
+def _disagreeing_corpus() -> list[ParsedDoc]:
+    """The corpus with a third copy of the 2022 report (another column) that prints other numbers."""
+    docs = _corpus()
+    other = _result("青屿市财政局", 2022, 12)
+    for c in other["cells"]:
+        c["value"] += 1
+    f = _fetch("http://qy.gov.cn/col2/2022.html", "f1", "report_page", "2023-03-01T00:00:00")
+    return docs + [_doc(f, other, "t22c")]
+
+
+def test_the_plan_queries_answer_what_the_items_and_the_resolution_decide(tmp_path):
+    from reference_resolve import resolve_in_memory
+
+    from normalize import identity
+    from normalize.build import agency_batches
+
+    sites = {"qy": SITE}
+    spill = Spill(tmp_path / "spill.tmp").open()
+    store = DocStore(spill, _doc_tuple, _doc_from_tuple)
+    for i, d in enumerate(_disagreeing_corpus()):
+        store.put(i, d)
+    plan = plan_reports(store, sites, RUNS, lambda *a: None)
+    in_memory = plan_reports(_disagreeing_corpus(), sites, RUNS, lambda *a: None)
+    items = plan.items()
+    assert items == in_memory.items() and len(items) == 5  # 2022.html: two versions, one crawl item
+
+    # the sightings of the crawl items with an identity, resolved in memory as before (the reference)
+    docs = _disagreeing_corpus()
+    sightings = []
+    for key, idx in items.items():
+        group = [docs[i] for i in idx]
+        best = max(group, key=lambda p: (*identity.counts(p.result), p.fetch.role == "report_page"))
+        if best.result.get("agency"):
+            sightings.append(identity.sighting(key, group, best, best.result["year"], SITE))
+    ref = resolve_in_memory(sightings, registry=[SITE])
+    expected: dict = {}
+    for sg in sightings:
+        expected.setdefault(f"{plan.ids[ref.key_of[sg.item]]}-{sg.year}", []).append(sg.item)
+    assert {rid: plan.report_items(rid) for rid in plan.report_ids()} == expected
+    assert plan.n_reports() == len(expected) == 2 and all(plan.has_report(rid) for rid in expected)
+    assert not plan.has_report("000000-x-2022")
+
+    ((aid, reports),) = list(plan.reports_by_agency())
+    assert [rid for rid, _ in reports] == sorted(expected)
+    assert all(n == plan.n_documents(rid) == sum(len(items[i]) for i in expected[rid]) for rid, n in reports)
+    assert plan.reports_of({aid}) == set(expected) and plan.reports_of({"other"}) == set()
+    assert list(agency_batches(plan, limit=1)) == [sorted(expected)]  # whole agencies
+    assert list(agency_batches(plan, {"other"})) == []
+    assert plan.agency_years() == {aid: (2, 2022, 2023)}
+    for rid in expected:
+        assert plan.agency(rid).key == ref.key_of[expected[rid][0]] and plan.agency(rid).name == "青屿市财政局"
+        assert [s.item for s in plan.sightings(rid)] == expected[rid]
+
+    # the resolution's issue (copies of 2022 that print other numbers) is a row of its report
+    rid22 = min(expected)
+    assert [i["rule"] for i in ref.issues] == ["report_copies_disagree"]
+    (issue,) = plan.merge_issues(rid22)
+    first_doc = docs[items[ref.issues[0]["item"]][0]]
+    assert issue == {"document_id": first_doc.id, "report_id": rid22, "url": first_doc.fetch.url,
+                     "level": "warning", "rule": "report_copies_disagree", "message": ref.issues[0]["message"]}
+    assert plan.merge_issues(max(expected)) == []
+    assert in_memory.merge_issues(rid22) == [issue]
+    assert agency_signatures(plan, sites) == agency_signatures(in_memory, sites)
+    in_memory.close()
+    spill.remove()
