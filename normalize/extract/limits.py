@@ -170,6 +170,14 @@ def _hit_cap(cap: Optional[int]) -> bool:
 def _call_in_child(fn: Callable, args: tuple, cap: Optional[int], max_memory_mb: int) -> tuple[bool, bytes]:
     """(In an isolated child.) (ok, fn(*args) as a pickled ("ok", result) or ("err", rule, message))."""
     out_of_memory = ("err", "memory_limit", f"out of memory while extracting (limit {max_memory_mb} MB)")
+    oom = pickle.dumps(out_of_memory)  # made before fn runs: saying so must not need memory
+    try:
+        return _report(fn, args, cap, out_of_memory)
+    except MemoryError:  # raised again while reporting (reading /proc, pickling an exception's text)
+        return False, oom
+
+
+def _report(fn: Callable, args: tuple, cap: Optional[int], out_of_memory: tuple) -> tuple[bool, bytes]:
     try:
         result = fn(*args)
         # an extractor that caught the failed allocation and gave up: an empty Document with issues
