@@ -233,9 +233,10 @@ def build(archive_dir: str | Path, db_path: str | Path, *, progress: Optional[Pr
         db = sqlite_utils.Database(tmp)
         db["downloads"].delete_where()
         parts: dict = {}  # an incremental build reuses the published panel parts of unchanged agencies
-        db["downloads"].insert_all(exports.write_downloads(tmp, exports.downloads_dir(db_path),
-                                                           keep=exports.published_files(db_path),
-                                                           reuse=counts["mode"] == "incremental", stats=parts))
+        db["downloads"].insert_all(exports.write_downloads_apart(tmp, exports.downloads_dir(db_path),
+                                                                 keep=exports.published_files(db_path),
+                                                                 reuse=counts["mode"] == "incremental",
+                                                                 stats=parts))
         counts["download_parts"] = parts
         db.conn.commit()
         db.conn.execute("PRAGMA journal_mode=DELETE")

@@ -133,3 +133,36 @@ def test_parts_are_ranges_of_agencies_cut_where_an_id_hashes_to_zero(tmp_path, m
     after = export_parts.plan_parts(conn, schema)
     changed = {tuple(p.agencies) for p in after if p.key not in {q.key for q in before}}
     assert len(changed) == 2 and any("a0305" in c for c in changed) and any("a050" in c for c in changed)
+
+
+def _fallback_db(path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        create table reports (id text primary key, agency text, year integer, level text, province text, city text,
+          county text, region_code text, template text);
+        create table cells (id integer primary key, report_id text, tbl text, row_code text, col_code text,
+          value numeric, raw text, unit text, page integer);
+    """)
+    conn.executemany("insert into reports values (?,?,?,?,?,?,?,?,?)",
+                     [(f"r{i}", f"机关{i}", 2020 + i, "city", "省", None, None, "110000", "2021") for i in range(3)])
+    conn.executemany("insert into cells (report_id, tbl, row_code, col_code, value, raw, unit, page) values (?,?,?,?,?,?,?,?)",
+                     [(f"r{i % 3}", "t3", f"row{i}", "total", i, str(i), "件", i) for i in range(9)])
+    conn.commit()
+    conn.close()
+
+
+def test_the_builds_export_in_a_spawned_process_writes_what_the_export_writes_here(tmp_path):
+    """The build exports in a fresh process (its peak is the export's own, issue 9): same rows, bytes and
+    sha256 as the export run in this process; the counts come back; an error in the child is raised here."""
+    db = tmp_path / "p.db"
+    _fallback_db(db)
+    here = {r["name"]: r for r in exports.write_downloads(db, tmp_path / "here")}
+    stats: dict = {}
+    apart = {r["name"]: r for r in exports.write_downloads_apart(db, tmp_path / "apart", stats=stats)}
+    for name in ("panel.csv", "panel.parquet"):
+        assert {k: apart[name][k] for k in ("file", "rows", "bytes", "sha256")} == \
+               {k: here[name][k] for k in ("file", "rows", "bytes", "sha256")}
+        assert (tmp_path / "apart" / apart[name]["file"]).read_bytes() == (tmp_path / "here" / here[name]["file"]).read_bytes()
+    assert stats == {"parts": 1, "written": 1, "reused": 0}
+    with pytest.raises(sqlite3.Error):
+        exports.write_downloads_apart(tmp_path / "missing" / "no.db", tmp_path / "x")

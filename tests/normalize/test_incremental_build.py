@@ -64,7 +64,7 @@ def _rowids(db: Path, table: str, report_id: str) -> list:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(export_parts, "PART_AGENCIES", 1)  # a part per agency: the demo has four
+        mp.setenv("OGI_PANEL_PART_AGENCIES", "1")  # a part per agency: the demo has four (the build exports in a spawned process)
         yield _builds(tmp_path_factory)
 
 
