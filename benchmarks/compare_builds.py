@@ -42,7 +42,8 @@ print("BUILD " + json.dumps({{"seconds": time.perf_counter() - t, "reports": cou
 
 def build_with(src: Path, archive_dir: Path, db: Path) -> dict:
     env = dict(os.environ, OGI_SRC=str(src))
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scale_archive.py"), "--fill-cache", "--out",
+    own = src / "benchmarks" / "scale_archive.py"  # the checkout's own filler: it reads the archive with its code
+    subprocess.run([sys.executable, str(own if own.exists() else ROOT / "benchmarks" / "scale_archive.py"), "--fill-cache", "--out",
                     str(archive_dir)], check=True, env=env, stdout=subprocess.DEVNULL)
     (archive_dir / "parse-cache" / "regions.json").unlink(missing_ok=True)
     if db.exists():
