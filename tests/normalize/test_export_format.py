@@ -77,10 +77,9 @@ def test_a_value_that_does_not_fit_widens_its_column(values, to):
     assert rb.column(0).to_pylist() == [v if to == pa.float64() else str(v) for v in values]  # nothing truncated
 
 
-def test_a_source_without_the_panel_is_written_whole_and_widened(tmp_path):
-    """An old database without the panel view: one CSV and one Parquet from the fallback query."""
-    db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
+def _fallback_db(path) -> None:
+    """A database without the panel view (reports and cells only): integers, decimals and text in `value`."""
+    conn = sqlite3.connect(path)
     conn.executescript("""
         create table reports (id text primary key, agency text, year integer, level text, province text, city text,
           county text, region_code text, template text);
@@ -92,6 +91,13 @@ def test_a_source_without_the_panel_is_written_whole_and_widened(tmp_path):
     conn.executemany("insert into cells (report_id, tbl, row_code, col_code, value, raw, unit, page) values (?,?,?,?,?,?,?,?)",
                      [(f"r{i % 3}", "t3", f"row{i}", "total", [i, i + 0.5, "见附件"][i % 3], f'"{i}"', "件", i) for i in range(9)])
     conn.commit()
+    conn.close()
+
+def test_a_source_without_the_panel_is_written_whole_and_widened(tmp_path):
+    """An old database without the panel view: one CSV and one Parquet from the fallback query."""
+    db = tmp_path / "old.db"
+    _fallback_db(db)
+    conn = sqlite3.connect(db)
     want_rows = conn.execute(exports.FALLBACK_PANEL_SQL).fetchall()
     names = [d[0] for d in conn.execute(exports.FALLBACK_PANEL_SQL).description]
     conn.close()
@@ -133,22 +139,6 @@ def test_parts_are_ranges_of_agencies_cut_where_an_id_hashes_to_zero(tmp_path, m
     after = export_parts.plan_parts(conn, schema)
     changed = {tuple(p.agencies) for p in after if p.key not in {q.key for q in before}}
     assert len(changed) == 2 and any("a0305" in c for c in changed) and any("a050" in c for c in changed)
-
-
-def _fallback_db(path) -> None:
-    conn = sqlite3.connect(path)
-    conn.executescript("""
-        create table reports (id text primary key, agency text, year integer, level text, province text, city text,
-          county text, region_code text, template text);
-        create table cells (id integer primary key, report_id text, tbl text, row_code text, col_code text,
-          value numeric, raw text, unit text, page integer);
-    """)
-    conn.executemany("insert into reports values (?,?,?,?,?,?,?,?,?)",
-                     [(f"r{i}", f"机关{i}", 2020 + i, "city", "省", None, None, "110000", "2021") for i in range(3)])
-    conn.executemany("insert into cells (report_id, tbl, row_code, col_code, value, raw, unit, page) values (?,?,?,?,?,?,?,?)",
-                     [(f"r{i % 3}", "t3", f"row{i}", "total", i, str(i), "件", i) for i in range(9)])
-    conn.commit()
-    conn.close()
 
 
 def test_the_builds_export_in_a_spawned_process_writes_what_the_export_writes_here(tmp_path):
