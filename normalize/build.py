@@ -32,7 +32,6 @@ from . import exports, heap, identity, site_tables
 from . import agencies as agencies_mod
 from .agencies import REFERENCE_YEAR, agency_ids, load_operator_file
 from .archive_reader import ArchiveReader, Fetch
-from .identity import is_rejected
 from .parse_cache import ParseCache, cache_key, light_result
 from .collect import collect
 from .result_store import DocStore, ItemKeys, LazyCells, ResultStore, Spill
@@ -120,29 +119,6 @@ def _parse_one(data: bytes, url: str, hints: dict, *, converted: Optional[bytes]
     norm = re.sub(r"\s+", "", text)
     text_sha = hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
     return result, doc.format or fmt, doc.pages, text_sha
-
-
-def collect_documents(reader: ArchiveReader, legacy: Optional[dict] = None) -> tuple[list[Fetch], dict[str, Fetch]]:
-    """Report pages and attachments fetched with status 200; latest sidecar per (url, sha256). In memory:
-    the build collects into its spill file instead (normalize/collect.py, the same decisions); kept for
-    small archives and as the reference the tests compare collect.py with."""
-    docs: list[Fetch] = []
-    pages: dict[str, Fetch] = {}
-    for f in reader.fetches():
-        if f.status != 200 or f.role not in ("report_page", "attachment"):
-            continue
-        if is_rejected(f.meta, f.url, legacy):  # the crawler's verdict (negative, noise): rejected_pages only
-            continue
-        docs.append(_compact_fetch(f))
-        if f.role == "report_page":
-            for u in {f.url, f.final_url}:
-                if u not in pages or pages[u].last_seen_at < f.last_seen_at:
-                    pages[u] = f
-    for f in docs:  # an attachment's parent URL: the page's own string
-        parent = pages.get(f.meta.get("parent_url")) if f.role == "attachment" else None
-        if parent is not None:
-            f.meta["parent_url"] = parent.url if parent.url == f.meta["parent_url"] else parent.final_url
-    return docs, pages
 
 
 _NO_HEADERS: dict = {}

@@ -1,10 +1,10 @@
 """The build's documents, collected from the archive's sidecars into the build's spill file (issue 9).
 
-What `build.collect_documents` decides in memory — every report page and attachment fetched with status
+What the in-memory collection decided (it was `build.collect_documents` and `image_pages.image_sequences`;
+tests/normalize/reference_collect.py keeps them for the tests) — every report page and attachment fetched with status
 200 that the crawler did not reject, in sidecar order; the latest fetch of each report page URL (by
 `last_seen_at`, the first one on a tie, under its URL and its final URL); an attachment's parent page —
-and what `image_pages.image_sequences` decides (a report page's archived images in page order), decided
-here with the per-document data in tables of the spill's SQLite file, so the parse step holds one
+and a report page's archived images in page order, decided here with the per-document data in tables of the spill's SQLite file, so the parse step holds one
 document (or one batch) at a time whatever the size of the corpus:
 
 - `fetches (i, parent, data)`: each document's compact sidecar (`build._compact_fetch`), pickled, at
@@ -114,7 +114,7 @@ def _fetch(conn: sqlite3.Connection, i: int) -> Fetch:
 
 
 def page_of(conn: sqlite3.Connection, url: Optional[str]) -> Optional[Fetch]:
-    """The latest report page fetched under this URL or final URL (build.collect_documents' `pages[url]`)."""
+    """The latest report page fetched under this URL or final URL."""
     if url is None:
         return None
     row = conn.execute("SELECT p.data FROM pages g JOIN fetches p ON p.i = g.i WHERE g.url = ?", (url,)).fetchone()
@@ -122,7 +122,8 @@ def page_of(conn: sqlite3.Connection, url: Optional[str]) -> Optional[Fetch]:
 
 
 def _image_sequences(reader: ArchiveReader, conn: sqlite3.Connection) -> None:
-    """image_pages.image_sequences over the spill's tables: the same sequences, and the same page for each
+    """A report page's images in page order (image_pages.page_order), over the spill's tables: the sequences
+    the in-memory version (tests/normalize/reference_collect.py) found, and the same page for each
     image (`in_sequence`: the last page URL, in the order URLs were first given images, that lists it)."""
     from .image_pages import MAX_IMAGES, _is_image, page_order
 

@@ -1,7 +1,7 @@
 """图片版 reports: a report page whose body is a run of <img>, its archived images read as ONE document.
 
-`image_sequences(reader, fetches, pages)` (in memory; the build does the same over its spill file,
-normalize/collect.py) finds, for every archived report page, its archived image
+normalize/collect.py (over the build's spill file; tests/normalize/reference_collect.py holds the
+in-memory version it replaced) finds, for every archived report page, its archived image
 attachments (sniffed from the bytes) and orders them as the page shows them (the order of <img src>
 in the page's HTML, resolved against its URL; images the page does not show come last, by URL).
 The build then gives the page's parse job the list of image blobs: when the page itself has no usable
@@ -35,25 +35,6 @@ def _is_image(reader: ArchiveReader, f: Fetch) -> bool:
     except OSError:
         return False
     return sniff(head) == "image"
-
-
-def image_sequences(reader: ArchiveReader, fetches: list[Fetch], pages: dict[str, Fetch]) -> dict[str, list[Fetch]]:
-    """{report page url: its image attachments in page order} for pages that have any."""
-    by_parent: dict[str, list[Fetch]] = {}
-    for f in fetches:
-        if f.role == "attachment" and f.meta.get("parent_url") in pages and _is_image(reader, f):
-            by_parent.setdefault(f.meta["parent_url"], []).append(f)
-    out = {}
-    for parent_url, images in by_parent.items():
-        page = pages[parent_url]
-        try:
-            html = reader.read_blob(page.sha256)
-        except OSError:
-            html = b""
-        out[page.url] = page_order(html, page, images)[:MAX_IMAGES]
-        if page.final_url and page.final_url != page.url:
-            out[page.final_url] = out[page.url]
-    return out
 
 
 def page_order(html: bytes, page: Fetch, images: list[Fetch]) -> list[Fetch]:

@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import scale_archive  # noqa: E402
 
 from normalize.archive_reader import ArchiveReader  # noqa: E402
-from normalize.build import build, collect_documents  # noqa: E402
+from normalize.build import build  # noqa: E402
+from normalize.collect import collect, documents, page_of  # noqa: E402
+from normalize.result_store import Spill  # noqa: E402
 
 
 def _state(out: Path) -> dict:
@@ -47,9 +49,12 @@ def test_the_archive_is_read_by_the_real_reader(archive):
     for f in fetches:  # content-addressed blobs, one sidecar per (bytes, url), as the crawler writes them
         assert hashlib.sha256(reader.read_blob(f.sha256)).hexdigest() == f.sha256 == state["docs"][f.url]["sha"]
         assert f.status == 200 and f.role in ("report_page", "attachment") and f.site in state["sites"]
-    docs, pages = collect_documents(reader)
+    spill = Spill.temporary()
+    assert collect(reader, spill) == 30
+    docs = [d.fetch for d in documents(spill)]
     assert len(docs) == 30
-    assert {f.meta["parent_url"] for f in docs if f.role == "attachment"} <= set(pages)
+    assert all(page_of(spill._db(), f.meta["parent_url"]) for f in docs if f.role == "attachment")
+    spill.remove()
     runs = reader.runs()
     assert [r["run_id"] for r in runs] == state["runs"]
     assert {s["site"] for s in runs[0]["sites"]} == set(state["sites"])

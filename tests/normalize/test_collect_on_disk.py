@@ -7,9 +7,9 @@ import hashlib
 import json
 
 from normalize.archive_reader import ArchiveReader
-from normalize.build import collect_documents, item_key
+from normalize.build import item_key
 from normalize.collect import collect, documents, pack, page_of
-from normalize.image_pages import image_sequences
+from reference_collect import collect_documents, image_sequences
 from normalize.result_store import DocStore, Spill
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64

@@ -6,7 +6,7 @@ import json
 
 from normalize.agencies import Alias, Sighting, resolve
 from normalize.archive_reader import Fetch
-from normalize.build import (ParsedDoc, _compact_fetch, _doc_from_tuple, _doc_tuple, collect_documents, document_id,
+from normalize.build import (ParsedDoc, _compact_fetch, _doc_from_tuple, _doc_tuple, document_id,
                              plan_reports)
 from normalize.identity import LegacyVerdicts
 from normalize.incremental import META_KEYS, agency_signatures
@@ -137,7 +137,7 @@ def test_a_compact_fetch_keeps_what_the_build_reads_and_drops_the_rest(tmp_path)
     assert h.run_ids is g.run_ids and h.fetched_at is g.fetched_at  # shared between documents
 
 
-def test_collect_documents_returns_compact_fetches(tmp_path):
+def test_collected_documents_are_compact_fetches(tmp_path):
     from crawler.archive import Archive
     from normalize.archive_reader import ArchiveReader
 
@@ -147,13 +147,19 @@ def test_collect_documents_returns_compact_fetches(tmp_path):
                   "verdict": "report"})
     a.run_dir("r1").mkdir(parents=True, exist_ok=True)
     (a.run_dir("r1") / "items.jsonl").write_text(json.dumps({"type": "negative", "url": "http://qy.gov.cn/n.html"}))
+    from normalize.collect import collect, documents, page_of
+    from normalize.result_store import Spill
+
     legacy = LegacyVerdicts(a.root)
-    docs, pages = collect_documents(ArchiveReader(a.root), legacy)
+    spill = Spill.temporary()
+    collect(ArchiveReader(a.root), spill, legacy)
+    docs = [d.fetch for d in documents(spill)]
     assert legacy._data is None  # every sidecar carries its verdict: the run items are not read
     assert legacy.get("http://qy.gov.cn/n.html")["verdict"] == "negative" and legacy._data is not None
     assert [d.url for d in docs] == ["http://qy.gov.cn/r.html"]
     assert set(docs[0].meta) <= set(META_KEYS) and docs[0].meta["title"].startswith("青屿市")
-    assert pages["http://qy.gov.cn/r.html"] is docs[0]
+    assert page_of(spill._db(), "http://qy.gov.cn/r.html") == docs[0]
+    spill.remove()
 
 
 def _disagreeing_corpus() -> list[ParsedDoc]:
